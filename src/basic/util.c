@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "basic/util.h"
+
+static _noreturn_ void oom(void) {
+        static const char msg[] = "buildward: error: out of memory; free memory on this host and retry\n";
+        (void) !write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        abort();
+}
+
+void *xmalloc(size_t n) {
+        void *p = malloc(n ? n : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+void *xcalloc(size_t n, size_t m) {
+        void *p = calloc(n ? n : 1, m ? m : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+char *xstrdup(const char *s) {
+        char *p = strdup(s);
+        if (!p)
+                oom();
+        return p;
+}
+
+char *xasprintf(const char *fmt, ...) {
+        va_list ap;
+        char *p;
+        va_start(ap, fmt);
+        int r = vasprintf(&p, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                oom();
+        return p;
+}
+
+void strv_free(char **v) {
+        if (!v)
+                return;
+        for (char **i = v; *i; i++)
+                free(*i);
+        free(v);
+}
+
+size_t strv_length(char *const *v) {
+        size_t n = 0;
+        while (v && v[n])
+                n++;
+        return n;
+}
+
+int strv_push(char ***v, char *s) {
+        size_t n = strv_length(*v);
+        char **nv = realloc(*v, sizeof(char *) * (n + 2));
+        if (!nv)
+                oom();
+        nv[n] = s;
+        nv[n + 1] = NULL;
+        *v = nv;
+        return 0;
+}
+
+char **strv_copy(char *const *v) {
+        size_t n = strv_length(v);
+        char **c = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+                c[i] = xstrdup(v[i]);
+        return c;
+}
+
+int loop_write(int fd, const void *buf, size_t n) {
+        const char *p = buf;
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+int loop_read_exact(int fd, void *buf, size_t n) {
+        char *p = buf;
+        while (n > 0) {
+                ssize_t k = read(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        return -EPIPE;
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+int write_file_at(int dirfd, const char *path, const char *data, int flags, mode_t mode) {
+        _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags, mode);
+        if (fd < 0)
+                return -errno;
+        return loop_write(fd, data, strlen(data));
+}
+
+int write_string_file(const char *path, const char *s) {
+        return write_file_at(AT_FDCWD, path, s, 0, 0);
+}
+
+int read_full_fd(int fd, char **ret, size_t *ret_size, size_t max) {
+        size_t cap = 4096, len = 0;
+        _cleanup_free_ char *buf = xmalloc(cap);
+        for (;;) {
+                if (len + 1 >= cap) {
+                        if (cap >= max)
+                                return -EFBIG;
+                        cap *= 2;
+                        char *nb = realloc(buf, cap);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                }
+                ssize_t k = read(fd, buf + len, cap - len - 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        buf[len] = 0;
+        if (ret_size)
+                *ret_size = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int read_full_file(const char *path, char **ret, size_t *ret_size, size_t max) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        return read_full_fd(fd, ret, ret_size, max);
+}
+
+int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = xstrdup(path);
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+const char *errno_name(int err) {
+        const char *n = strerrorname_np(err < 0 ? -err : err);
+        return n ? n : "E?";
+}
+
+uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+void format_rfc3339(uint64_t realtime_usec, char *buf, size_t n) {
+        time_t t = (time_t) (realtime_usec / 1000000ULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char base[32];
+        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf, n, "%s.%03uZ", base, (unsigned) ((realtime_usec / 1000ULL) % 1000ULL));
+}
+
+int sha256_fd(int fd, char ret_hex[65], uint64_t *ret_size) {
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        if (!ctx)
+                return -ENOMEM;
+        int r = 0;
+        uint64_t total = 0;
+        static _Thread_local char buf[1 << 16];
+        if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+                r = -EIO;
+                goto out;
+        }
+        for (;;) {
+                ssize_t k = read(fd, buf, sizeof(buf));
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        goto out;
+                }
+                if (k == 0)
+                        break;
+                EVP_DigestUpdate(ctx, buf, (size_t) k);
+                total += (uint64_t) k;
+        }
+        unsigned char md[32];
+        unsigned mdlen = 0;
+        EVP_DigestFinal_ex(ctx, md, &mdlen);
+        for (unsigned i = 0; i < 32; i++)
+                snprintf(ret_hex + 2 * i, 3, "%02x", md[i]);
+        if (ret_size)
+                *ret_size = total;
+out:
+        EVP_MD_CTX_free(ctx);
+        return r;
+}

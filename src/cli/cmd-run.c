@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "basic/log.h"
+#include "basic/size.h"
+#include "cli/commands.h"
+#include "report/report.h"
+#include "sandbox/env.h"
+#include "sandbox/sandbox.h"
+
+#define DEFAULT_TMP_SIZE (4ULL << 30)
+#define DEFAULT_ARTIFACT_MAX (4ULL << 30)
+#define MAX_SOURCE_CHANGES 100000
+
+struct run_args {
+        struct sandbox_config cfg;
+        char *out;
+        char **artifacts;
+        char **env_specs;
+        uint64_t artifact_max;
+        enum severity fail_on;
+        bool no_monitor;
+        bool quiet;
+};
+
+static void run_args_done(struct run_args *a) {
+        free(a->cfg.source);
+        free(a->cfg.rootfs);
+        free(a->cfg.hostname);
+        strv_free(a->cfg.envp);
+        for (size_t i = 0; i < a->cfg.n_binds; i++) {
+                free(a->cfg.binds[i].src);
+                free(a->cfg.binds[i].dst);
+        }
+        free(a->cfg.binds);
+        free(a->out);
+        strv_free(a->artifacts);
+        strv_free(a->env_specs);
+}
+
+static void help(void) {
+        printf("usage: buildward run [OPTIONS] -- CMD [ARGS...]\n\n"
+               "Runs CMD in a fresh, offline, disposable sandbox and writes OUT/report.json.\n\n"
+               "  --source DIR             source tree, copy-on-write inside (default: .)\n"
+               "  --out DIR                out folder (default: ./buildward-out)\n"
+               "  --artifact GLOB          copy matching files out, with sha256 (repeatable)\n"
+               "  --artifact-max-size SIZE refuse larger artifacts (default: 4G)\n"
+               "  --timeout SECONDS        kill the build after this long; exit 124\n"
+               "  --memory SIZE            memory limit (e.g. 2G)\n"
+               "  --pids N                 process and thread limit\n"
+               "  --cpus N                 CPU quota (e.g. 1.5)\n"
+               "  --tmp-size SIZE          private tmpfs for /tmp, $HOME and source changes (default: 4G)\n"
+               "  --fail-on SEVERITY       info|low|medium|high|critical|never (default: high)\n"
+               "  --no-monitor             run without the eBPF monitor\n"
+               "  --rootfs DIR             system root to use instead of the host's directories\n"
+               "  --ro-bind SRC[:DST]      make a host path visible read-only\n"
+               "  --bind SRC[:DST]         make a host path visible read-write\n"
+               "  --env NAME[=VALUE]       pass one environment variable (repeatable)\n"
+               "  --hostname NAME          hostname inside (default: buildward)\n"
+               "  --quiet                  no summary line\n\n"
+               "Exit: CMD's code; 123 findings reached --fail-on; 124 timeout; 125 buildward failed;\n"
+               "126 CMD not executable; 127 CMD not found; 128+N CMD killed by signal N.\n");
+}
+
+static int fail_setup(const char *fmt, ...) _printf_(1, 2);
+static int fail_setup(const char *fmt, ...) {
+        va_list ap;
+        char buf[2048];
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        log_error("%s", buf);
+        return EXIT_SETUP;
+}
+
+static int parse_bind(const char *arg, bool writable, struct sandbox_config *cfg) {
+        _cleanup_free_ char *copy = xstrdup(arg);
+        char *colon = strchr(copy, ':');
+        const char *dst = NULL;
+        if (colon) {
+                *colon = 0;
+                dst = colon + 1;
+        }
+        char resolved[PATH_MAX];
+        if (!realpath(copy, resolved))
+                return fail_setup("cannot resolve --%sbind source '%s' (%s); pass an existing host path",
+                                  writable ? "" : "ro-", copy, strerror(errno));
+        if (dst && (dst[0] != '/' || strstr(dst, "/../") || (strlen(dst) >= 3 && streq(dst + strlen(dst) - 3, "/.."))))
+                return fail_setup("invalid --%sbind destination '%s'; use an absolute path without '..'",
+                                  writable ? "" : "ro-", dst);
+        cfg->binds = realloc(cfg->binds, sizeof(*cfg->binds) * (cfg->n_binds + 1));
+        if (!cfg->binds)
+                abort();
+        cfg->binds[cfg->n_binds++] = (struct bind_spec) { xstrdup(resolved), xstrdup(dst ? dst : resolved), writable };
+        return 0;
+}
+
+enum {
+        OPT_SOURCE = 256,
+        OPT_OUT,
+        OPT_ARTIFACT,
+        OPT_ARTIFACT_MAX,
+        OPT_TIMEOUT,
+        OPT_MEMORY,
+        OPT_PIDS,
+        OPT_CPUS,
+        OPT_TMP_SIZE,
+        OPT_FAIL_ON,
+        OPT_NO_MONITOR,
+        OPT_ROOTFS,
+        OPT_RO_BIND,
+        OPT_BIND,
+        OPT_ENV,
+        OPT_HOSTNAME,
+        OPT_QUIET,
+        OPT_LATER, /* flags of the contract that later capabilities implement */
+        OPT_LATER_FLAG,
+};
+
+static int parse_args(int argc, char **argv, struct run_args *a) {
+        static const struct option opts[] = {
+                { "source", required_argument, NULL, OPT_SOURCE },
+                { "out", required_argument, NULL, OPT_OUT },
+                { "artifact", required_argument, NULL, OPT_ARTIFACT },
+                { "artifact-max-size", required_argument, NULL, OPT_ARTIFACT_MAX },
+                { "timeout", required_argument, NULL, OPT_TIMEOUT },
+                { "memory", required_argument, NULL, OPT_MEMORY },
+                { "pids", required_argument, NULL, OPT_PIDS },
+                { "cpus", required_argument, NULL, OPT_CPUS },
+                { "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
+                { "fail-on", required_argument, NULL, OPT_FAIL_ON },
+                { "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
+                { "rootfs", required_argument, NULL, OPT_ROOTFS },
+                { "ro-bind", required_argument, NULL, OPT_RO_BIND },
+                { "bind", required_argument, NULL, OPT_BIND },
+                { "env", required_argument, NULL, OPT_ENV },
+                { "hostname", required_argument, NULL, OPT_HOSTNAME },
+                { "quiet", no_argument, NULL, OPT_QUIET },
+                { "policy", required_argument, NULL, OPT_LATER },
+                { "toolchain", required_argument, NULL, OPT_LATER },
+                { "sign-key", required_argument, NULL, OPT_LATER },
+                { "ledger", required_argument, NULL, OPT_LATER },
+                { "enforce", no_argument, NULL, OPT_LATER_FLAG },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c, idx, r;
+        uint64_t v;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+h", opts, &idx)) != -1) {
+                switch (c) {
+                case OPT_SOURCE: {
+                        char resolved[PATH_MAX];
+                        if (!realpath(optarg, resolved))
+                                return fail_setup("cannot resolve --source '%s' (%s); pass an existing directory", optarg,
+                                                  strerror(errno));
+                        free(a->cfg.source);
+                        a->cfg.source = xstrdup(resolved);
+                        break;
+                }
+                case OPT_OUT:
+                        free(a->out);
+                        a->out = xstrdup(optarg);
+                        break;
+                case OPT_ARTIFACT:
+                        if (!*optarg || optarg[0] == '/' || strstr(optarg, ".."))
+                                return fail_setup("invalid --artifact '%s'; use a glob relative to the source tree, without '..'",
+                                                  optarg);
+                        strv_push(&a->artifacts, xstrdup(optarg));
+                        break;
+                case OPT_ARTIFACT_MAX:
+                        if (parse_size(optarg, &a->artifact_max) < 0)
+                                return fail_setup("invalid --artifact-max-size '%s'; use a size like 512M or 4G", optarg);
+                        break;
+                case OPT_TIMEOUT:
+                        if (parse_decimal_milli(optarg, &v) < 0 || v == 0 || v > 31536000000ULL)
+                                return fail_setup("invalid --timeout '%s'; use a positive number of seconds (e.g. 3600)", optarg);
+                        a->cfg.timeout_usec = v * 1000;
+                        break;
+                case OPT_MEMORY:
+                        if (parse_size(optarg, &v) < 0 || v < (4ULL << 20))
+                                return fail_setup("invalid --memory '%s'; use a size of at least 4M, like 512M or 2G", optarg);
+                        a->cfg.limits.memory = v;
+                        break;
+                case OPT_PIDS:
+                        if (parse_uint(optarg, 4194304, &v) < 0 || v < 2)
+                                return fail_setup("invalid --pids '%s'; use a whole number of at least 2", optarg);
+                        a->cfg.limits.pids = v;
+                        break;
+                case OPT_CPUS:
+                        if (parse_decimal_milli(optarg, &v) < 0 || v < 10 || v > 4096000)
+                                return fail_setup("invalid --cpus '%s'; use a number of CPUs such as 1, 2 or 0.5 (at least 0.01)",
+                                                  optarg);
+                        a->cfg.limits.cpus_milli = v;
+                        break;
+                case OPT_TMP_SIZE:
+                        if (parse_size(optarg, &v) < 0 || v < (1ULL << 20))
+                                return fail_setup("invalid --tmp-size '%s'; use a size of at least 1M, like 256M or 4G", optarg);
+                        a->cfg.tmp_size = v;
+                        break;
+                case OPT_FAIL_ON:
+                        if (severity_from_string(optarg, &a->fail_on) < 0)
+                                return fail_setup("invalid --fail-on '%s'; use info, low, medium, high, critical or never", optarg);
+                        break;
+                case OPT_NO_MONITOR:
+                        a->no_monitor = true;
+                        break;
+                case OPT_ROOTFS: {
+                        char resolved[PATH_MAX];
+                        if (!realpath(optarg, resolved))
+                                return fail_setup("cannot resolve --rootfs '%s' (%s); pass a directory holding a system tree",
+                                                  optarg, strerror(errno));
+                        free(a->cfg.rootfs);
+                        a->cfg.rootfs = xstrdup(resolved);
+                        break;
+                }
+                case OPT_RO_BIND:
+                case OPT_BIND:
+                        if ((r = parse_bind(optarg, c == OPT_BIND, &a->cfg)) != 0)
+                                return r;
+                        break;
+                case OPT_ENV:
+                        strv_push(&a->env_specs, xstrdup(optarg));
+                        break;
+                case OPT_HOSTNAME:
+                        if (!*optarg || strlen(optarg) > 63 || strchr(optarg, '/') || strchr(optarg, ' '))
+                                return fail_setup("invalid --hostname '%s'; use 1 to 63 characters without spaces", optarg);
+                        free(a->cfg.hostname);
+                        a->cfg.hostname = xstrdup(optarg);
+                        break;
+                case OPT_QUIET:
+                        a->quiet = true;
+                        break;
+                case OPT_LATER:
+                case OPT_LATER_FLAG:
+                        return fail_setup("--%s is not implemented in buildward %s yet; remove it from the command line",
+                                          opts[idx].name, BUILDWARD_VERSION);
+                case 'h':
+                        help();
+                        exit(0);
+                default:
+                        if (optopt)
+                                return fail_setup("unknown or incomplete option '-%c'; see `buildward run --help`", optopt);
+                        return fail_setup("unknown or incomplete option '%s'; see `buildward run --help`", argv[optind - 1]);
+                }
+        }
+        if (optind >= argc)
+                return fail_setup("no command given; use `buildward run [OPTIONS] -- CMD [ARGS...]`");
+        a->cfg.argv = argv + optind;
+        return 0;
+}
+
+static json_object *jstrv(char *const *v) {
+        json_object *a = json_object_new_array();
+        for (char *const *i = v; i && *i; i++)
+                json_object_array_add(a, json_object_new_string(*i));
+        return a;
+}
+
+/* Seconds with millisecond precision, printed as such (no binary-float noise). */
+static json_object *jseconds(uint64_t usec) {
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%.3f", (double) usec / 1e6);
+        return json_object_new_double_s((double) usec / 1e6, buf);
+}
+
+static json_object *jstr_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static void add_survivor_findings(const struct sandbox_result *res, struct finding_list *fl) {
+        for (size_t i = 0; i < res->n_survivors; i++) {
+                const struct survivor *s = &res->survivors[i];
+                json_object *ev = json_object_new_object();
+                json_object_object_add(ev, "host_pid", json_object_new_int(s->host_pid));
+                json_object_object_add(ev, "exe_deleted", json_object_new_boolean(s->exe_deleted));
+                json_object_object_add(ev, "action", json_object_new_string("killed"));
+                const char *name = s->argv && s->argv[0] ? s->argv[0] : (s->exe ? s->exe : "?");
+                struct finding f = {
+                        .rule = xstrdup("process-survival.alive-at-exit"),
+                        .category = "process-survival",
+                        .severity = SEV_HIGH,
+                        .time_usec = s->seen_usec,
+                        .pid = s->pid,
+                        .ppid = s->ppid,
+                        .host_pid = s->host_pid,
+                        .exe = s->exe ? xstrdup(s->exe) : NULL,
+                        .argv = strv_copy(s->argv),
+                        .detail = xasprintf("'%s' (pid %d) was still running when the build command exited, "
+                                            "as a daemon or backdoor left behind would be; buildward killed it",
+                                            name, (int) s->pid),
+                        .evidence = ev,
+                };
+                finding_list_add(fl, f);
+        }
+}
+
+static void add_limit_findings(const struct run_args *a, const struct sandbox_result *res, struct finding_list *fl) {
+        struct {
+                bool hit;
+                const char *rule, *detail;
+        } hits[] = {
+                { res->end == SANDBOX_END_TIMEOUT, "resource-abuse.timeout",
+                  "the build ran past --timeout and was killed: a hang, or work that does not belong in a build" },
+                { res->usage.oom_kills > 0, "resource-abuse.memory-limit",
+                  "a process of the build was killed for exceeding --memory" },
+                { res->usage.pids_max_hits > 0, "resource-abuse.pids-limit",
+                  "the build tried to create more processes than --pids allows (a fork bomb stops here)" },
+        };
+        (void) a;
+        for (size_t i = 0; i < ELEMENTSOF(hits); i++) {
+                if (!hits[i].hit)
+                        continue;
+                json_object *ev = json_object_new_object();
+                json_object_object_add(ev, "oom_kills", json_object_new_uint64(res->usage.oom_kills));
+                json_object_object_add(ev, "pids_max_hits", json_object_new_uint64(res->usage.pids_max_hits));
+                finding_list_add(fl, (struct finding) {
+                                             .rule = xstrdup(hits[i].rule),
+                                             .category = "resource-abuse",
+                                             .severity = SEV_MEDIUM,
+                                             .time_usec = now_usec(CLOCK_REALTIME),
+                                             .detail = xstrdup(hits[i].detail),
+                                             .evidence = ev,
+                                     });
+        }
+}
+
+static json_object *build_report(const struct run_args *a, const struct sandbox_state *st, const struct sandbox_result *res,
+                                 const struct finding_list *fl, const struct artifact_list *al,
+                                 const struct change_list *cl, int exit_code, bool pass, uint64_t start_rt,
+                                 uint64_t duration_usec) {
+        char ts[64];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "version", json_object_new_int(1));
+        json_object_object_add(o, "buildward_version", json_object_new_string(BUILDWARD_VERSION));
+        json_object_object_add(o, "command", jstrv(a->cfg.argv));
+        int cmd_code = WIFEXITED(res->status) ? WEXITSTATUS(res->status) : 128 + WTERMSIG(res->status);
+        if (res->end == SANDBOX_END_EXEC_FAILED)
+                cmd_code = res->exec_errno == ENOENT ? 127 : 126;
+        json_object_object_add(o, "exit_code", res->end == SANDBOX_END_EXITED || res->end == SANDBOX_END_EXEC_FAILED
+                                                       ? json_object_new_int(cmd_code)
+                                                       : NULL);
+        json_object_object_add(o, "buildward_exit_code", json_object_new_int(exit_code));
+        json_object_object_add(o, "verdict", json_object_new_string(pass ? "pass" : "fail"));
+        json_object_object_add(o, "fail_on", json_object_new_string(severity_name(a->fail_on)));
+        format_rfc3339(start_rt, ts, sizeof(ts));
+        json_object_object_add(o, "started_at", json_object_new_string(ts));
+        json_object_object_add(o, "duration_s", jseconds(duration_usec));
+        json_object_object_add(o, "timed_out", json_object_new_boolean(res->end == SANDBOX_END_TIMEOUT));
+        if (res->end == SANDBOX_END_INTERRUPTED)
+                json_object_object_add(o, "interrupted_by", json_object_new_string(sigabbrev_np(res->signal)));
+        if (res->end == SANDBOX_END_EXEC_FAILED)
+                json_object_object_add(o, "exec_error", json_object_new_string(strerror(res->exec_errno)));
+
+        json_object *sb = json_object_new_object();
+        json_object_object_add(sb, "uid", json_object_new_int(SANDBOX_UID));
+        json_object_object_add(sb, "host_uid", json_object_new_int64(st->host_uid));
+        json_object_object_add(sb, "privileged_setup", json_object_new_boolean(st->privileged));
+        json_object_object_add(sb, "hostname", json_object_new_string(a->cfg.hostname));
+        const char *ns[] = { "user", "pid", "mount", "net", "ipc", "uts", "cgroup" };
+        json_object *nsa = json_object_new_array();
+        for (size_t i = 0; i < ELEMENTSOF(ns); i++)
+                json_object_array_add(nsa, json_object_new_string(ns[i]));
+        json_object_object_add(sb, "namespaces", nsa);
+        json_object_object_add(sb, "network", json_object_new_string("loopback only"));
+        json_object_object_add(sb, "no_new_privs", json_object_new_boolean(true));
+        json_object_object_add(sb, "seccomp", json_object_new_boolean(true));
+        json_object *ll = json_object_new_object();
+        json_object_object_add(ll, "enabled", json_object_new_boolean(st->landlock_abi > 0));
+        json_object_object_add(ll, "abi", json_object_new_int(st->landlock_abi));
+        json_object_object_add(sb, "landlock", ll);
+        json_object *cg = json_object_new_object();
+        json_object_object_add(cg, "version", json_object_new_string(cgroup_mode_name(st->cg.mode)));
+        json_object_object_add(cg, "path", jstr_or_null(st->cg.v2_path ? st->cg.v2_path : st->cg.v1_memory));
+        json_object *lim = json_object_new_object();
+        json_object_object_add(lim, "memory", a->cfg.limits.memory ? json_object_new_uint64(a->cfg.limits.memory) : NULL);
+        json_object_object_add(lim, "pids", a->cfg.limits.pids ? json_object_new_uint64(a->cfg.limits.pids) : NULL);
+        json_object_object_add(lim, "cpus", a->cfg.limits.cpus_milli
+                                                    ? json_object_new_double((double) a->cfg.limits.cpus_milli / 1000.0)
+                                                    : NULL);
+        json_object_object_add(cg, "limits", lim);
+        json_object *na = json_object_new_array();
+        if (st->cg.not_applied) {
+                _cleanup_free_ char *copy = xstrdup(st->cg.not_applied);
+                for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ","))
+                        json_object_array_add(na, json_object_new_string(tok));
+        }
+        json_object_object_add(cg, "not_applied", na);
+        json_object_object_add(sb, "cgroup", cg);
+        json_object_object_add(sb, "source", json_object_new_string(a->cfg.source));
+        json_object_object_add(sb, "source_mapping", jstr_or_null(st->source_mapping));
+        json_object_object_add(sb, "rootfs", json_object_new_string(a->cfg.rootfs ? a->cfg.rootfs : "host"));
+        json_object_object_add(sb, "tmp_size", json_object_new_uint64(a->cfg.tmp_size));
+        json_object_object_add(sb, "timeout_s", jseconds(a->cfg.timeout_usec));
+        json_object *binds = json_object_new_array();
+        for (size_t i = 0; i < a->cfg.n_binds; i++) {
+                json_object *b = json_object_new_object();
+                json_object_object_add(b, "src", json_object_new_string(a->cfg.binds[i].src));
+                json_object_object_add(b, "dst", json_object_new_string(a->cfg.binds[i].dst));
+                json_object_object_add(b, "writable", json_object_new_boolean(a->cfg.binds[i].writable));
+                json_object_array_add(binds, b);
+        }
+        json_object_object_add(sb, "binds", binds);
+        /* Names only: values named with --env may be secrets the build was meant to have. */
+        json_object *envn = json_object_new_array();
+        for (char **e = a->cfg.envp; e && *e; e++)
+                json_object_array_add(envn, json_object_new_string_len(*e, (int) strcspn(*e, "=")));
+        json_object_object_add(sb, "env", envn);
+        json_object_object_add(sb, "warnings", jstrv(st->warnings));
+        json_object_object_add(o, "sandbox", sb);
+
+        json_object *mon = json_object_new_object();
+        json_object_object_add(mon, "enabled", json_object_new_boolean(false));
+        json_object_object_add(mon, "reason", json_object_new_string(a->no_monitor ? "disabled with --no-monitor"
+                                                                                    : "this version of buildward has no eBPF monitor yet"));
+        json_object_object_add(mon, "events", json_object_new_int(0));
+        json_object_object_add(mon, "lost", json_object_new_int(0));
+        json_object_object_add(o, "monitor", mon);
+
+        json_object *usage = json_object_new_object();
+        if (res->usage.valid) {
+                json_object_object_add(usage, "memory_peak", json_object_new_uint64(res->usage.memory_peak));
+                json_object_object_add(usage, "oom_kills", json_object_new_uint64(res->usage.oom_kills));
+                json_object_object_add(usage, "pids_max_hits", json_object_new_uint64(res->usage.pids_max_hits));
+                json_object_object_add(usage, "cpu_s", jseconds(res->usage.cpu_usec));
+        }
+        json_object_object_add(o, "resource_usage", usage);
+
+        json_object *fa = json_object_new_array();
+        for (size_t i = 0; i < fl->n; i++) {
+                const struct finding *f = &fl->v[i];
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "rule", json_object_new_string(f->rule));
+                json_object_object_add(j, "category", json_object_new_string(f->category));
+                json_object_object_add(j, "severity", json_object_new_string(severity_name(f->severity)));
+                format_rfc3339(f->time_usec, ts, sizeof(ts));
+                json_object_object_add(j, "time", json_object_new_string(ts));
+                if (f->pid || f->exe) {
+                        json_object *p = json_object_new_object();
+                        json_object_object_add(p, "pid", json_object_new_int(f->pid));
+                        json_object_object_add(p, "ppid", json_object_new_int(f->ppid));
+                        json_object_object_add(p, "exe", jstr_or_null(f->exe));
+                        json_object_object_add(p, "argv", jstrv(f->argv));
+                        json_object_object_add(j, "process", p);
+                } else
+                        json_object_object_add(j, "process", NULL);
+                json_object_object_add(j, "detail", json_object_new_string(f->detail));
+                json_object_object_add(j, "evidence", json_object_get(f->evidence));
+                json_object_array_add(fa, j);
+        }
+        json_object_object_add(o, "findings", fa);
+
+        json_object *aa = json_object_new_array();
+        for (size_t i = 0; i < al->n; i++) {
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "path", json_object_new_string(al->v[i].path));
+                json_object_object_add(j, "sha256", json_object_new_string(al->v[i].sha256));
+                json_object_object_add(j, "size", json_object_new_uint64(al->v[i].size));
+                json_object_array_add(aa, j);
+        }
+        json_object_object_add(o, "artifacts", aa);
+        json_object *ra = json_object_new_array();
+        for (size_t i = 0; i < al->n_refused; i++) {
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "path", json_object_new_string(al->refused[i].path));
+                json_object_object_add(j, "reason", json_object_new_string(al->refused[i].reason));
+                json_object_array_add(ra, j);
+        }
+        json_object_object_add(o, "artifacts_refused", ra);
+        json_object *ca = json_object_new_array();
+        for (size_t i = 0; i < cl->n; i++) {
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "path", json_object_new_string(cl->v[i].path));
+                json_object_object_add(j, "change", json_object_new_string(change_kind_name(cl->v[i].kind)));
+                json_object_array_add(ca, j);
+        }
+        json_object_object_add(o, "source_changes", ca);
+        json_object_object_add(o, "source_changes_truncated", json_object_new_boolean(cl->truncated));
+        return o;
+}
+
+int cmd_run(int argc, char **argv) {
+        struct run_args a = { .artifact_max = DEFAULT_ARTIFACT_MAX, .fail_on = SEV_HIGH };
+        a.cfg.tmp_size = DEFAULT_TMP_SIZE;
+        struct sandbox_state st = {};
+        struct sandbox_result res = {};
+        struct sandbox_views views = { -EBADF, -EBADF, -EBADF };
+        struct finding_list fl = {};
+        struct artifact_list al = {};
+        struct change_list cl = {};
+        _cleanup_free_ char *failure = NULL, *env_err = NULL;
+        _cleanup_close_ int out_fd = -EBADF;
+        int ret, r;
+
+        if ((ret = parse_args(argc, argv, &a)) != 0)
+                goto done;
+        if (!a.cfg.source) {
+                char cwd[PATH_MAX];
+                if (!getcwd(cwd, sizeof(cwd))) {
+                        ret = fail_setup("cannot determine the current directory (%s); pass --source", strerror(errno));
+                        goto done;
+                }
+                a.cfg.source = xstrdup(cwd);
+        }
+        if (streq(a.cfg.source, "/")) {
+                ret = fail_setup("the source tree cannot be '/'; pass the project directory with --source");
+                goto done;
+        }
+        if (!a.cfg.hostname)
+                a.cfg.hostname = xstrdup("buildward");
+        a.cfg.envp = env_build(environ, a.env_specs, &env_err);
+        if (!a.cfg.envp) {
+                ret = fail_setup("%s", env_err);
+                goto done;
+        }
+        if (!a.out)
+                a.out = xstrdup("buildward-out");
+        if ((r = mkdir_p(a.out, 0755)) < 0 || (out_fd = open(a.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                ret = fail_setup("cannot create the out folder '%s' (%s); pass a writable --out directory", a.out,
+                                 strerror(r < 0 ? -r : errno));
+                goto done;
+        }
+        (void) unlinkat(out_fd, "report.json", 0);
+
+        uint64_t start_rt = now_usec(CLOCK_REALTIME), start_mono = now_usec(CLOCK_MONOTONIC);
+        r = sandbox_run(&a.cfg, &st, &res, &views, &failure);
+        uint64_t duration = now_usec(CLOCK_MONOTONIC) - start_mono;
+        if (r < 0) {
+                ret = fail_setup("%s", failure ? failure : strerror(-r));
+                goto done;
+        }
+        st.landlock_abi = landlock_abi();
+        for (char **w = st.warnings; w && *w; w++)
+                log_warning("%s", *w);
+
+        add_survivor_findings(&res, &fl);
+        add_limit_findings(&a, &res, &fl);
+        if (a.artifacts && (r = artifacts_collect(views.merged_fd, a.artifacts, out_fd, a.artifact_max, &al)) < 0) {
+                ret = fail_setup("cannot copy artifacts into '%s/artifacts' (%s); check the out folder", a.out, strerror(-r));
+                goto done;
+        }
+        (void) source_changes_collect(views.upper_fd, views.lower_fd, MAX_SOURCE_CHANGES, &cl);
+
+        int maxsev = finding_list_max_severity(&fl);
+        bool pass = a.fail_on == SEV_NEVER || maxsev < (int) a.fail_on;
+        if (res.end == SANDBOX_END_TIMEOUT)
+                ret = EXIT_TIMEOUT;
+        else if (res.end == SANDBOX_END_INTERRUPTED)
+                ret = 128 + res.signal;
+        else if (!pass)
+                ret = EXIT_VERDICT_FAIL;
+        else if (res.end == SANDBOX_END_EXEC_FAILED)
+                ret = res.exec_errno == ENOENT ? 127 : 126;
+        else
+                ret = WIFEXITED(res.status) ? WEXITSTATUS(res.status) : 128 + WTERMSIG(res.status);
+
+        json_object *report = build_report(&a, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
+        r = json_write_file_at(out_fd, "report.json", report);
+        json_object_put(report);
+        if (r < 0) {
+                ret = fail_setup("cannot write '%s/report.json' (%s); check the out folder", a.out, strerror(-r));
+                goto done;
+        }
+        if (res.end == SANDBOX_END_EXEC_FAILED)
+                log_error("cannot execute '%s' in the sandbox (%s); the sandbox sees the host's /usr, /bin and /lib "
+                          "plus the source tree: check the command's path and PATH=" SANDBOX_PATH,
+                          a.cfg.argv[0], strerror(res.exec_errno));
+        if (!a.quiet) {
+                char code[48];
+                if (res.end == SANDBOX_END_TIMEOUT)
+                        snprintf(code, sizeof(code), "timed out");
+                else if (res.end == SANDBOX_END_INTERRUPTED)
+                        snprintf(code, sizeof(code), "interrupted by %s", sigabbrev_np(res.signal));
+                else if (WIFSIGNALED(res.status))
+                        snprintf(code, sizeof(code), "killed by SIG%s", sigabbrev_np(WTERMSIG(res.status)));
+                else
+                        snprintf(code, sizeof(code), "exit %d", WEXITSTATUS(res.status));
+                log_info("%s: %s, %.2f s, %zu finding%s, %zu artifact%s, %zu source change%s; report: %s/report.json",
+                         pass ? "pass" : "FAIL", code, (double) duration / 1e6, fl.n, fl.n == 1 ? "" : "s", al.n,
+                         al.n == 1 ? "" : "s", cl.n, cl.n == 1 ? "" : "s", a.out);
+                for (size_t i = 0; i < fl.n; i++)
+                        log_info("  %s %s: %s", severity_name(fl.v[i].severity), fl.v[i].rule, fl.v[i].detail);
+        }
+done:
+        closep(&views.merged_fd);
+        closep(&views.upper_fd);
+        closep(&views.lower_fd);
+        finding_list_done(&fl);
+        artifact_list_done(&al);
+        change_list_done(&cl);
+        sandbox_result_done(&res);
+        sandbox_state_done(&st);
+        run_args_done(&a);
+        return ret;
+}

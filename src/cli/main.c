@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+
+#include "basic/log.h"
+#include "cli/commands.h"
+
+static const struct command {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+        const char *summary;
+} commands[] = {
+        { "run", cmd_run, "run a build in a fresh, offline, disposable sandbox" },
+        { "doctor", cmd_doctor, "show which kernel features this host offers and what degrades without them" },
+};
+
+static void usage(FILE *f) {
+        fprintf(f, "usage: buildward COMMAND [OPTIONS]\n\ncommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "\n`buildward COMMAND --help` describes one command; man buildward-run(1).\n");
+}
+
+int main(int argc, char **argv) {
+        log_init();
+        if (argc < 2) {
+                usage(stderr);
+                return 2;
+        }
+        if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "help")) {
+                usage(stdout);
+                return 0;
+        }
+        if (streq(argv[1], "--version")) {
+                printf("buildward %s\n", BUILDWARD_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(argv[1], commands[i].name))
+                        return commands[i].fn(argc - 1, argv + 1);
+        log_error("unknown command '%s'; run `buildward --help` for the list", argv[1]);
+        return 2;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "basic/util.h"
+#include "report/report.h"
+
+static const char *const severity_names[] = { "info", "low", "medium", "high", "critical", "never" };
+
+const char *severity_name(enum severity s) {
+        return (unsigned) s < ELEMENTSOF(severity_names) ? severity_names[s] : "unknown";
+}
+
+int severity_from_string(const char *s, enum severity *ret) {
+        for (size_t i = 0; i < ELEMENTSOF(severity_names); i++)
+                if (streq(s, severity_names[i])) {
+                        *ret = (enum severity) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+void finding_list_add(struct finding_list *l, struct finding f) {
+        l->v = realloc(l->v, sizeof(*l->v) * (l->n + 1));
+        if (!l->v)
+                abort();
+        l->v[l->n++] = f;
+}
+
+void finding_list_done(struct finding_list *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->v[i].rule);
+                free(l->v[i].exe);
+                strv_free(l->v[i].argv);
+                free(l->v[i].detail);
+                json_object_put(l->v[i].evidence);
+        }
+        free(l->v);
+        *l = (struct finding_list) {};
+}
+
+int finding_list_max_severity(const struct finding_list *l) {
+        int m = -1;
+        for (size_t i = 0; i < l->n; i++)
+                if ((int) l->v[i].severity > m)
+                        m = (int) l->v[i].severity;
+        return m;
+}
+
+int json_write_file_at(int dir_fd, const char *name, json_object *o) {
+        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
+        _cleanup_free_ char *tmp = xasprintf(".%s.tmp", name);
+        (void) unlinkat(dir_fd, tmp, 0);
+        _cleanup_close_ int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        int r = loop_write(fd, text, strlen(text));
+        if (r >= 0)
+                r = loop_write(fd, "\n", 1);
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlinkat(dir_fd, tmp, 0);
+        return r;
+}

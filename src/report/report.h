@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL, SEV_NEVER };
+
+const char *severity_name(enum severity s);
+int severity_from_string(const char *s, enum severity *ret);
+
+struct finding {
+        char *rule;
+        const char *category;
+        enum severity severity;
+        uint64_t time_usec;
+        pid_t pid, ppid, host_pid;
+        char *exe;
+        char **argv;
+        char *detail;
+        json_object *evidence; /* owned */
+};
+
+struct finding_list {
+        struct finding *v;
+        size_t n;
+};
+
+void finding_list_add(struct finding_list *l, struct finding f);
+void finding_list_done(struct finding_list *l);
+/* The highest severity present, or -1 when the list is empty. */
+int finding_list_max_severity(const struct finding_list *l);
+
+struct artifact {
+        char *path;
+        char sha256[65];
+        uint64_t size;
+};
+
+struct refused_artifact {
+        char *path;
+        char *reason;
+};
+
+struct artifact_list {
+        struct artifact *v;
+        size_t n;
+        struct refused_artifact *refused;
+        size_t n_refused;
+};
+
+void artifact_list_done(struct artifact_list *l);
+
+enum change_kind { CHANGE_CREATED, CHANGE_MODIFIED, CHANGE_DELETED };
+
+struct change {
+        char *path;
+        enum change_kind kind;
+};
+
+struct change_list {
+        struct change *v;
+        size_t n;
+        bool truncated;
+};
+
+const char *change_kind_name(enum change_kind k);
+void change_list_done(struct change_list *l);
+
+/*
+ * Copies the files under ROOT_FD matching any of PATTERNS into OUT_FD/artifacts,
+ * never following a symlink and never writing outside OUT_FD. Files that are not
+ * regular, or larger than MAX_SIZE, are refused and listed.
+ */
+int artifacts_collect(int root_fd, char *const *patterns, int out_fd, uint64_t max_size, struct artifact_list *ret);
+
+/* Removes NAME below DIR_FD recursively without following symlinks. */
+int rm_rf_at(int dir_fd, const char *name);
+
+/*
+ * Lists what the build created, modified or deleted: UPPER_FD is the overlay's
+ * upper directory, LOWER_FD the untouched source. At most MAX entries.
+ */
+int source_changes_collect(int upper_fd, int lower_fd, size_t max, struct change_list *ret);
+
+/* Writes JSON atomically as DIR_FD/NAME (temporary file, fsync, rename). */
+int json_write_file_at(int dir_fd, const char *name, json_object *o);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Shared between the parts of the sandbox; not an API for the rest of buildward. */
+
+#include "sandbox/sandbox.h"
+
+/*
+ * The parent assembles the build's root in a staging tmpfs inside its own private
+ * mount namespace, so nothing it mounts is ever visible on the host. The child
+ * copies that namespace when it enters its user namespace, which locks every
+ * mount it inherited: the build can neither unmount a mask nor remount a
+ * read-only bind writable.
+ */
+struct stage {
+        char *dir;          /* host directory the staging tmpfs is mounted on */
+        char *root;         /* DIR/root: becomes "/" of the build */
+        char *merged;       /* ROOT + source: the source overlay */
+        char *upper;        /* DIR/upper: the build's changes to the source */
+        int source_fd;      /* O_PATH of the real source tree */
+        uid_t map_uid;      /* the build's uid/gid as seen from the parent's user namespace */
+        gid_t map_gid;
+        uid_t source_uid;   /* owner of the source tree */
+        gid_t source_gid;
+        const char *source_mapping;
+        bool mounted;
+};
+
+int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char ***warnings, char **ret_failure);
+void stage_release(struct stage *st);
+
+/* Child side, inside the new namespaces: proc, devpts, sysfs, pivot_root, read-only root. */
+int stage_enter(const struct stage *st, const char **ret_step);
+
+int seccomp_install(void);
+/* Returns the ABI applied (>0), 0 when the kernel lacks landlock, -errno on failure. */
+int landlock_apply(const char *source, const struct bind_spec *binds, size_t n_binds);
+
+int loopback_up(void);
+
+/* Whether PATH's filesystem accepts idmapped mounts (needs root). 0 or -errno. */
+int idmap_probe(const char *path);

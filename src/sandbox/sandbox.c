@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Process layout of one build:
+ *
+ *   buildward (parent)         host pid namespace; root, or root of its own user
+ *     |                        namespace when started unprivileged; owns the staging
+ *     |                        mount namespace, the cgroups and the clock
+ *     `- init (pid 1)          new user/pid/mount/net/ipc/uts/cgroup namespaces;
+ *          |                   finishes the mounts, pivots, then only reaps
+ *          `- CMD (pid 2)      uid 1000, no capabilities, no_new_privs, landlock,
+ *                              seccomp; its own session
+ *
+ * When CMD exits, init reports its status; the parent freezes the cgroup, lists the
+ * processes still alive in the build's pid namespace (survivors) and kills init,
+ * which makes the kernel kill everything left in that namespace.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "basic/log.h"
+#include "sandbox/internal.h"
+
+/* Host uids for builds started by root: one per concurrent build, far from real accounts. */
+#define HOST_UID_BASE 1879048192u /* 0x70000000 */
+#define HOST_UID_SLOTS 65536u
+#define RUN_DIR "/run/buildward"
+
+/* init -> parent messages */
+struct init_msg {
+        int32_t kind; /* 1: CMD exited, value = wait status; 2: setup failed, value = -errno */
+        int32_t value;
+        char step[64];
+};
+
+struct child_ctx {
+        const struct sandbox_config *cfg;
+        const struct stage *st;
+        int go_fd;     /* read: parent says the maps are written */
+        int status_fd; /* write: struct init_msg */
+        int exec_fd;   /* write: errno of a failed execve, CLOEXEC */
+};
+
+static void send_msg(int fd, int kind, int value, const char *step) {
+        struct init_msg m = { .kind = kind, .value = value };
+        if (step)
+                snprintf(m.step, sizeof(m.step), "%s", step);
+        (void) loop_write(fd, &m, sizeof(m));
+}
+
+static int drop_capabilities(void) {
+        for (int c = 0; c <= CAP_LAST_CAP; c++)
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                        return -errno;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return -errno;
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {};
+        if (syscall(SYS_capset, &h, d) < 0)
+                return -errno;
+        return 0;
+}
+
+int loopback_up(void) {
+        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0)
+                return -errno;
+        struct ifreq ifr = {};
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+                return -errno;
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+                return -errno;
+        return 0;
+}
+
+/* What pid 2 tells the parent when it cannot become CMD. */
+struct exec_failure {
+        int32_t err;
+        char step[44];
+};
+
+/* pid 2: becomes CMD. Never returns. */
+static _noreturn_ void exec_command(const struct child_ctx *c) {
+        const struct sandbox_config *cfg = c->cfg;
+        const char *step = "enter the source directory";
+        int err;
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int s = 1; s < NSIG; s++)
+                signal(s, SIG_DFL);
+        /* A new session: no controlling terminal to push input into. */
+        (void) setsid();
+        if (chdir(cfg->source) < 0)
+                goto fail;
+        step = "close inherited descriptors";
+        if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                goto fail;
+        step = "drop capabilities";
+        if ((err = drop_capabilities()) < 0) {
+                errno = -err;
+                goto fail;
+        }
+        step = "set no_new_privs";
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                goto fail;
+        step = "apply landlock";
+        if ((err = landlock_apply(cfg->source, cfg->binds, cfg->n_binds)) < 0) {
+                errno = -err;
+                goto fail;
+        }
+        step = "install the seccomp filter";
+        if ((err = seccomp_install()) < 0) {
+                errno = -err;
+                goto fail;
+        }
+        environ = cfg->envp;
+        step = "execute";
+        execvp(cfg->argv[0], cfg->argv);
+fail:;
+        struct exec_failure f = { .err = errno };
+        snprintf(f.step, sizeof(f.step), "%s", step);
+        (void) loop_write(c->exec_fd, &f, sizeof(f));
+        _exit(f.err == ENOENT ? 127 : 126);
+}
+
+/* pid 1 of the build. Never returns. */
+static _noreturn_ int child_main(const struct child_ctx *c) {
+        const char *step = "wait for the parent";
+        int r;
+        char go;
+
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (loop_read_exact(c->go_fd, &go, 1) < 0)
+                _exit(1); /* the parent died before mapping us */
+        close(c->go_fd);
+
+        step = "new cgroup namespace";
+        if (unshare(CLONE_NEWCGROUP) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        step = "set the hostname";
+        if (sethostname(c->cfg->hostname, strlen(c->cfg->hostname)) < 0 || setdomainname("(none)", 6) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        step = "bring up loopback";
+        if ((r = loopback_up()) < 0)
+                goto fail;
+        /*
+         * Still the parent's host uid here, which may traverse the root-only
+         * staging directory; the build's uid could not.
+         */
+        if ((r = stage_enter(c->st, &step)) < 0)
+                goto fail;
+        step = "switch to the build uid";
+        if (setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0 || setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0) {
+                r = -errno;
+                goto fail;
+        }
+
+        /* Nothing in the build may read init's memory or files in /proc/1. */
+        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+        step = "fork the command";
+        pid_t cmd = fork();
+        if (cmd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (cmd == 0)
+                exec_command(c);
+        close(c->exec_fd);
+
+        for (;;) {
+                int status;
+                pid_t p = waitpid(-1, &status, __WALL);
+                if (p < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        pause(); /* nothing left: wait for the parent to kill us */
+                        continue;
+                }
+                if (p == cmd)
+                        send_msg(c->status_fd, 1, status, NULL);
+        }
+fail:
+        send_msg(c->status_fd, 2, r, step);
+        _exit(1);
+}
+
+/* Allocates a host uid for this build and holds its lock until exit. */
+static int allocate_host_uid(uid_t *ret, int *ret_lock_fd) {
+        if (mkdir(RUN_DIR, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (mkdir(RUN_DIR "/uids", 0700) < 0 && errno != EEXIST)
+                return -errno;
+        unsigned start = (unsigned) getpid() % HOST_UID_SLOTS;
+        for (unsigned i = 0; i < 4096; i++) {
+                unsigned slot = (start + i) % HOST_UID_SLOTS;
+                char p[64];
+                snprintf(p, sizeof(p), RUN_DIR "/uids/%u", slot);
+                int fd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return -errno;
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                        *ret = HOST_UID_BASE + slot;
+                        *ret_lock_fd = fd;
+                        return 0;
+                }
+                close(fd);
+        }
+        return -EBUSY;
+}
+
+static int write_map(pid_t pid, const char *file, unsigned inside, unsigned outside) {
+        char path[64], map[64];
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        snprintf(map, sizeof(map), "%u %u 1\n", inside, outside);
+        return write_string_file(path, map);
+}
+
+/* Unprivileged start: become root of our own user namespace, with a private mount namespace. */
+static int enter_own_userns(char **ret_failure) {
+        uid_t uid = getuid();
+        gid_t gid = getgid();
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+                int r = -errno;
+                *ret_failure = xasprintf(
+                        "cannot create a user namespace (%s); this host forbids unprivileged user namespaces "
+                        "(Docker's default seccomp profile, Ubuntu's kernel.apparmor_restrict_unprivileged_userns=1, "
+                        "or user.max_user_namespaces=0): run buildward as root, or allow them "
+                        "(sysctl kernel.apparmor_restrict_unprivileged_userns=0, docker --security-opt seccomp=unconfined)",
+                        strerror(-r));
+                return r;
+        }
+        int r = write_string_file("/proc/self/setgroups", "deny");
+        if (r >= 0)
+                r = write_map(getpid(), "uid_map", 0, uid);
+        if (r >= 0)
+                r = write_map(getpid(), "gid_map", 0, gid);
+        if (r < 0)
+                *ret_failure = xasprintf("cannot write the uid map of buildward's user namespace (%s); "
+                                         "the kernel refused a single-uid mapping, which user namespaces always allow",
+                                         strerror(-r));
+        return r;
+}
+
+static char *stage_dir_create(bool privileged) {
+        char *tmpl;
+        if (privileged)
+                tmpl = xstrdup(RUN_DIR "/stage-XXXXXX");
+        else {
+                const char *rt = getenv("XDG_RUNTIME_DIR");
+                tmpl = xasprintf("%s/buildward-stage-XXXXXX", rt && *rt == '/' ? rt : "/tmp");
+        }
+        if (!mkdtemp(tmpl)) {
+                free(tmpl);
+                return NULL;
+        }
+        return tmpl;
+}
+
+static pid_t read_status_pid(pid_t pid, const char *key, bool last) {
+        char path[64];
+        _cleanup_free_ char *buf = NULL;
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        if (read_full_file(path, &buf, NULL, 1 << 16) < 0)
+                return -1;
+        char *l = strstr(buf, key);
+        if (!l)
+                return -1;
+        l += strlen(key);
+        char *end = strchr(l, '\n');
+        if (end)
+                *end = 0;
+        pid_t v = -1;
+        for (char *tok = strtok(l, " \t"); tok; tok = strtok(NULL, " \t")) {
+                v = (pid_t) atoi(tok);
+                if (!last)
+                        break;
+        }
+        return v;
+}
+
+static char **read_cmdline(pid_t pid) {
+        char path[64];
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
+        char **v = xcalloc(1, sizeof(char *));
+        if (read_full_file(path, &buf, &n, 1 << 20) < 0)
+                return v;
+        for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+                strv_push(&v, xstrdup(buf + i));
+        return v;
+}
+
+/* Lists the processes of the build's pid namespace other than its init. */
+static void collect_survivors(pid_t init, struct sandbox_result *res) {
+        char path[64], ns[64], their[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) init);
+        ssize_t n = readlink(path, ns, sizeof(ns) - 1);
+        if (n < 0)
+                return;
+        ns[n] = 0;
+        DIR *d = opendir("/proc");
+        if (!d)
+                return;
+        for (struct dirent *de; (de = readdir(d));) {
+                pid_t pid = (pid_t) atoi(de->d_name);
+                if (pid <= 0 || pid == init)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
+                ssize_t k = readlink(path, their, sizeof(their) - 1);
+                if (k < 0)
+                        continue;
+                their[k] = 0;
+                if (!streq(ns, their))
+                        continue;
+                /* Threads are not separate entries in /proc; zombies are already dead. */
+                snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+                _cleanup_free_ char *stat = NULL;
+                if (read_full_file(path, &stat, NULL, 4096) < 0)
+                        continue;
+                char *rp = strrchr(stat, ')');
+                if (rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'))
+                        continue;
+                struct survivor s = { .host_pid = pid, .seen_usec = now_usec(CLOCK_REALTIME) };
+                s.pid = read_status_pid(pid, "NSpid:", true);
+                pid_t hppid = read_status_pid(pid, "PPid:", false);
+                s.ppid = hppid == init ? 1 : read_status_pid(hppid, "NSpid:", true);
+                char exe[PATH_MAX];
+                snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
+                ssize_t e = readlink(path, exe, sizeof(exe) - 1);
+                if (e >= 0) {
+                        exe[e] = 0;
+                        const char *del = " (deleted)";
+                        size_t el = strlen(exe), dl = strlen(del);
+                        if (el > dl && streq(exe + el - dl, del)) {
+                                exe[el - dl] = 0;
+                                s.exe_deleted = true;
+                        }
+                        s.exe = xstrdup(exe);
+                }
+                s.argv = read_cmdline(pid);
+                res->survivors = realloc(res->survivors, sizeof(struct survivor) * (res->n_survivors + 1));
+                if (!res->survivors)
+                        abort();
+                res->survivors[res->n_survivors++] = s;
+        }
+        closedir(d);
+}
+
+static char *setup_failure_message(const struct init_msg *m) {
+        int err = -m->value;
+        const char *fix = "run `buildward doctor` to see which kernel feature is missing";
+        if (err == EPERM || err == EACCES)
+                fix = "the host's security policy (seccomp, AppArmor, SELinux) refuses it; run `buildward doctor`";
+        return xasprintf("cannot set up the sandbox: %s failed (%s); %s", m->step, strerror(err), fix);
+}
+
+static void kill_build(pid_t init, const struct sandbox_state *state) {
+        (void) kill(init, SIGKILL);
+        /* v1 freezer: a frozen task handles SIGKILL only once thawed. */
+        (void) cgroup_freeze(&state->cg, false);
+}
+
+int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, struct sandbox_result *res,
+                struct sandbox_views *views, char **ret_failure) {
+        struct stage st = { .source_fd = -EBADF };
+        _cleanup_close_ int uid_lock = -EBADF, sfd = -EBADF;
+        int go[2] = { -1, -1 }, status[2] = { -1, -1 }, execp[2] = { -1, -1 };
+        pid_t init = -1;
+        int r;
+        sigset_t mask, oldmask;
+
+        *res = (struct sandbox_result) {};
+        *views = (struct sandbox_views) { .merged_fd = -EBADF, .upper_fd = -EBADF, .lower_fd = -EBADF };
+        state->privileged = geteuid() == 0;
+
+        st.source_fd = open(cfg->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (st.source_fd < 0) {
+                r = -errno;
+                *ret_failure = xasprintf("cannot open the source directory '%s' (%s); pass an existing directory with --source",
+                                         cfg->source, strerror(-r));
+                return r;
+        }
+        struct stat sst;
+        if (fstat(st.source_fd, &sst) < 0)
+                return -errno;
+        st.source_uid = sst.st_uid;
+        st.source_gid = sst.st_gid;
+
+        if (state->privileged) {
+                if ((r = allocate_host_uid(&state->host_uid, &uid_lock)) < 0) {
+                        *ret_failure = xasprintf("cannot allocate a uid for the build under " RUN_DIR "/uids (%s); "
+                                                 "check that " RUN_DIR " is writable by root",
+                                                 strerror(-r));
+                        return r;
+                }
+                st.map_uid = state->host_uid;
+                st.map_gid = state->host_uid;
+                st.source_mapping = "idmapped";
+                /* Root's supplementary groups would follow the build into its namespace. */
+                if (setgroups(0, NULL) < 0)
+                        return -errno;
+                _cleanup_free_ char *name = xasprintf("build-%d", (int) getpid());
+                if ((r = cgroup_create(&state->cg, name, &cfg->limits)) < 0) {
+                        *ret_failure = xasprintf("cannot create the build's cgroup under /sys/fs/cgroup (%s); "
+                                                 "check that the cgroup filesystem is mounted read-write",
+                                                 strerror(-r));
+                        return r;
+                }
+        } else {
+                state->host_uid = getuid();
+                (void) cgroup_create(&state->cg, "unused", &cfg->limits); /* records what is not applied */
+                if (st.source_uid != getuid())
+                        strv_push(&state->warnings,
+                                  xasprintf("the source tree is owned by uid %u, not by you (uid %u): the build can read it "
+                                            "but in-tree writes will fail; run buildward as root or as the owner",
+                                            (unsigned) st.source_uid, (unsigned) getuid()));
+        }
+        if (state->cg.not_applied)
+                strv_push(&state->warnings, xasprintf("limits not applied (%s): %s", state->cg.not_applied, state->cg.why_not));
+
+        st.dir = stage_dir_create(state->privileged);
+        if (!st.dir) {
+                r = -errno;
+                *ret_failure = xasprintf("cannot create a staging directory (%s); check that %s is writable", strerror(-r),
+                                         state->privileged ? RUN_DIR : "$XDG_RUNTIME_DIR or /tmp");
+                goto out;
+        }
+        if (state->privileged) {
+                if (unshare(CLONE_NEWNS) < 0) {
+                        r = -errno;
+                        *ret_failure = xasprintf("cannot create a mount namespace (%s); buildward needs CONFIG_NAMESPACES "
+                                                 "and must not run under a seccomp profile that refuses unshare",
+                                                 strerror(-r));
+                        goto out;
+                }
+        } else {
+                if ((r = enter_own_userns(ret_failure)) < 0)
+                        goto out;
+                st.map_uid = 0; /* our own uid as seen from our namespace */
+                st.map_gid = 0;
+                st.source_mapping = "owner";
+        }
+        /*
+         * Mount operations need the source as a mount of this namespace: open it
+         * again by path and make sure it is still the directory we checked.
+         */
+        {
+                int fd = open(cfg->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                struct stat again;
+                if (fd < 0 || fstat(fd, &again) < 0 || again.st_dev != sst.st_dev || again.st_ino != sst.st_ino) {
+                        r = fd < 0 ? -errno : -ESTALE;
+                        if (fd >= 0)
+                                close(fd);
+                        *ret_failure = xasprintf("the source directory '%s' changed while the sandbox was being set up; "
+                                                 "run the build again once nothing else moves it",
+                                                 cfg->source);
+                        goto out;
+                }
+                close(st.source_fd);
+                st.source_fd = fd;
+        }
+        /* Nothing mounted from here on reaches the host. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+                r = -errno;
+                *ret_failure = xasprintf("cannot make buildward's mount namespace private (%s)", strerror(-r));
+                goto out;
+        }
+        if ((r = stage_prepare(&st, cfg, &state->warnings, ret_failure)) < 0) {
+                if (!*ret_failure)
+                        *ret_failure = xasprintf("cannot assemble the sandbox's filesystem (%s)", strerror(-r));
+                goto out;
+        }
+        state->source_mapping = st.source_mapping;
+        if (state->privileged)
+                state->host_uid = st.map_uid;
+
+        if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(execp, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto out;
+        }
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &mask, &oldmask);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+        fflush(NULL);
+        init = (pid_t) syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
+                                                  CLONE_NEWUTS | SIGCHLD,
+                               NULL, NULL, NULL, 0);
+        if (init < 0) {
+                r = -errno;
+                *ret_failure = xasprintf("cannot create the build's namespaces (%s); run `buildward doctor` to see which "
+                                         "namespace this kernel or its security policy refuses",
+                                         strerror(-r));
+                goto out_mask;
+        }
+        if (init == 0) {
+                close(go[1]);
+                close(status[0]);
+                close(execp[0]);
+                struct child_ctx c = { .cfg = cfg, .st = &st, .go_fd = go[0], .status_fd = status[1], .exec_fd = execp[1] };
+                child_main(&c);
+        }
+        close(go[0]);
+        close(status[1]);
+        close(execp[1]);
+        go[0] = status[1] = execp[1] = -1;
+
+        if ((r = write_map(init, "uid_map", SANDBOX_UID, st.map_uid)) < 0 ||
+            (r = write_map(init, "gid_map", SANDBOX_GID, st.map_gid)) < 0) {
+                *ret_failure = xasprintf("cannot write the build's uid map (%s); the kernel refused the mapping", strerror(-r));
+                goto out_kill;
+        }
+        if (state->cg.mode != CGROUP_NONE && (r = cgroup_attach(&state->cg, init)) < 0) {
+                *ret_failure = xasprintf("cannot move the build into its cgroup (%s)", strerror(-r));
+                goto out_kill;
+        }
+        if ((r = loop_write(go[1], "g", 1)) < 0)
+                goto out_kill;
+
+        uint64_t deadline = cfg->timeout_usec ? now_usec(CLOCK_MONOTONIC) + cfg->timeout_usec : 0;
+        bool done = false;
+        while (!done) {
+                struct pollfd p[2] = { { .fd = status[0], .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+                int timeout = -1;
+                if (deadline) {
+                        uint64_t now = now_usec(CLOCK_MONOTONIC);
+                        timeout = now >= deadline ? 0 : (int) ((deadline - now + 999) / 1000);
+                }
+                int k = poll(p, 2, timeout);
+                if (k < 0 && errno != EINTR) {
+                        r = -errno;
+                        goto out_kill;
+                }
+                if (k == 0) {
+                        res->end = SANDBOX_END_TIMEOUT;
+                        break;
+                }
+                if (p[1].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == sizeof(si))
+                                if (si.ssi_signo != SIGCHLD) {
+                                        res->end = SANDBOX_END_INTERRUPTED;
+                                        res->signal = (int) si.ssi_signo;
+                                        done = true;
+                                }
+                        if (done)
+                                break;
+                }
+                if (p[0].revents & (POLLIN | POLLHUP)) {
+                        struct init_msg m;
+                        if (loop_read_exact(status[0], &m, sizeof(m)) < 0) {
+                                /* init died without a word: killed from outside (OOM killer, admin). */
+                                res->end = SANDBOX_END_EXITED;
+                                res->status = SIGKILL;
+                                break;
+                        }
+                        if (m.kind == 2) {
+                                *ret_failure = setup_failure_message(&m);
+                                r = m.value;
+                                goto out_kill;
+                        }
+                        res->end = SANDBOX_END_EXITED;
+                        res->status = m.value;
+                        struct exec_failure f;
+                        if (read(execp[0], &f, sizeof(f)) == (ssize_t) sizeof(f)) {
+                                res->end = SANDBOX_END_EXEC_FAILED;
+                                res->exec_errno = f.err;
+                                if (!streq(f.step, "execute"))
+                                        strv_push(&state->warnings, xasprintf("the sandbox could not %s for the command: %s",
+                                                                              f.step, strerror(f.err)));
+                        }
+                        done = true;
+                }
+        }
+
+        /* Whatever is alive now outlived CMD: list it while frozen, then kill it all. */
+        bool frozen = cgroup_freeze(&state->cg, true) == 0;
+        if (res->end == SANDBOX_END_EXITED)
+                collect_survivors(init, res);
+        (void) frozen;
+        r = 0;
+out_kill:
+        if (init > 0) {
+                kill_build(init, state);
+                while (waitpid(init, NULL, __WALL) < 0 && errno == EINTR)
+                        ;
+        }
+        cgroup_read_usage(&state->cg, &res->usage);
+out_mask:
+        sigprocmask(SIG_SETMASK, &oldmask, NULL);
+out:
+        for (int i = 0; i < 2; i++) {
+                if (go[i] >= 0)
+                        close(go[i]);
+                if (status[i] >= 0)
+                        close(status[i]);
+                if (execp[i] >= 0)
+                        close(execp[i]);
+        }
+        if (r >= 0 && st.merged) {
+                views->merged_fd = open(st.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                views->upper_fd = open(st.upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                views->lower_fd = fcntl(st.source_fd, F_DUPFD_CLOEXEC, 3);
+        }
+        /*
+         * The open directory fds keep the overlay and tmpfs alive after the
+         * lazy unmount, so the report can read them; closing them frees it all.
+         */
+        stage_release(&st);
+        return r;
+}
+
+void sandbox_result_done(struct sandbox_result *r) {
+        for (size_t i = 0; i < r->n_survivors; i++) {
+                free(r->survivors[i].exe);
+                strv_free(r->survivors[i].argv);
+        }
+        free(r->survivors);
+        r->survivors = NULL;
+        r->n_survivors = 0;
+}
+
+void sandbox_state_done(struct sandbox_state *s) {
+        cgroup_destroy(&s->cg);
+        strv_free(s->warnings);
+        s->warnings = NULL;
+}

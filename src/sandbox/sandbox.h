@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sandbox/cgroup.h"
+
+/* The uid/gid the build runs as inside its user namespace. */
+#define SANDBOX_UID 1000
+#define SANDBOX_GID 1000
+
+struct bind_spec {
+        char *src; /* absolute, resolved host path */
+        char *dst; /* absolute path inside */
+        bool writable;
+};
+
+struct sandbox_config {
+        char *source;        /* absolute, resolved */
+        char **argv;
+        char **envp;
+        char *rootfs;        /* NULL: the host's system directories, read-only */
+        struct bind_spec *binds;
+        size_t n_binds;
+        char *hostname;
+        uint64_t tmp_size;
+        uint64_t timeout_usec; /* 0: none */
+        struct cgroup_limits limits;
+};
+
+struct survivor {
+        pid_t host_pid;
+        pid_t pid;  /* inside the sandbox's pid namespace */
+        pid_t ppid; /* inside */
+        char *exe;
+        bool exe_deleted;
+        char **argv;
+        uint64_t seen_usec; /* CLOCK_REALTIME */
+};
+
+enum sandbox_end {
+        SANDBOX_END_EXITED,      /* CMD exited or was killed by a signal: see status */
+        SANDBOX_END_EXEC_FAILED, /* CMD could not be executed: see exec_errno */
+        SANDBOX_END_TIMEOUT,
+        SANDBOX_END_INTERRUPTED, /* buildward got SIGINT/SIGTERM/SIGHUP */
+};
+
+/* What the sandbox actually got: reported verbatim in report.json. */
+struct sandbox_state {
+        uid_t host_uid;
+        const char *source_mapping; /* "idmapped", "owner" or "direct" */
+        bool privileged;            /* buildward ran as root */
+        bool seccomp;
+        int landlock_abi; /* 0: unavailable */
+        char **warnings;
+        struct cgroup cg;
+};
+
+struct sandbox_result {
+        enum sandbox_end end;
+        int status;     /* wait status of CMD */
+        int exec_errno;
+        int signal;     /* for SANDBOX_END_INTERRUPTED */
+        struct survivor *survivors;
+        size_t n_survivors;
+        struct cgroup_usage usage;
+};
+
+/* The build's view of the source tree after the run, kept mounted until sandbox_free(). */
+struct sandbox_views {
+        int merged_fd; /* the source tree as the build left it */
+        int upper_fd;  /* overlay upper: what the build changed */
+        int lower_fd;  /* the real source tree */
+};
+
+struct sandbox;
+
+/*
+ * Sets up the sandbox, runs argv in it and tears it down. On failure returns
+ * -errno and fills *ret_failure with a one-line "cause; fix" message.
+ */
+int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state,
+                struct sandbox_result *ret, struct sandbox_views *ret_views, char **ret_failure);
+void sandbox_result_done(struct sandbox_result *r);
+void sandbox_state_done(struct sandbox_state *s);
+
+/* The landlock ABI this kernel offers; 0 when it has none. */
+int landlock_abi(void);
