@@ -496,6 +496,7 @@ int cmd_run(int argc, char **argv) {
         struct change_list cl = {};
         _cleanup_free_ char *failure = NULL, *env_err = NULL;
         _cleanup_close_ int out_fd = -EBADF;
+        uint64_t start_rt = 0, start_mono = now_usec(CLOCK_MONOTONIC);
         int ret, r;
 
         if ((ret = parse_args(argc, argv, &a)) != 0)
@@ -528,9 +529,11 @@ int cmd_run(int argc, char **argv) {
         }
         (void) unlinkat(out_fd, "report.json", 0);
 
-        uint64_t start_rt = now_usec(CLOCK_REALTIME), start_mono = now_usec(CLOCK_MONOTONIC);
+        start_rt = now_usec(CLOCK_REALTIME);
+        start_mono = now_usec(CLOCK_MONOTONIC);
         r = sandbox_run(&a.cfg, &st, &res, &views, &failure);
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - start_mono;
+        log_debug("sandbox_run returned after %.2f ms", (double) duration / 1000.0);
         if (r < 0) {
                 ret = fail_setup("%s", failure ? failure : strerror(-r));
                 goto done;
@@ -560,6 +563,7 @@ int cmd_run(int argc, char **argv) {
         else
                 ret = WIFEXITED(res.status) ? WEXITSTATUS(res.status) : 128 + WTERMSIG(res.status);
 
+        log_debug("artifacts and changes collected at %.2f ms", (double) (now_usec(CLOCK_MONOTONIC) - start_mono) / 1000.0);
         json_object *report = build_report(&a, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
         r = json_write_file_at(out_fd, "report.json", report);
         json_object_put(report);
@@ -588,6 +592,7 @@ int cmd_run(int argc, char **argv) {
                         log_info("  %s %s: %s", severity_name(fl.v[i].severity), fl.v[i].rule, fl.v[i].detail);
         }
 done:
+        log_debug("report written at %.2f ms", (double) (now_usec(CLOCK_MONOTONIC) - start_mono) / 1000.0);
         closep(&views.merged_fd);
         closep(&views.upper_fd);
         closep(&views.lower_fd);
@@ -597,5 +602,6 @@ done:
         sandbox_result_done(&res);
         sandbox_state_done(&st);
         run_args_done(&a);
+        log_debug("cleaned up at %.2f ms", (double) (now_usec(CLOCK_MONOTONIC) - start_mono) / 1000.0);
         return ret;
 }

@@ -127,14 +127,18 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
                 log_debug("cgroup: no v2 directory in the hybrid hierarchy");
         set_v2_id(cg);
 
-        if (is_fs(CG_ROOT "/freezer", CGROUP_SUPER_MAGIC))
+        /* The v1 freezer only where there is no unified hierarchy to freeze with. */
+        if (!cg->v2_path && is_fs(CG_ROOT "/freezer", CGROUP_SUPER_MAGIC))
                 (void) make_dir(CG_ROOT "/freezer", name, &cg->v1_freezer);
 
-        /* memory and pids directories always exist, so the report can show usage. */
-        if (make_dir(CG_ROOT "/memory", name, &cg->v1_memory) < 0) {
-                if (l->memory)
-                        note_not_applied(cg, "memory", "the v1 memory controller is not mounted");
-        } else if (l->memory) {
+        /*
+         * v1 directories only for the limits asked for: moving a process into a v1
+         * cgroup waits for an RCU grace period (10-20 ms), and there is no
+         * CLONE_INTO_CGROUP for v1. The unified directory gives freeze and CPU time.
+         */
+        if (l->memory && make_dir(CG_ROOT "/memory", name, &cg->v1_memory) < 0)
+                note_not_applied(cg, "memory", "the v1 memory controller is not mounted");
+        else if (l->memory) {
                 {
                         snprintf(v, sizeof(v), "%" PRIu64, l->memory);
                         if (write_attr(cg->v1_memory, "memory.limit_in_bytes", v) < 0)
@@ -143,10 +147,9 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
                         (void) write_attr(cg->v1_memory, "memory.memsw.limit_in_bytes", v);
                 }
         }
-        if (make_dir(CG_ROOT "/pids", name, &cg->v1_pids) < 0) {
-                if (l->pids)
-                        note_not_applied(cg, "pids", "the v1 pids controller is not mounted");
-        } else if (l->pids) {
+        if (l->pids && make_dir(CG_ROOT "/pids", name, &cg->v1_pids) < 0)
+                note_not_applied(cg, "pids", "the v1 pids controller is not mounted");
+        else if (l->pids) {
                 {
                         snprintf(v, sizeof(v), "%" PRIu64, l->pids);
                         if (write_attr(cg->v1_pids, "pids.max", v) < 0)
@@ -188,10 +191,10 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
         return 0;
 }
 
-int cgroup_attach(const struct cgroup *cg, pid_t pid) {
+int cgroup_attach(const struct cgroup *cg, pid_t pid, bool v2_done) {
         char v[32];
         snprintf(v, sizeof(v), "%d", (int) pid);
-        const char *dirs[] = { cg->v2_path, cg->v1_memory, cg->v1_pids, cg->v1_cpu, cg->v1_freezer };
+        const char *dirs[] = { v2_done ? NULL : cg->v2_path, cg->v1_memory, cg->v1_pids, cg->v1_cpu, cg->v1_freezer };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 if (!dirs[i])
                         continue;

@@ -43,7 +43,8 @@ const char *cgroup_mode_name(enum cgroup_mode m);
 enum cgroup_mode cgroup_detect(void);
 /* Creates the build's cgroups named NAME and applies limits. */
 int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *l);
-int cgroup_attach(const struct cgroup *cg, pid_t pid);
+/* Moves PID into the build's cgroups; V2_DONE when clone3 already placed it in the v2 one. */
+int cgroup_attach(const struct cgroup *cg, pid_t pid, bool v2_done);
 int cgroup_freeze(const struct cgroup *cg, bool freeze);
 void cgroup_read_usage(const struct cgroup *cg, struct cgroup_usage *u);
 void cgroup_destroy(struct cgroup *cg);

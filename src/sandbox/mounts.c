@@ -42,6 +42,15 @@ static int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct m
         return (int) syscall(SYS_mount_setattr, dfd, path, flags, a, sizeof(*a));
 }
 
+/* Whether we run in a user namespace other than the initial one. */
+static bool in_user_namespace(void) {
+        _cleanup_free_ char *map = NULL;
+        if (read_full_file("/proc/self/uid_map", &map, NULL, 4096) < 0)
+                return false;
+        unsigned a, b, c;
+        return !(sscanf(map, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
+}
+
 static char *fd_path(int fd) {
         return xasprintf("/proc/self/fd/%d", fd);
 }
@@ -194,6 +203,15 @@ static int mount_idmapped_source(struct stage *st, const char *target) {
         return 0;
 }
 
+/*
+ * redirect_dir and metacopy off: the upper layer stays a plain tree that we can
+ * diff and trust. In a user namespace overlayfs keeps its state in user.*
+ * xattrs ("userxattr"), where both are off already and naming them is refused.
+ */
+static const char *overlay_flags(void) {
+        return in_user_namespace() ? "userxattr" : "redirect_dir=off,metacopy=off,index=off";
+}
+
 static int mount_source(struct stage *st, const char *source, char ***warnings, char **ret_failure) {
         _cleanup_free_ char *lower = NULL, *work = xasprintf("%s/work", st->dir);
         st->upper = xasprintf("%s/upper", st->dir);
@@ -237,8 +255,7 @@ static int mount_source(struct stage *st, const char *source, char ***warnings, 
                 lower = fd_path(st->source_fd);
 
         /* redirect_dir/metacopy off: the upper layer stays a plain tree we can diff and trust. */
-        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,redirect_dir=off,metacopy=off,index=off",
-                                              lower, st->upper, work);
+        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,%s", lower, st->upper, work, overlay_flags());
         if (mount("overlay", st->merged, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
                 r = -errno;
                 *ret_failure = xasprintf("cannot mount the copy-on-write overlay over '%s' (%s); "
@@ -289,8 +306,7 @@ static int mount_rootfs_overlay(struct stage *st, const char *rootfs, char **ret
                             *work = xasprintf("%s/rootwork", st->dir);
         if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
                 return -errno;
-        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,redirect_dir=off,metacopy=off,index=off",
-                                              lower, upper, work);
+        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,%s", lower, upper, work, overlay_flags());
         if (mount("overlay", st->root, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
                 int r = -errno;
                 *ret_failure = xasprintf("cannot mount --rootfs '%s' copy-on-write (%s); the kernel needs overlayfs", rootfs,
