@@ -59,8 +59,6 @@ char **env_build(char *const *host_env, char *const *specs, char **ret_error) {
                 if (name && env_name_allowed(name))
                         env_set(&env, name, strlen(name), eq + 1);
         }
-        char uid[16];
-        snprintf(uid, sizeof(uid), "%d", SANDBOX_UID);
         const char *fixed[][2] = {
                 { "PATH", SANDBOX_PATH }, { "HOME", "/home/build" }, { "USER", "build" },
                 { "LOGNAME", "build" },   { "SHELL", "/bin/sh" },    { "TMPDIR", "/tmp" },
