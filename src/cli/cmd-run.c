@@ -551,13 +551,15 @@ int cmd_run(int argc, char **argv) {
         (void) source_changes_collect(views.upper_fd, views.lower_fd, MAX_SOURCE_CHANGES, &cl);
 
         int maxsev = finding_list_max_severity(&fl);
-        bool pass = a.fail_on == SEV_NEVER || maxsev < (int) a.fail_on;
+        /* A build that did not finish was not watched to its end: never "pass". */
+        bool pass = (a.fail_on == SEV_NEVER || maxsev < (int) a.fail_on) &&
+                    (res.end == SANDBOX_END_EXITED || res.end == SANDBOX_END_EXEC_FAILED);
         if (res.end == SANDBOX_END_TIMEOUT)
                 ret = EXIT_TIMEOUT;
         else if (res.end == SANDBOX_END_INTERRUPTED)
                 ret = 128 + res.signal;
         else if (!pass)
-                ret = EXIT_VERDICT_FAIL;
+                ret = EXIT_VERDICT_FAIL; /* findings reached --fail-on */
         else if (res.end == SANDBOX_END_EXEC_FAILED)
                 ret = res.exec_errno == ENOENT ? 127 : 126;
         else
@@ -588,8 +590,10 @@ int cmd_run(int argc, char **argv) {
                 log_info("%s: %s, %.2f s, %zu finding%s, %zu artifact%s, %zu source change%s; report: %s/report.json",
                          pass ? "pass" : "FAIL", code, (double) duration / 1e6, fl.n, fl.n == 1 ? "" : "s", al.n,
                          al.n == 1 ? "" : "s", cl.n, cl.n == 1 ? "" : "s", a.out);
-                for (size_t i = 0; i < fl.n; i++)
+                for (size_t i = 0; i < fl.n && i < 10; i++)
                         log_info("  %s %s: %s", severity_name(fl.v[i].severity), fl.v[i].rule, fl.v[i].detail);
+                if (fl.n > 10)
+                        log_info("  ... and %zu more findings in the report", fl.n - 10);
         }
 done:
         log_debug("report written at %.2f ms", (double) (now_usec(CLOCK_MONOTONIC) - start_mono) / 1000.0);
