@@ -401,6 +401,9 @@ static int setup_etc(const struct stage *st, const char *hostname) {
         }
         for (size_t i = 0; i < ELEMENTSOF(etc_masks); i++)
                 mask_path(st, etc_masks[i]);
+        int r = write_stage_file(st, "boot_id", "4275696c-6477-6172-6400-000000000001\n");
+        if (r < 0)
+                return r;
         /* resolv.conf is often a symlink into /run, which the build does not see: fine. */
         return 0;
 }
@@ -524,6 +527,12 @@ int stage_enter(const struct stage *st, const char **ret_step) {
         STEP("mount /proc");
         if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 return -errno;
+        /* The host's boot id would tell builds of the same boot apart from others. */
+        {
+                _cleanup_free_ char *boot_id = xasprintf("%s/files/boot_id", st->dir);
+                if (mount(boot_id, "proc/sys/kernel/random/boot_id", NULL, MS_BIND, NULL) < 0)
+                        log_debug("boot_id not masked: %m");
+        }
         for (size_t i = 0; i < ELEMENTSOF(proc_readonly); i++) {
                 _cleanup_free_ char *p = xasprintf("proc/%s", proc_readonly[i]);
                 if (access(p, F_OK) < 0)
