@@ -3,6 +3,7 @@
 
 #include "basic/log.h"
 #include "cli/commands.h"
+#include "sandbox/sandbox.h"
 
 static const struct command {
         const char *name;
@@ -22,6 +23,7 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
         log_init();
+        sandbox_remember_cmdline(argc, argv);
         if (argc < 2) {
                 usage(stderr);
                 return 2;

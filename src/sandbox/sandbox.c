@@ -142,6 +142,24 @@ fail:;
         _exit(f.err == ENOENT ? 127 : 126);
 }
 
+static char *cmdline_start;
+static size_t cmdline_len;
+
+void sandbox_remember_cmdline(int argc, char **argv) {
+        if (argc < 1)
+                return;
+        cmdline_start = argv[0];
+        cmdline_len = (size_t) (argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
+}
+
+static void blank_cmdline(void) {
+        static const char title[] = "buildward-init";
+        if (!cmdline_start || cmdline_len <= sizeof(title))
+                return;
+        memset(cmdline_start, 0, cmdline_len);
+        memcpy(cmdline_start, title, sizeof(title));
+}
+
 /* pid 1 of the build. Never returns. */
 static _noreturn_ int child_main(const struct child_ctx *c) {
         const char *step = "wait for the parent";
@@ -189,6 +207,8 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
         }
         if (cmd == 0)
                 exec_command(c);
+        /* CMD has its own copy of the strings now; nothing of the build ran before this. */
+        blank_cmdline();
         close(c->exec_fd);
 
         for (;;) {

@@ -88,3 +88,10 @@ void sandbox_state_done(struct sandbox_state *s);
 
 /* The landlock ABI this kernel offers; 0 when it has none. */
 int landlock_abi(void);
+
+/*
+ * The build's init is a fork of buildward, and anyone may read /proc/1/cmdline:
+ * remember where the command line lives so init can blank it (it may hold
+ * --env NAME=VALUE secrets and host paths).
+ */
+void sandbox_remember_cmdline(int argc, char **argv);

@@ -905,4 +905,12 @@ expect_line "A does not see B's /tmp file" "ERR ENOENT" "$(res other-marker)"
 expect_re "A does not see B's processes in /proc" '^ERR ESRCH scanned=' "$(res other-find)"
 expect_line "A's listener accepted only A's own connection" "OK accepted=1" "$(res listen)"
 
+# --- the build's init must not show buildward's command line (it may hold --env values)
+new_src
+bw --env BW_CMDLINE_SECRET=cmdline-leak-canary -- sh -c 'tr "\0" "\n" < /proc/1/cmdline; echo "env=$BW_CMDLINE_SECRET"'
+expect_eq "command with --env ran (exit 0)" 0 "$RC"
+assert "the named variable reached the build" "stdout: $(cat "$RUN_OUT")" grep -qx "env=cmdline-leak-canary" "$RUN_OUT"
+assert "/proc/1/cmdline inside does not carry buildward's arguments" "stdout: $(cat "$RUN_OUT")" \
+        eval "[ \"\$(grep -c 'cmdline-leak-canary' '$RUN_OUT')\" = 1 ]"
+
 done_testing
