@@ -419,6 +419,21 @@ static void collect_survivors(pid_t init, struct sandbox_result *res) {
         closedir(d);
 }
 
+/*
+ * Fast path for the common case: the v2 cgroup lists init alone, so nothing
+ * survived (the build cannot leave its cgroup: it owns no cgroupfs directory).
+ */
+static bool cgroup_only_holds(const struct cgroup *cg, pid_t init) {
+        if (!cg->v2_path)
+                return false;
+        _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", cg->v2_path), *buf = NULL;
+        if (read_full_file(p, &buf, NULL, 1 << 20) < 0)
+                return false;
+        char want[32];
+        snprintf(want, sizeof(want), "%d\n", (int) init);
+        return streq(buf, want);
+}
+
 static char *setup_failure_message(const struct init_msg *m) {
         int err = -m->value;
         const char *fix = "run `buildward doctor` to see which kernel feature is missing";
@@ -657,7 +672,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         PHASE("command exited");
         /* Whatever is alive now outlived CMD: list it while frozen, then kill it all. */
         bool frozen = cgroup_freeze(&state->cg, true) == 0;
-        if (res->end == SANDBOX_END_EXITED)
+        if (res->end == SANDBOX_END_EXITED && !cgroup_only_holds(&state->cg, init))
                 collect_survivors(init, res);
         (void) frozen;
         r = 0;
