@@ -3,6 +3,9 @@
 
 /* Shared between the parts of the sandbox; not an API for the rest of buildward. */
 
+#include <linux/filter.h>
+
+#include "basic/log.h"
 #include "sandbox/sandbox.h"
 
 /*
@@ -32,7 +35,17 @@ void stage_release(struct stage *st);
 /* Child side, inside the new namespaces: proc, devpts, sysfs, pivot_root, read-only root. */
 int stage_enter(const struct stage *st, const char **ret_step);
 
-int seccomp_install(void);
+/*
+ * The build's seccomp filters, compiled by the parent (on a thread, while it
+ * mounts the stage) and loaded by CMD's process just before execve.
+ */
+struct seccomp_programs {
+        struct sock_fprog prog[2];
+        size_t n;
+};
+int seccomp_prepare(struct seccomp_programs *p);
+int seccomp_apply(const struct seccomp_programs *p);
+void seccomp_programs_done(struct seccomp_programs *p);
 /* Returns the ABI applied (>0), 0 when the kernel lacks landlock, -errno on failure. */
 int landlock_apply(const char *source, const struct bind_spec *binds, size_t n_binds);
 
@@ -40,3 +53,13 @@ int loopback_up(void);
 
 /* Whether PATH's filesystem accepts idmapped mounts (needs root). 0 or -errno. */
 int idmap_probe(const char *path);
+
+/* Names the current setup step (for the one-line failure message) and, with
+ * BUILDWARD_DEBUG=1, logs when it started: start-up time is a feature. */
+#define SETUP_STEP(var, name)                                                                      \
+        do {                                                                                       \
+                (var) = (name);                                                                    \
+                if (log_debug_enabled && (name))                                                   \
+                        log_debug_impl("%.3f ms [%d] %s", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, \
+                                       (int) getpid(), (const char *) (name));                     \
+        } while (0)

@@ -510,10 +510,7 @@ void stage_release(struct stage *st) {
 static const char *const proc_readonly[] = { "sys", "sysrq-trigger", "irq", "bus", "fs", "acpi", "scsi" };
 
 int stage_enter(const struct stage *st, const char **ret_step) {
-#define STEP(s)                                                                                    \
-        do {                                                                                       \
-                *ret_step = (s);                                                                   \
-        } while (0)
+#define STEP(s) SETUP_STEP(*ret_step, s)
         STEP("make mounts private");
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return -errno;

@@ -22,6 +22,7 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -55,6 +56,7 @@ struct child_ctx {
         int go_fd;     /* read: parent says the maps are written */
         int status_fd; /* write: struct init_msg */
         int exec_fd;   /* write: errno of a failed execve, CLOEXEC */
+        const struct seccomp_programs *seccomp;
 };
 
 static void send_msg(int fd, int kind, int value, const char *step) {
@@ -100,7 +102,8 @@ struct exec_failure {
 /* pid 2: becomes CMD. Never returns. */
 static _noreturn_ void exec_command(const struct child_ctx *c) {
         const struct sandbox_config *cfg = c->cfg;
-        const char *step = "enter the source directory";
+        const char *step;
+        SETUP_STEP(step, "enter the source directory");
         int err;
         sigset_t none;
         sigemptyset(&none);
@@ -111,29 +114,29 @@ static _noreturn_ void exec_command(const struct child_ctx *c) {
         (void) setsid();
         if (chdir(cfg->source) < 0)
                 goto fail;
-        step = "close inherited descriptors";
+        SETUP_STEP(step, "close inherited descriptors");
         if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 goto fail;
-        step = "drop capabilities";
+        SETUP_STEP(step, "drop capabilities");
         if ((err = drop_capabilities()) < 0) {
                 errno = -err;
                 goto fail;
         }
-        step = "set no_new_privs";
+        SETUP_STEP(step, "set no_new_privs");
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 goto fail;
-        step = "apply landlock";
+        SETUP_STEP(step, "apply landlock");
         if ((err = landlock_apply(cfg->source, cfg->binds, cfg->n_binds)) < 0) {
                 errno = -err;
                 goto fail;
         }
-        step = "install the seccomp filter";
-        if ((err = seccomp_install()) < 0) {
+        SETUP_STEP(step, "install the seccomp filter");
+        if ((err = seccomp_apply(c->seccomp)) < 0) {
                 errno = -err;
                 goto fail;
         }
         environ = cfg->envp;
-        step = "execute";
+        SETUP_STEP(step, "execute");
         execvp(cfg->argv[0], cfg->argv);
 fail:;
         struct exec_failure f = { .err = errno };
@@ -162,7 +165,8 @@ static void blank_cmdline(void) {
 
 /* pid 1 of the build. Never returns. */
 static _noreturn_ int child_main(const struct child_ctx *c) {
-        const char *step = "wait for the parent";
+        const char *step;
+        SETUP_STEP(step, "wait for the parent");
         int r;
         char go;
 
@@ -171,17 +175,17 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
                 _exit(1); /* the parent died before mapping us */
         close(c->go_fd);
 
-        step = "new cgroup namespace";
+        SETUP_STEP(step, "new cgroup namespace");
         if (unshare(CLONE_NEWCGROUP) < 0) {
                 r = -errno;
                 goto fail;
         }
-        step = "set the hostname";
+        SETUP_STEP(step, "set the hostname");
         if (sethostname(c->cfg->hostname, strlen(c->cfg->hostname)) < 0 || setdomainname("(none)", 6) < 0) {
                 r = -errno;
                 goto fail;
         }
-        step = "bring up loopback";
+        SETUP_STEP(step, "bring up loopback");
         if ((r = loopback_up()) < 0)
                 goto fail;
         /*
@@ -190,7 +194,7 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
          */
         if ((r = stage_enter(c->st, &step)) < 0)
                 goto fail;
-        step = "switch to the build uid";
+        SETUP_STEP(step, "switch to the build uid");
         if (setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0 || setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0) {
                 r = -errno;
                 goto fail;
@@ -199,7 +203,7 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
         /* Nothing in the build may read init's memory or files in /proc/1. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-        step = "fork the command";
+        SETUP_STEP(step, "fork the command");
         pid_t cmd = fork();
         if (cmd < 0) {
                 r = -errno;
@@ -254,6 +258,18 @@ static pid_t clone_init(const struct cgroup *cg, bool *ret_in_v2) {
                 }
         }
         return (pid_t) syscall(SYS_clone, INIT_CLONE_FLAGS | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
+struct seccomp_job {
+        pthread_t thread;
+        struct seccomp_programs programs;
+        int result;
+};
+
+static void *seccomp_job_run(void *arg) {
+        struct seccomp_job *j = arg;
+        j->result = seccomp_prepare(&j->programs);
+        return NULL;
 }
 
 /* Allocates a host uid for this build and holds its lock until exit. */
@@ -451,6 +467,7 @@ static void kill_build(pid_t init, const struct sandbox_state *state) {
 int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, struct sandbox_result *res,
                 struct sandbox_views *views, char **ret_failure) {
         struct stage st = { .source_fd = -EBADF };
+        struct seccomp_job job = {};
         _cleanup_close_ int uid_lock = -EBADF, sfd = -EBADF;
         int go[2] = { -1, -1 }, status[2] = { -1, -1 }, execp[2] = { -1, -1 };
         pid_t init = -1;
@@ -461,7 +478,8 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         *views = (struct sandbox_views) { .merged_fd = -EBADF, .upper_fd = -EBADF, .lower_fd = -EBADF };
         state->privileged = geteuid() == 0;
         uint64_t t0 = now_usec(CLOCK_MONOTONIC);
-#define PHASE(name) log_debug("phase %-16s %6.2f ms", name, (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0)
+#define PHASE(name) log_debug("%.3f ms [%d] parent: %s (%.2f ms since start)", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, \
+                          (int) getpid(), name, (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0)
 
         st.source_fd = open(cfg->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (st.source_fd < 0) {
@@ -556,7 +574,19 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 *ret_failure = xasprintf("cannot make buildward's mount namespace private (%s)", strerror(-r));
                 goto out;
         }
-        if ((r = stage_prepare(&st, cfg, &state->warnings, ret_failure)) < 0) {
+        /* Compiling the filter costs about a millisecond: do it while we mount. */
+        bool threaded = pthread_create(&job.thread, NULL, seccomp_job_run, &job) == 0;
+        if (!threaded)
+                job.result = seccomp_prepare(&job.programs);
+        r = stage_prepare(&st, cfg, &state->warnings, ret_failure);
+        if (threaded)
+                pthread_join(job.thread, NULL);
+        if (r >= 0 && job.result < 0) {
+                r = job.result;
+                *ret_failure = xasprintf("cannot compile the seccomp filter (%s); check that libseccomp matches this kernel",
+                                         strerror(-r));
+        }
+        if (r < 0) {
                 if (!*ret_failure)
                         *ret_failure = xasprintf("cannot assemble the sandbox's filesystem (%s)", strerror(-r));
                 goto out;
@@ -592,7 +622,8 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 close(go[1]);
                 close(status[0]);
                 close(execp[0]);
-                struct child_ctx c = { .cfg = cfg, .st = &st, .go_fd = go[0], .status_fd = status[1], .exec_fd = execp[1] };
+                struct child_ctx c = { .cfg = cfg, .st = &st, .go_fd = go[0], .status_fd = status[1], .exec_fd = execp[1],
+                                       .seccomp = &job.programs };
                 child_main(&c);
         }
         close(go[0]);
@@ -705,6 +736,7 @@ out:
          * lazy unmount, so the report can read them; closing them frees it all.
          */
         stage_release(&st);
+        seccomp_programs_done(&job.programs);
         return r;
 }
 

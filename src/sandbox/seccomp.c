@@ -8,7 +8,11 @@
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "basic/log.h"
 #include "sandbox/internal.h"
@@ -44,7 +48,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
  * Linux 5.1 new syscalls share one number on every architecture, so a second,
  * native-only filter refuses them by number.
  */
-static int seccomp_install_new_syscalls(void) {
+static int build_late_filter(scmp_filter_ctx *ret) {
         static const struct {
                 int nr;
                 int err;
@@ -53,29 +57,38 @@ static int seccomp_install_new_syscalls(void) {
                 { 467, EPERM },   /* open_tree_attr */
                 { 469, EPERM },   /* file_setattr */
         };
+        *ret = NULL;
         if (seccomp_arch_native() != SCMP_ARCH_X86_64)
                 return 0;
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         if (!ctx)
                 return -ENOMEM;
         int r = 0;
+        bool any = false;
         for (size_t i = 0; i < ELEMENTSOF(late) && r >= 0; i++) {
                 char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, late[i].nr);
-                if (!name) /* unknown to libseccomp: add it by number */
+                if (!name) { /* unknown to libseccomp: add it by number */
                         r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(late[i].err), late[i].nr, 0);
+                        any = true;
+                }
                 free(name);
         }
-        if (r >= 0)
-                r = seccomp_load(ctx);
-        seccomp_release(ctx);
-        return r;
+        if (r < 0 || !any) {
+                seccomp_release(ctx);
+                return r;
+        }
+        *ret = ctx;
+        return 0;
 }
 
-int seccomp_install(void) {
+static int build_main_filter(scmp_filter_ctx *ret) {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
+        *ret = NULL;
         if (!ctx)
                 return -ENOMEM;
+        /* A binary tree: every syscall of the build pays for the filter's depth. */
+        (void) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
         /*
          * Also filter the 32-bit and x32 entry points: otherwise "int 0x80" reaches
          * the refused calls under their i386 numbers.
@@ -136,10 +149,57 @@ int seccomp_install(void) {
                 if ((r = add_rule(ctx, SCMP_ACT_ERRNO(ENOTSUP), xattrs[i], 0, NULL)) < 0)
                         goto out;
 
-        if ((r = seccomp_load(ctx)) < 0)
-                goto out;
-        r = seccomp_install_new_syscalls();
+        *ret = ctx;
+        return 0;
 out:
         seccomp_release(ctx);
         return r;
+}
+
+/* Renders CTX as classic BPF into PROG (libseccomp 2.5 exports only to an fd). */
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog) {
+        _cleanup_close_ int fd = memfd_create("buildward-seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return r;
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) || size > (off_t) (BPF_MAXINSNS * sizeof(struct sock_filter)))
+                return -EINVAL;
+        struct sock_filter *insns = xmalloc((size_t) size);
+        if (pread(fd, insns, (size_t) size, 0) != size) {
+                free(insns);
+                return -EIO;
+        }
+        prog->filter = insns;
+        prog->len = (unsigned short) (size / (off_t) sizeof(struct sock_filter));
+        return 0;
+}
+
+int seccomp_prepare(struct seccomp_programs *p) {
+        scmp_filter_ctx ctx[2] = {};
+        int r = build_main_filter(&ctx[0]);
+        if (r >= 0)
+                r = build_late_filter(&ctx[1]);
+        for (size_t i = 0; i < 2 && r >= 0; i++)
+                if (ctx[i])
+                        r = export_bpf(ctx[i], &p->prog[p->n++]);
+        for (size_t i = 0; i < 2; i++)
+                if (ctx[i])
+                        seccomp_release(ctx[i]);
+        return r;
+}
+
+int seccomp_apply(const struct seccomp_programs *p) {
+        for (size_t i = 0; i < p->n; i++)
+                if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog[i]) < 0)
+                        return -errno;
+        return 0;
+}
+
+void seccomp_programs_done(struct seccomp_programs *p) {
+        for (size_t i = 0; i < p->n; i++)
+                free(p->prog[i].filter);
+        p->n = 0;
 }
