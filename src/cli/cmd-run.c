@@ -244,10 +244,18 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 case 'h':
                         help();
                         exit(0);
-                default:
-                        if (optopt)
-                                return fail_setup("unknown or incomplete option '-%c'; see `buildward run --help`", optopt);
-                        return fail_setup("unknown or incomplete option '%s'; see `buildward run --help`", argv[optind - 1]);
+                default: {
+                        /* For a long option missing its value, optopt holds our enum, not a letter. */
+                        const char *what = argv[optind - 1];
+                        for (size_t i = 0; opts[i].name; i++)
+                                if (optopt && opts[i].val == optopt) {
+                                        return fail_setup("option '--%s' needs a value; see `buildward run --help`",
+                                                          opts[i].name);
+                                }
+                        if (optopt > 0 && optopt < 256)
+                                return fail_setup("unknown option '-%c'; see `buildward run --help`", optopt);
+                        return fail_setup("unknown option '%s'; see `buildward run --help`", what);
+                }
                 }
         }
         if (optind >= argc)

@@ -3,7 +3,8 @@
  * What the build did to its source tree, read from the overlay's upper layer:
  * a character device 0:0 is a whiteout (deleted), an opaque directory hides the
  * lower one's entries (deleted unless re-created), anything else was created or
- * copied up. A copy-up alone (open for writing, touch, chmod to the same mode) is
+ * copied up. Directories are listed like files; a path whose type changed is
+ * "modified". A copy-up alone (open for writing, touch, chmod to the same mode) is
  * not a change: content, type and permission bits are compared with the source.
  */
 #include <dirent.h>
@@ -119,10 +120,9 @@ static void report_all(struct ctx *c, int dir_fd, const char *prefix, enum chang
                         continue;
                 if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
                         continue; /* a whiteout inside a new directory hides nothing */
-                if (!S_ISDIR(st.st_mode)) {
-                        add(c, p, kind);
+                add(c, p, kind); /* directories too: an empty one is a change as well */
+                if (!S_ISDIR(st.st_mode))
                         continue;
-                }
                 _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sub >= 0)
                         report_all(c, sub, p, kind, depth + 1);
@@ -153,20 +153,21 @@ static void walk(struct ctx *c, int upper, int lower, const char *prefix, int de
                 if (S_ISCHR(us.st_mode) && us.st_rdev == makedev(0, 0)) {
                         if (!in_lower)
                                 continue;
+                        add(c, p, CHANGE_DELETED);
                         if (S_ISDIR(ls.st_mode)) {
                                 _cleanup_close_ int lsub = openat(lower, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                                 if (lsub >= 0)
                                         report_all(c, lsub, p, CHANGE_DELETED, depth + 1);
-                        } else
-                                add(c, p, CHANGE_DELETED);
+                        }
                         continue;
                 }
                 if (!S_ISDIR(us.st_mode)) {
                         if (in_lower && S_ISDIR(ls.st_mode)) {
+                                /* A directory replaced by a file: its contents are gone, the path changed type. */
                                 _cleanup_close_ int lsub = openat(lower, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                                 if (lsub >= 0)
                                         report_all(c, lsub, p, CHANGE_DELETED, depth + 1);
-                                add(c, p, CHANGE_CREATED);
+                                add(c, p, CHANGE_MODIFIED);
                         } else if (!in_lower)
                                 add(c, p, CHANGE_CREATED);
                         else if (!unchanged(dirfd(d), lower, name, &us, &ls))
@@ -177,8 +178,7 @@ static void walk(struct ctx *c, int upper, int lower, const char *prefix, int de
                 if (usub < 0)
                         continue;
                 if (!in_lower || !S_ISDIR(ls.st_mode)) {
-                        if (in_lower)
-                                add(c, p, CHANGE_DELETED);
+                        add(c, p, in_lower ? CHANGE_MODIFIED : CHANGE_CREATED);
                         report_all(c, usub, p, CHANGE_CREATED, depth + 1);
                         continue;
                 }

@@ -55,10 +55,18 @@ size_t features_probe(struct feature **ret) {
                 int flag;
         } nss[] = { { "pid namespaces", CLONE_NEWPID }, { "network namespaces", CLONE_NEWNET }, { "ipc namespaces", CLONE_NEWIPC },
                     { "uts namespaces", CLONE_NEWUTS }, { "cgroup namespaces", CLONE_NEWCGROUP }, { "mount namespaces", CLONE_NEWNS } };
+        bool userns = r == 0;
         for (size_t i = 0; i < ELEMENTSOF(nss); i++) {
-                r = try_unshare(CLONE_NEWUSER | nss[i].flag);
+                /* Root probes each namespace alone; others can only try it inside a user namespace. */
+                if (!root && !userns) {
+                        add(&v, &n, nss[i].name, false, xstrdup("not probed: it needs a user namespace, which is refused"),
+                            "allow user namespaces first (see above)");
+                        continue;
+                }
+                r = try_unshare((root ? 0 : CLONE_NEWUSER) | nss[i].flag);
                 add(&v, &n, nss[i].name, r == 0, r == 0 ? xstrdup("available") : xasprintf("refused: %s", strerror(-r)),
-                    "buildward refuses to run without it; enable the namespace in the kernel (CONFIG_*_NS)");
+                    r == -EINVAL ? "buildward refuses to run without it; use a kernel built with this namespace (CONFIG_*_NS)"
+                                 : "buildward refuses to run without it; a security policy (seccomp, AppArmor, SELinux) refuses it");
         }
         bool ovl = file_contains("/proc/filesystems", "\toverlay\n");
         add(&v, &n, "overlayfs", ovl, xstrdup(ovl ? "listed in /proc/filesystems" : "not loaded"),

@@ -27,6 +27,7 @@ struct stage {
         gid_t source_gid;
         const char *source_mapping;
         bool mounted;
+        bool writable_root; /* --rootfs: the overlay root is the build's to write */
 };
 
 int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char ***warnings, char **ret_failure);
@@ -47,7 +48,7 @@ int seccomp_prepare(struct seccomp_programs *p);
 int seccomp_apply(const struct seccomp_programs *p);
 void seccomp_programs_done(struct seccomp_programs *p);
 /* Returns the ABI applied (>0), 0 when the kernel lacks landlock, -errno on failure. */
-int landlock_apply(const char *source, const struct bind_spec *binds, size_t n_binds);
+int landlock_apply(const char *source, const struct bind_spec *binds, size_t n_binds, bool rootfs);
 
 int loopback_up(void);
 

@@ -4,6 +4,7 @@
  * independent of the mount table, plus (ABI 6) scoping of abstract unix sockets
  * and signals to the build's own domain.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <sys/prctl.h>
@@ -53,7 +54,7 @@ static int allow_beneath(int ruleset, const char *path, uint64_t access) {
         return 0;
 }
 
-int landlock_apply(const char *source, const struct bind_spec *binds, size_t n_binds) {
+int landlock_apply(const char *source, const struct bind_spec *binds, size_t n_binds, bool rootfs) {
         int abi = landlock_abi();
         if (abi <= 0)
                 return 0;
@@ -90,6 +91,22 @@ int landlock_apply(const char *source, const struct bind_spec *binds, size_t n_b
         for (size_t i = 0; i < n_binds; i++)
                 if (binds[i].writable && (r = allow_beneath(rs, binds[i].dst, writable)) < 0)
                         return r;
+        if (rootfs) {
+                /* A --rootfs is copy-on-write: every top-level tree but the kernel's own. */
+                DIR *d = opendir("/");
+                for (struct dirent *de; d && (de = readdir(d));) {
+                        if (de->d_name[0] == '.' || streq(de->d_name, "proc") || streq(de->d_name, "sys") ||
+                            streq(de->d_name, "dev") || de->d_type != DT_DIR)
+                                continue;
+                        _cleanup_free_ char *p = xasprintf("/%s", de->d_name);
+                        if ((r = allow_beneath(rs, p, writable)) < 0) {
+                                closedir(d);
+                                return r;
+                        }
+                }
+                if (d)
+                        closedir(d);
+        }
 
         if (syscall(SYS_landlock_restrict_self, rs, 0) < 0)
                 return -errno;

@@ -459,6 +459,7 @@ int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char ***wa
         if (cfg->rootfs) {
                 if ((r = mount_rootfs_overlay(st, cfg->rootfs, ret_failure)) < 0)
                         return r;
+                st->writable_root = true;
         } else if ((r = mount_system_dirs(st)) < 0) {
                 *ret_failure = xasprintf("cannot bind the host's system directories read-only (%s); "
                                          "buildward needs mount namespaces and bind mounts",
@@ -553,8 +554,9 @@ int stage_enter(const struct stage *st, const char **ret_step) {
         if (chdir("/") < 0)
                 return -errno;
 
-        STEP("make / read-only");
-        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        /* The host-view root is ours and stays read-only; a --rootfs is the build's, copy-on-write. */
+        STEP(st->writable_root ? "make / nosuid" : "make / read-only");
+        if (!st->writable_root && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
                 return -errno;
         struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID };
         (void) sys_mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &a);

@@ -126,7 +126,7 @@ static _noreturn_ void exec_command(const struct child_ctx *c) {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 goto fail;
         SETUP_STEP(step, "apply landlock");
-        if ((err = landlock_apply(cfg->source, cfg->binds, cfg->n_binds)) < 0) {
+        if ((err = landlock_apply(cfg->source, cfg->binds, cfg->n_binds, cfg->rootfs != NULL)) < 0) {
                 errno = -err;
                 goto fail;
         }
@@ -303,18 +303,34 @@ static int write_map(pid_t pid, const char *file, unsigned inside, unsigned outs
         return write_string_file(path, map);
 }
 
+static const char userns_fix[] =
+        "this host forbids user namespaces (Docker's default seccomp profile, Ubuntu's "
+        "kernel.apparmor_restrict_unprivileged_userns=1, or user.max_user_namespaces=0): allow them "
+        "(docker --security-opt seccomp=unconfined, sysctl kernel.apparmor_restrict_unprivileged_userns=0, "
+        "sysctl user.max_user_namespaces=15000)";
+
+/* Names the namespace the kernel refused, probing user namespaces alone in a child. */
+static char *namespace_failure_message(int err) {
+        pid_t p = fork();
+        if (p == 0)
+                _exit(unshare(CLONE_NEWUSER) < 0 ? 1 : 0);
+        int st = 0;
+        bool userns_ok = p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        if (!userns_ok)
+                return xasprintf("cannot create a user namespace for the build (%s); %s", strerror(err), userns_fix);
+        return xasprintf("cannot create the build's namespaces (%s); user namespaces work, so the kernel or a security "
+                         "policy refuses a pid, network, ipc, uts or mount namespace: run `buildward doctor`",
+                         strerror(err));
+}
+
 /* Unprivileged start: become root of our own user namespace, with a private mount namespace. */
 static int enter_own_userns(char **ret_failure) {
         uid_t uid = getuid();
         gid_t gid = getgid();
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
                 int r = -errno;
-                *ret_failure = xasprintf(
-                        "cannot create a user namespace (%s); this host forbids unprivileged user namespaces "
-                        "(Docker's default seccomp profile, Ubuntu's kernel.apparmor_restrict_unprivileged_userns=1, "
-                        "or user.max_user_namespaces=0): run buildward as root, or allow them "
-                        "(sysctl kernel.apparmor_restrict_unprivileged_userns=0, docker --security-opt seccomp=unconfined)",
-                        strerror(-r));
+                *ret_failure = xasprintf("cannot create a user namespace (%s); run buildward as root, or: %s", strerror(-r),
+                                         userns_fix);
                 return r;
         }
         int r = write_string_file("/proc/self/setgroups", "deny");
@@ -380,13 +396,13 @@ static char **read_cmdline(pid_t pid) {
 }
 
 /* Lists the processes of the build's pid namespace other than its init. */
-static void collect_survivors(pid_t init, struct sandbox_result *res) {
-        char path[64], ns[64], their[64];
-        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) init);
-        ssize_t n = readlink(path, ns, sizeof(ns) - 1);
-        if (n < 0)
-                return;
-        ns[n] = 0;
+/*
+ * Lists the processes of the build's pid namespace other than its init. PIDNS
+ * is the namespace's link text, read while init was still dumpable: an
+ * unprivileged parent cannot read /proc/INIT/ns/pid once init is not.
+ */
+static void collect_survivors(pid_t init, const char *ns, struct sandbox_result *res) {
+        char path[64], their[64];
         DIR *d = opendir("/proc");
         if (!d)
                 return;
@@ -468,6 +484,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 struct sandbox_views *views, char **ret_failure) {
         struct stage st = { .source_fd = -EBADF };
         struct seccomp_job job = {};
+        char init_pidns[64] = "";
         _cleanup_close_ int uid_lock = -EBADF, sfd = -EBADF;
         int go[2] = { -1, -1 }, status[2] = { -1, -1 }, execp[2] = { -1, -1 };
         pid_t init = -1;
@@ -613,9 +630,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         init = clone_init(&state->cg, &in_v2);
         if (init < 0) {
                 r = -errno;
-                *ret_failure = xasprintf("cannot create the build's namespaces (%s); run `buildward doctor` to see which "
-                                         "namespace this kernel or its security policy refuses",
-                                         strerror(-r));
+                *ret_failure = namespace_failure_message(-r);
                 goto out_mask;
         }
         if (init == 0) {
@@ -639,6 +654,19 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         if (state->cg.mode != CGROUP_NONE && (r = cgroup_attach(&state->cg, init, in_v2)) < 0) {
                 *ret_failure = xasprintf("cannot move the build into its cgroup (%s)", strerror(-r));
                 goto out_kill;
+        }
+        /* init waits for "go" before it stops being dumpable: its namespace is readable now. */
+        {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) init);
+                ssize_t n = readlink(path, init_pidns, sizeof(init_pidns) - 1);
+                if (n < 0) {
+                        r = -errno;
+                        *ret_failure = xasprintf("cannot read the build's pid namespace (%s); check that /proc is mounted",
+                                                 strerror(-r));
+                        goto out_kill;
+                }
+                init_pidns[n] = 0;
         }
         if ((r = loop_write(go[1], "g", 1)) < 0)
                 goto out_kill;
@@ -704,7 +732,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         /* Whatever is alive now outlived CMD: list it while frozen, then kill it all. */
         bool frozen = cgroup_freeze(&state->cg, true) == 0;
         if (res->end == SANDBOX_END_EXITED && !cgroup_only_holds(&state->cg, init))
-                collect_survivors(init, res);
+                collect_survivors(init, init_pidns, res);
         (void) frozen;
         r = 0;
 out_kill:
