@@ -541,7 +541,7 @@ int cmd_run(int argc, char **argv) {
         start_mono = now_usec(CLOCK_MONOTONIC);
         r = sandbox_run(&a.cfg, &st, &res, &views, &failure);
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - start_mono;
-        log_debug("sandbox_run returned after %.2f ms", (double) duration / 1000.0);
+        log_debug("%.3f ms [%d] parent: sandbox_run returned", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
         if (r < 0) {
                 ret = fail_setup("%s", failure ? failure : strerror(-r));
                 goto done;
@@ -573,7 +573,8 @@ int cmd_run(int argc, char **argv) {
         else
                 ret = WIFEXITED(res.status) ? WEXITSTATUS(res.status) : 128 + WTERMSIG(res.status);
 
-        log_debug("artifacts and changes collected at %.2f ms", (double) (now_usec(CLOCK_MONOTONIC) - start_mono) / 1000.0);
+        log_debug("%.3f ms [%d] parent: artifacts and changes collected", (double) now_usec(CLOCK_MONOTONIC) / 1000.0,
+                  (int) getpid());
         json_object *report = build_report(&a, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
         r = json_write_file_at(out_fd, "report.json", report);
         json_object_put(report);
@@ -604,7 +605,7 @@ int cmd_run(int argc, char **argv) {
                         log_info("  ... and %zu more findings in the report", fl.n - 10);
         }
 done:
-        log_debug("report written at %.2f ms", (double) (now_usec(CLOCK_MONOTONIC) - start_mono) / 1000.0);
+        log_debug("%.3f ms [%d] parent: report written", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
         closep(&views.merged_fd);
         closep(&views.upper_fd);
         closep(&views.lower_fd);
@@ -614,6 +615,6 @@ done:
         sandbox_result_done(&res);
         sandbox_state_done(&st);
         run_args_done(&a);
-        log_debug("cleaned up at %.2f ms", (double) (now_usec(CLOCK_MONOTONIC) - start_mono) / 1000.0);
+        log_debug("%.3f ms [%d] parent: cleaned up", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
         return ret;
 }

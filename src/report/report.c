@@ -58,8 +58,6 @@ int json_write_file_at(int dir_fd, const char *name, json_object *o) {
         int r = loop_write(fd, text, strlen(text));
         if (r >= 0)
                 r = loop_write(fd, "\n", 1);
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
         if (r >= 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
                 r = -errno;
         if (r < 0)

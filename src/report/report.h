@@ -85,5 +85,8 @@ int rm_rf_at(int dir_fd, const char *name);
  */
 int source_changes_collect(int upper_fd, int lower_fd, size_t max, struct change_list *ret);
 
-/* Writes JSON atomically as DIR_FD/NAME (temporary file, fsync, rename). */
+/*
+ * Writes JSON atomically as DIR_FD/NAME (temporary file, then rename): a reader
+ * sees the old file or the whole new one. No fsync: a report is not a ledger.
+ */
 int json_write_file_at(int dir_fd, const char *name, json_object *o);

@@ -21,6 +21,7 @@ struct stage {
         char *merged;       /* ROOT + source: the source overlay */
         char *upper;        /* DIR/upper: the build's changes to the source */
         int source_fd;      /* O_PATH of the real source tree */
+        int idmap_userns_fd; /* prepared by the parent's helper thread, or -EBADF */
         uid_t map_uid;      /* the build's uid/gid as seen from the parent's user namespace */
         gid_t map_gid;
         uid_t source_uid;   /* owner of the source tree */
@@ -30,21 +31,30 @@ struct stage {
         bool writable_root; /* --rootfs: the overlay root is the build's to write */
 };
 
-int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char ***warnings, char **ret_failure);
+/* Everything but the source tree and the binds: root, system dirs, /etc, /dev, private dirs. */
+int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char **ret_failure);
+/* The source overlay (idmapped where st->source_mapping says so) and --bind/--ro-bind. */
+int stage_prepare_source(struct stage *st, const struct sandbox_config *cfg, char ***warnings, char **ret_failure);
+/* A user namespace fd describing the source idmapping (owner -> build uid). */
+int stage_idmap_userns(const struct stage *st);
 void stage_release(struct stage *st);
 
 /* Child side, inside the new namespaces: proc, devpts, sysfs, pivot_root, read-only root. */
 int stage_enter(const struct stage *st, const char **ret_step);
 
 /*
- * The build's seccomp filters, compiled by the parent (on a thread, while it
- * mounts the stage) and loaded by CMD's process just before execve.
+ * The build's seccomp filters as classic BPF, loaded by CMD's process just
+ * before execve. seccomp_prepare() compiles them with libseccomp (about a
+ * millisecond); the build of buildward runs it once and embeds the result, which
+ * seccomp_builtin() returns. test-seccomp checks that the two agree.
  */
 struct seccomp_programs {
         struct sock_fprog prog[2];
         size_t n;
+        bool owned; /* the filters are heap copies to free */
 };
 int seccomp_prepare(struct seccomp_programs *p);
+void seccomp_builtin(struct seccomp_programs *p);
 int seccomp_apply(const struct seccomp_programs *p);
 void seccomp_programs_done(struct seccomp_programs *p);
 /* Returns the ABI applied (>0), 0 when the kernel lacks landlock, -errno on failure. */

@@ -13,13 +13,15 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "basic/log.h"
 #include "sandbox/internal.h"
 
 /* Host system directories the build sees read-only (when they exist). */
-static const char *const system_dirs[] = { "usr", "etc", "opt", "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+/* /etc is mounted by setup_etc(). */
+static const char *const system_dirs[] = { "usr", "opt", "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
 
 /* Host files and directories under /etc that hold secrets or identify the host. */
 static const char *const etc_masks[] = {
@@ -188,7 +190,9 @@ static int idmap_userns_fd(uid_t from_uid, gid_t from_gid, uid_t to_uid, gid_t t
 
 /* Attaches an idmapped clone of the source tree at DIR/lower. */
 static int mount_idmapped_source(struct stage *st, const char *target) {
-        _cleanup_close_ int userns = idmap_userns_fd(st->source_uid, st->source_gid, st->map_uid, st->map_gid);
+        _cleanup_close_ int userns = st->idmap_userns_fd >= 0 ? TAKE_FD(st->idmap_userns_fd)
+                                                            : idmap_userns_fd(st->source_uid, st->source_gid, st->map_uid,
+                                                                              st->map_gid);
         if (userns < 0)
                 return userns;
         _cleanup_close_ int tree = sys_open_tree(st->source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
@@ -341,9 +345,17 @@ static int setup_dev(const struct stage *st) {
         _cleanup_free_ char *dev = xasprintf("%s/dev", st->root);
         if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0)
                 return -errno;
+        bool can_mknod = !in_user_namespace();
         for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
                 _cleanup_free_ char *rel = xasprintf("dev/%s", nodes[i]), *host = xasprintf("/dev/%s", nodes[i]),
                                     *dst = xasprintf("%s/%s", st->root, rel);
+                struct stat hs;
+                /* As root the nodes are created directly (this tmpfs is ours, not the build's); else bound. */
+                if (can_mknod && stat(host, &hs) == 0 && S_ISCHR(hs.st_mode) &&
+                    mknod(dst, S_IFCHR | (hs.st_mode & 0666), hs.st_rdev) == 0) {
+                        (void) chmod(dst, hs.st_mode & 0666);
+                        continue;
+                }
                 if ((r = ensure_file(st->root, rel)) < 0)
                         return r;
                 if (mount(host, dst, NULL, MS_BIND, NULL) < 0)
@@ -375,7 +387,78 @@ static int setup_dev(const struct stage *st) {
         return bind_mount(shm_src, shm, false);
 }
 
+/* Creates DIR/REL's parent directories, each with the owner and mode of its twin under HOST. */
+static int mirror_parents(const char *dir, const char *host, const char *rel) {
+        _cleanup_free_ char *copy = xstrdup(rel);
+        for (char *slash = strchr(copy, '/'); slash; slash = strchr(slash + 1, '/')) {
+                *slash = 0;
+                _cleanup_free_ char *d = xasprintf("%s/%s", dir, copy), *h = xasprintf("%s/%s", host, copy);
+                struct stat hs;
+                if (lstat(h, &hs) < 0 || !S_ISDIR(hs.st_mode))
+                        return -ENOTDIR;
+                if (mkdir(d, hs.st_mode & 07777) < 0 && errno != EEXIST)
+                        return -errno;
+                if (lchown(d, hs.st_uid, hs.st_gid) < 0 && errno != EINVAL)
+                        return -errno;
+                (void) chmod(d, hs.st_mode & 07777);
+                *slash = '/';
+        }
+        return 0;
+}
+
+/*
+ * Host view: /etc is a read-only overlay of a small top layer over the host's
+ * /etc. The top layer holds the neutral files and a whiteout for every secret,
+ * so a secret is absent (ENOENT), not merely unreadable, and it all costs one
+ * mount instead of one per file.
+ */
+static int setup_etc_overlay(const struct stage *st, const char *const (*files)[2], size_t n_files) {
+        _cleanup_free_ char *top = xasprintf("%s/etc-top", st->dir), *dst = xasprintf("%s/etc", st->root);
+        struct stat es;
+        if (stat("/etc", &es) < 0 || !S_ISDIR(es.st_mode))
+                return -ENOTDIR;
+        if (mkdir(top, es.st_mode & 07777) < 0 || chmod(top, es.st_mode & 07777) < 0)
+                return -errno;
+        for (size_t i = 0; i < n_files; i++) {
+                struct stat hs;
+                _cleanup_free_ char *p = xasprintf("%s/%s", top, files[i][0]), *h = xasprintf("/etc/%s", files[i][0]);
+                if (lstat(h, &hs) == 0 && S_ISDIR(hs.st_mode))
+                        continue;
+                int r = write_file_at(AT_FDCWD, p, files[i][1], O_CREAT | O_EXCL, 0644);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(etc_masks); i++) {
+                _cleanup_free_ char *pattern = xasprintf("/%s", etc_masks[i]);
+                glob_t g;
+                if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+                        continue;
+                for (size_t j = 0; j < g.gl_pathc; j++) {
+                        const char *rel = g.gl_pathv[j] + strlen("/etc/");
+                        _cleanup_free_ char *w = xasprintf("%s/%s", top, rel);
+                        int r = mirror_parents(top, "/etc", rel);
+                        if (r >= 0 && mknod(w, S_IFCHR | 0000, makedev(0, 0)) < 0 && errno != EEXIST)
+                                r = -errno;
+                        if (r < 0) {
+                                globfree(&g);
+                                return r;
+                        }
+                }
+                globfree(&g);
+        }
+        if (mkdir(dst, 0755) < 0)
+                return -errno;
+        _cleanup_free_ char *opts = xasprintf("lowerdir=%s:/etc%s", top, in_user_namespace() ? ",userxattr" : "");
+        if (mount("overlay", dst, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts) < 0) {
+                int r = -errno;
+                (void) rmdir(dst);
+                return r;
+        }
+        return 0;
+}
+
 static int setup_etc(const struct stage *st, const char *hostname) {
+        _cleanup_free_ char *dst_etc = xasprintf("%s/etc", st->root);
         _cleanup_free_ char *hosts = xasprintf("127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
                                                hostname);
         _cleanup_free_ char *hn = xasprintf("%s\n", hostname);
@@ -386,25 +469,29 @@ static int setup_etc(const struct stage *st, const char *hostname) {
                  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
                  SANDBOX_UID, SANDBOX_GID);
         snprintf(group, sizeof(group), "root:x:0:\nbuild:x:%d:\nnogroup:x:65534:\n", SANDBOX_GID);
-        struct {
-                const char *name, *content;
-        } files[] = {
+        const char *const files[][2] = {
                 { "passwd", passwd },       { "group", group },      { "hostname", hn },
                 { "hosts", hosts },         { "machine-id", neutral_machine_id },
                 { "resolv.conf", "# buildward: builds are offline; there is no name server\n" },
                 { "mailname", hn },
         };
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                int r = replace_etc_file(st, files[i].name, files[i].content);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(etc_masks); i++)
-                mask_path(st, etc_masks[i]);
         int r = write_stage_file(st, "boot_id", "4275696c-6477-6172-6400-000000000001\n");
         if (r < 0)
                 return r;
-        /* resolv.conf is often a symlink into /run, which the build does not see: fine. */
+        if (!st->writable_root) {
+                r = setup_etc_overlay(st, files, ELEMENTSOF(files));
+                if (r >= 0)
+                        return 0;
+                log_debug("/etc overlay not possible (%s): binding and masking file by file", strerror(-r));
+                if ((r = bind_mount("/etc", dst_etc, true)) < 0)
+                        return r;
+        }
+        /* --rootfs, or a host whose /etc cannot be an overlay layer: one mount per file. */
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if ((r = replace_etc_file(st, files[i][0], files[i][1])) < 0)
+                        return r;
+        for (size_t i = 0; i < ELEMENTSOF(etc_masks); i++)
+                mask_path(st, etc_masks[i]);
         return 0;
 }
 
@@ -436,9 +523,11 @@ static int setup_binds(const struct stage *st, const struct sandbox_config *cfg,
         return 0;
 }
 
-int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char ***warnings, char **ret_failure) {
+int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char **ret_failure) {
         char opts[128];
+        const char *step;
         int r;
+        SETUP_STEP(step, "stage: tmpfs");
         snprintf(opts, sizeof(opts), "mode=0755,size=%llu", (unsigned long long) cfg->tmp_size);
         if (mount("tmpfs", st->dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
                 r = -errno;
@@ -456,6 +545,7 @@ int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char ***wa
         if (mf < 0)
                 return -errno;
 
+        SETUP_STEP(step, "stage: system directories");
         if (cfg->rootfs) {
                 if ((r = mount_rootfs_overlay(st, cfg->rootfs, ret_failure)) < 0)
                         return r;
@@ -466,6 +556,7 @@ int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char ***wa
                                          strerror(-r));
                 return r;
         }
+        SETUP_STEP(step, "stage: /etc");
         if ((r = setup_etc(st, cfg->hostname)) < 0) {
                 *ret_failure = xasprintf("cannot prepare /etc for the sandbox (%s)", strerror(-r));
                 return r;
@@ -479,19 +570,35 @@ int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char ***wa
                 { "var/tmp", 01777, false },
                 { "home/build", 0700, true },
         };
+        SETUP_STEP(step, "stage: private directories");
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
                 if ((r = private_dir(st, dirs[i].rel, dirs[i].mode, dirs[i].own)) < 0) {
                         *ret_failure = xasprintf("cannot create the private /%s (%s)", dirs[i].rel, strerror(-r));
                         return r;
                 }
+        SETUP_STEP(step, "stage: /dev");
+        (void) step;
         if ((r = ensure_dir(st->root, "proc", 0555)) < 0 || (r = ensure_dir(st->root, "sys", 0555)) < 0 ||
             (r = setup_dev(st)) < 0) {
                 *ret_failure = xasprintf("cannot create /dev, /proc and /sys for the sandbox (%s)", strerror(-r));
                 return r;
         }
-        if ((r = mount_source(st, cfg->source, warnings, ret_failure)) < 0)
+        return 0;
+}
+
+int stage_prepare_source(struct stage *st, const struct sandbox_config *cfg, char ***warnings, char **ret_failure) {
+        const char *step;
+        SETUP_STEP(step, "stage: source overlay");
+        int r = mount_source(st, cfg->source, warnings, ret_failure);
+        if (r < 0)
                 return r;
+        SETUP_STEP(step, "stage: binds");
+        (void) step;
         return setup_binds(st, cfg, ret_failure);
+}
+
+int stage_idmap_userns(const struct stage *st) {
+        return idmap_userns_fd(st->source_uid, st->source_gid, st->map_uid, st->map_gid);
 }
 
 void stage_release(struct stage *st) {
@@ -504,7 +611,8 @@ void stage_release(struct stage *st) {
         free(st->merged);
         free(st->upper);
         closep(&st->source_fd);
-        *st = (struct stage) { .source_fd = -EBADF };
+        closep(&st->idmap_userns_fd);
+        *st = (struct stage) { .source_fd = -EBADF, .idmap_userns_fd = -EBADF };
 }
 
 /* /proc entries that must not be writable even by the build's own userns root. */

@@ -260,15 +260,20 @@ static pid_t clone_init(const struct cgroup *cg, bool *ret_in_v2) {
         return (pid_t) syscall(SYS_clone, INIT_CLONE_FLAGS | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
-struct seccomp_job {
+/*
+ * Work the parent does on a second thread while the main one mounts the stage:
+ * compiling the seccomp filters and creating the idmapping's user namespace
+ * are each about half a millisecond to a millisecond of a start.
+ */
+struct prep_job {
         pthread_t thread;
-        struct seccomp_programs programs;
-        int result;
+        const struct stage *st;
+        int idmap_fd;
 };
 
-static void *seccomp_job_run(void *arg) {
-        struct seccomp_job *j = arg;
-        j->result = seccomp_prepare(&j->programs);
+static void *prep_job_run(void *arg) {
+        struct prep_job *j = arg;
+        j->idmap_fd = stage_idmap_userns(j->st);
         return NULL;
 }
 
@@ -482,8 +487,10 @@ static void kill_build(pid_t init, const struct sandbox_state *state) {
 
 int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, struct sandbox_result *res,
                 struct sandbox_views *views, char **ret_failure) {
-        struct stage st = { .source_fd = -EBADF };
-        struct seccomp_job job = {};
+        struct stage st = { .source_fd = -EBADF, .idmap_userns_fd = -EBADF };
+        struct prep_job job = { .idmap_fd = -EBADF };
+        struct seccomp_programs seccomp;
+        seccomp_builtin(&seccomp);
         char init_pidns[64] = "";
         _cleanup_close_ int uid_lock = -EBADF, sfd = -EBADF;
         int go[2] = { -1, -1 }, status[2] = { -1, -1 }, execp[2] = { -1, -1 };
@@ -585,24 +592,27 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 close(st.source_fd);
                 st.source_fd = fd;
         }
+        PHASE("private mount namespace");
         /* Nothing mounted from here on reaches the host. */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
                 r = -errno;
                 *ret_failure = xasprintf("cannot make buildward's mount namespace private (%s)", strerror(-r));
                 goto out;
         }
-        /* Compiling the filter costs about a millisecond: do it while we mount. */
-        bool threaded = pthread_create(&job.thread, NULL, seccomp_job_run, &job) == 0;
-        if (!threaded)
-                job.result = seccomp_prepare(&job.programs);
-        r = stage_prepare(&st, cfg, &state->warnings, ret_failure);
+        PHASE("start helper thread");
+        job.st = &st;
+        /* The idmapping's user namespace takes about a millisecond: make it while we mount. */
+        bool threaded = st.source_mapping && streq(st.source_mapping, "idmapped") &&
+                        pthread_create(&job.thread, NULL, prep_job_run, &job) == 0;
+        r = stage_prepare(&st, cfg, ret_failure);
+        PHASE("join helper thread");
         if (threaded)
                 pthread_join(job.thread, NULL);
-        if (r >= 0 && job.result < 0) {
-                r = job.result;
-                *ret_failure = xasprintf("cannot compile the seccomp filter (%s); check that libseccomp matches this kernel",
-                                         strerror(-r));
-        }
+        if (job.idmap_fd >= 0)
+                st.idmap_userns_fd = TAKE_FD(job.idmap_fd);
+        PHASE("joined");
+        if (r >= 0)
+                r = stage_prepare_source(&st, cfg, &state->warnings, ret_failure);
         if (r < 0) {
                 if (!*ret_failure)
                         *ret_failure = xasprintf("cannot assemble the sandbox's filesystem (%s)", strerror(-r));
@@ -638,7 +648,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 close(status[0]);
                 close(execp[0]);
                 struct child_ctx c = { .cfg = cfg, .st = &st, .go_fd = go[0], .status_fd = status[1], .exec_fd = execp[1],
-                                       .seccomp = &job.programs };
+                                       .seccomp = &seccomp };
                 child_main(&c);
         }
         close(go[0]);
@@ -763,8 +773,9 @@ out:
          * The open directory fds keep the overlay and tmpfs alive after the
          * lazy unmount, so the report can read them; closing them frees it all.
          */
+        PHASE("views opened");
         stage_release(&st);
-        seccomp_programs_done(&job.programs);
+        PHASE("stage released");
         return r;
 }
 

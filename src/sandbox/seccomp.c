@@ -179,6 +179,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog) {
 
 int seccomp_prepare(struct seccomp_programs *p) {
         scmp_filter_ctx ctx[2] = {};
+        p->owned = true;
         int r = build_main_filter(&ctx[0]);
         if (r >= 0)
                 r = build_late_filter(&ctx[1]);
@@ -199,7 +200,7 @@ int seccomp_apply(const struct seccomp_programs *p) {
 }
 
 void seccomp_programs_done(struct seccomp_programs *p) {
-        for (size_t i = 0; i < p->n; i++)
+        for (size_t i = 0; i < p->n && p->owned; i++)
                 free(p->prog[i].filter);
         p->n = 0;
 }
