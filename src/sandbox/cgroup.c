@@ -96,9 +96,15 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cgroup_li
         int r = make_dir(CG_ROOT, name, &cg->v2_path);
         if (r < 0)
                 return r;
-        /* Controllers must be enabled on every level down to ours. */
-        (void) write_attr(CG_ROOT, "cgroup.subtree_control", "+memory +pids +cpu");
-        (void) write_attr(CG_ROOT "/buildward", "cgroup.subtree_control", "+memory +pids +cpu");
+        /*
+         * Controllers must be enabled on every level down to ours, one by one: a
+         * write naming a controller the host lacks is refused as a whole.
+         */
+        static const char *const controllers[] = { "+memory", "+pids", "+cpu" };
+        for (size_t i = 0; i < ELEMENTSOF(controllers); i++) {
+                (void) write_attr(CG_ROOT, "cgroup.subtree_control", controllers[i]);
+                (void) write_attr(CG_ROOT "/buildward", "cgroup.subtree_control", controllers[i]);
+        }
         char v[64];
         if (l->memory) {
                 snprintf(v, sizeof(v), "%" PRIu64, l->memory);
