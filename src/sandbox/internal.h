@@ -27,7 +27,6 @@ struct stage {
         uid_t source_uid;   /* owner of the source tree */
         gid_t source_gid;
         const char *source_mapping;
-        bool mounted;
         bool writable_root; /* --rootfs: the overlay root is the build's to write */
 };
 

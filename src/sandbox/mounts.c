@@ -535,7 +535,6 @@ int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char **ret
                                          (unsigned long long) cfg->tmp_size);
                 return r;
         }
-        st->mounted = true;
         st->root = xasprintf("%s/root", st->dir);
         _cleanup_free_ char *files = xasprintf("%s/files", st->dir), *mdir = xasprintf("%s/mask-dir", st->dir),
                             *mfile = xasprintf("%s/mask-file", st->dir);
@@ -601,11 +600,11 @@ int stage_idmap_userns(const struct stage *st) {
         return idmap_userns_fd(st->source_uid, st->source_gid, st->map_uid, st->map_gid);
 }
 
+/*
+ * Nothing to unmount: the stage lives in buildward's private mount namespace,
+ * which goes when buildward exits; the views' fds keep what the report reads.
+ */
 void stage_release(struct stage *st) {
-        if (st->mounted && umount2(st->dir, MNT_DETACH) < 0)
-                log_debug("umount %s: %m", st->dir);
-        if (st->dir)
-                (void) rmdir(st->dir);
         free(st->dir);
         free(st->root);
         free(st->merged);

@@ -350,19 +350,32 @@ static int enter_own_userns(char **ret_failure) {
         return r;
 }
 
-static char *stage_dir_create(bool privileged) {
-        char *tmpl;
+/*
+ * The directory the staging tmpfs is mounted on. Every build mounts over the
+ * same one, each in its own private mount namespace, so it is never seen as a
+ * mount point on the host and needs no cleanup: the mount goes with the
+ * namespace when buildward exits.
+ */
+static char *stage_dir_get(bool privileged) {
+        char *d;
         if (privileged)
-                tmpl = xstrdup(RUN_DIR "/stage-XXXXXX");
+                d = xstrdup(RUN_DIR "/stage");
         else {
                 const char *rt = getenv("XDG_RUNTIME_DIR");
-                tmpl = xasprintf("%s/buildward-stage-XXXXXX", rt && *rt == '/' ? rt : "/tmp");
+                d = rt && *rt == '/' ? xasprintf("%s/buildward-stage", rt) : xasprintf("/tmp/buildward-stage-%u", getuid());
         }
-        if (!mkdtemp(tmpl)) {
-                free(tmpl);
+        if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+                free(d);
                 return NULL;
         }
-        return tmpl;
+        /* In a shared /tmp someone else may have planted it: it must be our own directory. */
+        struct stat s;
+        if (lstat(d, &s) < 0 || !S_ISDIR(s.st_mode) || s.st_uid != geteuid()) {
+                free(d);
+                errno = EPERM;
+                return NULL;
+        }
+        return d;
 }
 
 static pid_t read_status_pid(pid_t pid, const char *key, bool last) {
@@ -551,11 +564,12 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 strv_push(&state->warnings, xasprintf("limits not applied (%s): %s", state->cg.not_applied, state->cg.why_not));
 
         PHASE("cgroups");
-        st.dir = stage_dir_create(state->privileged);
+        st.dir = stage_dir_get(state->privileged);
         if (!st.dir) {
                 r = -errno;
-                *ret_failure = xasprintf("cannot create a staging directory (%s); check that %s is writable", strerror(-r),
-                                         state->privileged ? RUN_DIR : "$XDG_RUNTIME_DIR or /tmp");
+                *ret_failure = xasprintf("cannot use a staging directory (%s); check that %s is writable and that its "
+                                         "buildward-stage directory, if any, is a directory of yours",
+                                         strerror(-r), state->privileged ? RUN_DIR : "$XDG_RUNTIME_DIR or /tmp");
                 goto out;
         }
         if (state->privileged) {

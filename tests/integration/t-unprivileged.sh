@@ -133,10 +133,14 @@ tree_digest() {
         (cd "$1" && find . -printf '%P %y %s %m %U:%G %T@ %l\n' | LC_ALL=C sort &&
                 find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
 }
-# user_stage_dirs: the unprivileged stage directories of our user in /tmp
-user_stage_dirs() { find /tmp -maxdepth 1 -name 'buildward-stage-*' -uid "$UID_U" 2>/dev/null | sort; }
-
-stages_before=$(user_stage_dirs)
+# user_stage_dirs: the unprivileged stage directories of our user in /tmp, with
+# their mode and entry count. buildward keeps one empty 0700 directory per user
+# (each run mounts its tmpfs over it in a private mount namespace).
+user_stage_dirs() {
+        find /tmp -maxdepth 1 -name 'buildward-stage-*' -uid "$UID_U" 2>/dev/null | sort | while read -r d; do
+                printf '%s %s %s\n' "$d" "$(stat -c %a "$d")" "$(find "$d" -mindepth 1 | wc -l)"
+        done
+}
 
 # ---- (a) isolation as a normal user ------------------------------------------------
 diag "buildward as uid $UID_U: the sandbox still isolates"
@@ -275,6 +279,7 @@ else
 fi
 
 # ---- host side effects -------------------------------------------------------------
-expect_eq "no stage directory of the user is left in /tmp" "$stages_before" "$(user_stage_dirs)"
+expect_eq "only the user's one empty, private stage directory is left in /tmp" \
+        "/tmp/buildward-stage-$UID_U 700 0" "$(user_stage_dirs)"
 
 done_testing
