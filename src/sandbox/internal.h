@@ -34,11 +34,13 @@ struct stage {
 int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char **ret_failure);
 /* The source overlay (idmapped where st->source_mapping says so) and --bind/--ro-bind. */
 int stage_prepare_source(struct stage *st, const struct sandbox_config *cfg, char ***warnings, char **ret_failure);
+/* A read-only sysfs of the calling thread's network namespace at ROOT/sys. */
+void stage_mount_sysfs(const struct stage *st);
 /* A user namespace fd describing the source idmapping (owner -> build uid). */
 int stage_idmap_userns(const struct stage *st);
 void stage_release(struct stage *st);
 
-/* Child side, inside the new namespaces: proc, devpts, sysfs, pivot_root, read-only root. */
+/* Child side, inside the new namespaces: proc, devpts, pivot_root, read-only root. */
 int stage_enter(const struct stage *st, const char **ret_step);
 
 /*

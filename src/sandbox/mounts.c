@@ -2,7 +2,7 @@
 /*
  * The build's filesystem view. Everything is assembled by the parent in a private
  * mount namespace (see internal.h); the child only adds what must belong to its own
- * namespaces (proc, devpts, sysfs) and pivots into the result.
+ * namespaces (proc, devpts) and pivots into the result.
  */
 #include <fcntl.h>
 #include <glob.h>
@@ -596,6 +596,13 @@ int stage_prepare_source(struct stage *st, const struct sandbox_config *cfg, cha
         return setup_binds(st, cfg, ret_failure);
 }
 
+void stage_mount_sysfs(const struct stage *st) {
+        /* Optional: absent is fine, writable is not. It shows the build's network namespace. */
+        _cleanup_free_ char *sys = xasprintf("%s/sys", st->root);
+        if (mount("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                log_debug("sysfs not mounted: %m");
+}
+
 int stage_idmap_userns(const struct stage *st) {
         return idmap_userns_fd(st->source_uid, st->source_gid, st->map_uid, st->map_gid);
 }
@@ -649,9 +656,6 @@ int stage_enter(const struct stage *st, const char **ret_step) {
         STEP("mount /dev/pts");
         if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
                 return -errno;
-        /* sysfs is optional: absent is fine, writable is not. */
-        if (mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                log_debug("sysfs not mounted: %m");
 
         STEP("pivot_root");
         if (syscall(SYS_pivot_root, ".", ".") < 0)

@@ -185,9 +185,6 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
                 r = -errno;
                 goto fail;
         }
-        SETUP_STEP(step, "bring up loopback");
-        if ((r = loopback_up()) < 0)
-                goto fail;
         /*
          * Still the parent's host uid here, which may traverse the root-only
          * staging directory; the build's uid could not.
@@ -232,7 +229,8 @@ fail:
         _exit(1);
 }
 
-#define INIT_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+/* No CLONE_NEWNET: init inherits the network namespace prep_job_run() made (see there). */
+#define INIT_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
 
 /*
  * Forks the build's init into its namespaces. Where there is a v2 cgroup, clone3
@@ -261,19 +259,35 @@ static pid_t clone_init(const struct cgroup *cg, bool *ret_in_v2) {
 }
 
 /*
- * Work the parent does on a second thread while the main one mounts the stage:
- * compiling the seccomp filters and creating the idmapping's user namespace
- * are each about half a millisecond to a millisecond of a start.
+ * Work the parent does on a second thread while the main one mounts the stage,
+ * each about half a millisecond of a start: the build's network namespace
+ * (with lo up) and the idmapping's user namespace.
+ *
+ * The network namespace is made here, not by clone(CLONE_NEWNET) in the
+ * build's user namespace, so it belongs to buildward's user namespace: the
+ * build cannot reconfigure its network at all (no CAP_NET_ADMIN or
+ * CAP_NET_RAW over it), only use loopback.
  */
 struct prep_job {
         pthread_t thread;
         const struct stage *st;
+        bool want_idmap;
         int idmap_fd;
+        int netns_fd;
+        int netns_err;
 };
 
 static void *prep_job_run(void *arg) {
         struct prep_job *j = arg;
-        j->idmap_fd = stage_idmap_userns(j->st);
+        /* Network namespaces are per thread: this one's changes, the main thread's does not. */
+        if (unshare(CLONE_NEWNET) < 0)
+                j->netns_err = -errno;
+        else if ((j->netns_err = loopback_up()) >= 0) {
+                j->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+                if (j->netns_fd < 0)
+                        j->netns_err = -errno;
+        }
+        j->idmap_fd = j->want_idmap ? stage_idmap_userns(j->st) : -EBADF;
         return NULL;
 }
 
@@ -501,7 +515,7 @@ static void kill_build(pid_t init, const struct sandbox_state *state) {
 int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, struct sandbox_result *res,
                 struct sandbox_views *views, char **ret_failure) {
         struct stage st = { .source_fd = -EBADF, .idmap_userns_fd = -EBADF };
-        struct prep_job job = { .idmap_fd = -EBADF };
+        struct prep_job job = { .idmap_fd = -EBADF, .netns_fd = -EBADF };
         struct seccomp_programs seccomp;
         seccomp_builtin(&seccomp);
         char init_pidns[64] = "";
@@ -615,16 +629,30 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         }
         PHASE("start helper thread");
         job.st = &st;
-        /* The idmapping's user namespace takes about a millisecond: make it while we mount. */
-        bool threaded = st.source_mapping && streq(st.source_mapping, "idmapped") &&
-                        pthread_create(&job.thread, NULL, prep_job_run, &job) == 0;
+        job.want_idmap = st.source_mapping && streq(st.source_mapping, "idmapped");
+        bool threaded = pthread_create(&job.thread, NULL, prep_job_run, &job) == 0;
         r = stage_prepare(&st, cfg, ret_failure);
         PHASE("join helper thread");
         if (threaded)
                 pthread_join(job.thread, NULL);
+        else
+                prep_job_run(&job); /* no thread: in this thread, then come back to our network namespace */
         if (job.idmap_fd >= 0)
                 st.idmap_userns_fd = TAKE_FD(job.idmap_fd);
         PHASE("joined");
+        if (r >= 0 && job.netns_err < 0) {
+                r = job.netns_err;
+                *ret_failure = xasprintf("cannot create the build's network namespace (%s); %s", strerror(-r),
+                                         r == -EPERM ? "a security policy refuses it: run `buildward doctor`"
+                                                     : "the kernel needs CONFIG_NET_NS");
+        }
+        /* From here on the main thread lives in the build's network namespace: init inherits it. */
+        if (r >= 0 && setns(job.netns_fd, CLONE_NEWNET) < 0) {
+                r = -errno;
+                *ret_failure = xasprintf("cannot enter the build's network namespace (%s)", strerror(-r));
+        }
+        if (r >= 0)
+                stage_mount_sysfs(&st);
         if (r >= 0)
                 r = stage_prepare_source(&st, cfg, &state->warnings, ret_failure);
         if (r < 0) {
@@ -789,6 +817,7 @@ out:
          */
         PHASE("views opened");
         stage_release(&st);
+        closep(&job.netns_fd);
         PHASE("stage released");
         return r;
 }
