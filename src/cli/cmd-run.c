@@ -578,6 +578,8 @@ int cmd_run(int argc, char **argv) {
         json_object *report = build_report(&a, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
         r = json_write_file_at(out_fd, "report.json", report);
         json_object_put(report);
+        /* Frozen and killed already; make sure the kernel is done before we say anything more. */
+        sandbox_reap(&res);
         if (r < 0) {
                 ret = fail_setup("cannot write '%s/report.json' (%s); check the out folder", a.out, strerror(-r));
                 goto done;

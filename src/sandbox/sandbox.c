@@ -519,6 +519,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         struct seccomp_programs seccomp;
         seccomp_builtin(&seccomp);
         char init_pidns[64] = "";
+        bool frozen = false;
         _cleanup_close_ int uid_lock = -EBADF, sfd = -EBADF;
         int go[2] = { -1, -1 }, status[2] = { -1, -1 }, execp[2] = { -1, -1 };
         pid_t init = -1;
@@ -782,19 +783,26 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
 
         PHASE("command exited");
         /* Whatever is alive now outlived CMD: list it while frozen, then kill it all. */
-        bool frozen = cgroup_freeze(&state->cg, true) == 0;
+        frozen = cgroup_freeze(&state->cg, true) == 0;
         if (res->end == SANDBOX_END_EXITED && !cgroup_only_holds(&state->cg, init))
                 collect_survivors(init, init_pidns, res);
-        (void) frozen;
         r = 0;
 out_kill:
         if (init > 0) {
                 kill_build(init, state);
-                while (waitpid(init, NULL, __WALL) < 0 && errno == EINTR)
-                        ;
+                /*
+                 * Frozen, nothing of the build runs any more: the kernel's teardown
+                 * of its namespaces may overlap the report, and sandbox_reap() waits
+                 * for it before buildward exits. Unfrozen, wait now.
+                 */
+                if (frozen && r >= 0)
+                        res->pending_init = init;
+                else
+                        while (waitpid(init, NULL, __WALL) < 0 && errno == EINTR)
+                                ;
         }
         cgroup_read_usage(&state->cg, &res->usage);
-        PHASE("reaped");
+        PHASE("killed");
 out_mask:
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
 out:
@@ -822,7 +830,16 @@ out:
         return r;
 }
 
+void sandbox_reap(struct sandbox_result *r) {
+        if (r->pending_init <= 0)
+                return;
+        while (waitpid(r->pending_init, NULL, __WALL) < 0 && errno == EINTR)
+                ;
+        r->pending_init = 0;
+}
+
 void sandbox_result_done(struct sandbox_result *r) {
+        sandbox_reap(r);
         for (size_t i = 0; i < r->n_survivors; i++) {
                 free(r->survivors[i].exe);
                 strv_free(r->survivors[i].argv);

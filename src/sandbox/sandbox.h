@@ -66,6 +66,7 @@ struct sandbox_result {
         struct survivor *survivors;
         size_t n_survivors;
         struct cgroup_usage usage;
+        pid_t pending_init; /* killed, frozen, not yet reaped: see sandbox_reap() */
 };
 
 /* The build's view of the source tree after the run, kept mounted until sandbox_free(). */
@@ -83,6 +84,8 @@ struct sandbox;
  */
 int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state,
                 struct sandbox_result *ret, struct sandbox_views *ret_views, char **ret_failure);
+/* Waits until every process of the build is gone. sandbox_result_done() calls it too. */
+void sandbox_reap(struct sandbox_result *r);
 void sandbox_result_done(struct sandbox_result *r);
 void sandbox_state_done(struct sandbox_state *s);
 
