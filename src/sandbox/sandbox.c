@@ -270,6 +270,7 @@ static pid_t clone_init(const struct cgroup *cg, bool *ret_in_v2) {
  */
 struct prep_job {
         pthread_t thread;
+        bool started, pending;
         const struct stage *st;
         bool want_idmap;
         int idmap_fd;
@@ -289,6 +290,24 @@ static void *prep_job_run(void *arg) {
         }
         j->idmap_fd = j->want_idmap ? stage_idmap_userns(j->st) : -EBADF;
         return NULL;
+}
+
+static void prep_start(struct prep_job *j, const struct stage *st) {
+        j->st = st;
+        j->want_idmap = st->source_mapping && streq(st->source_mapping, "idmapped");
+        j->started = pthread_create(&j->thread, NULL, prep_job_run, j) == 0;
+        j->pending = true;
+}
+
+/* Waits for the helper thread (or does its work here if it could not start). Idempotent. */
+static void prep_finish(struct prep_job *j) {
+        if (!j->pending)
+                return;
+        if (j->started)
+                pthread_join(j->thread, NULL);
+        else
+                prep_job_run(j);
+        j->pending = false;
 }
 
 /* Allocates a host uid for this build and holds its lock until exit. */
@@ -556,15 +575,19 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 st.map_uid = state->host_uid;
                 st.map_gid = state->host_uid;
                 st.source_mapping = "idmapped";
+                /* As early as possible: it overlaps everything up to the clone. */
+                prep_start(&job, &st);
                 /* Root's supplementary groups would follow the build into its namespace. */
-                if (setgroups(0, NULL) < 0)
-                        return -errno;
+                if (setgroups(0, NULL) < 0) {
+                        r = -errno;
+                        goto out;
+                }
                 _cleanup_free_ char *name = xasprintf("build-%d", (int) getpid());
                 if ((r = cgroup_create(&state->cg, name, &cfg->limits)) < 0) {
                         *ret_failure = xasprintf("cannot create the build's cgroup under /sys/fs/cgroup (%s); "
                                                  "check that the cgroup filesystem is mounted read-write",
                                                  strerror(-r));
-                        return r;
+                        goto out;
                 }
         } else {
                 state->host_uid = getuid();
@@ -601,6 +624,8 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 st.map_uid = 0; /* our own uid as seen from our namespace */
                 st.map_gid = 0;
                 st.source_mapping = "owner";
+                /* Only now: a user namespace can only be entered single-threaded. */
+                prep_start(&job, &st);
         }
         /*
          * Mount operations need the source as a mount of this namespace: open it
@@ -628,16 +653,10 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 *ret_failure = xasprintf("cannot make buildward's mount namespace private (%s)", strerror(-r));
                 goto out;
         }
-        PHASE("start helper thread");
-        job.st = &st;
-        job.want_idmap = st.source_mapping && streq(st.source_mapping, "idmapped");
-        bool threaded = pthread_create(&job.thread, NULL, prep_job_run, &job) == 0;
+        PHASE("stage start");
         r = stage_prepare(&st, cfg, ret_failure);
         PHASE("join helper thread");
-        if (threaded)
-                pthread_join(job.thread, NULL);
-        else
-                prep_job_run(&job); /* no thread: in this thread, then come back to our network namespace */
+        prep_finish(&job);
         if (job.idmap_fd >= 0)
                 st.idmap_userns_fd = TAKE_FD(job.idmap_fd);
         PHASE("joined");
@@ -806,6 +825,7 @@ out_kill:
 out_mask:
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
 out:
+        prep_finish(&job); /* never leave the thread running on our stack */
         for (int i = 0; i < 2; i++) {
                 if (go[i] >= 0)
                         close(go[i]);
@@ -826,6 +846,7 @@ out:
         PHASE("views opened");
         stage_release(&st);
         closep(&job.netns_fd);
+        closep(&job.idmap_fd);
         PHASE("stage released");
         return r;
 }
