@@ -75,6 +75,38 @@ for r in res:
     print("| %s | %.2f | %.2f | %.2f | %s |" % (r["command"], r["mean"] * 1e3,
           r["stddev"] * 1e3, r["min"] * 1e3, ratio))
 PY
+
+# A second, interleaved pass: on a shared VM the load drifts during a long
+# hyperfine series, so here every round runs each command once, in turn, and
+# the medians are compared. posix_spawn keeps the harness's own cost small and
+# equal for every command.
+echo
+echo "Interleaved: $runs rounds, each command once per round (median and 10th-90th percentile, ms):"
+echo
+python3 - "$runs" "${names[@]}" -- "${cmds[@]}" <<'PY'
+import os, shlex, statistics, sys, time
+runs = int(sys.argv[1]); rest = sys.argv[2:]; sep = rest.index("--")
+names, cmds = rest[:sep], [shlex.split(c) for c in rest[sep + 1:]]
+times = {n: [] for n in names}
+devnull = os.open(os.devnull, os.O_RDWR)
+def run(argv):
+    t0 = time.perf_counter()
+    pid = os.posix_spawnp(argv[0], argv, os.environ,
+                          file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
+    os.waitpid(pid, 0)
+    return (time.perf_counter() - t0) * 1e3
+for _ in range(5):
+    for c in cmds: run(c)
+for _ in range(runs):
+    for n, c in zip(names, cmds): times[n].append(run(c))
+ref = statistics.median(times["bwrap"]) if "bwrap" in times else None
+print("| command | median (ms) | p10 | p90 | vs bwrap (median) |")
+print("|---|---:|---:|---:|---:|")
+for n in names:
+    t = sorted(times[n]); med = statistics.median(t)
+    p10, p90 = t[len(t) // 10], t[(len(t) * 9) // 10]
+    print("| %s | %.2f | %.2f | %.2f | %s |" % (n, med, p10, p90, "%.2fx" % (med / ref) if ref else "n/a"))
+PY
 for n in "${notes[@]}"; do echo; echo "$n"; done
 echo
 echo "raw: $resdir/startup.json, $resdir/startup.txt"
