@@ -507,6 +507,7 @@ int cmd_run(int argc, char **argv) {
         uint64_t start_rt = 0, start_mono = now_usec(CLOCK_MONOTONIC);
         int ret, r;
 
+        log_debug("%.3f ms [%d] parent: cmd_run", (double) start_mono / 1000.0, (int) getpid());
         if ((ret = parse_args(argc, argv, &a)) != 0)
                 goto done;
         if (!a.cfg.source) {
@@ -539,6 +540,7 @@ int cmd_run(int argc, char **argv) {
 
         start_rt = now_usec(CLOCK_REALTIME);
         start_mono = now_usec(CLOCK_MONOTONIC);
+        log_debug("%.3f ms [%d] parent: sandbox_run", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
         r = sandbox_run(&a.cfg, &st, &res, &views, &failure);
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - start_mono;
         log_debug("%.3f ms [%d] parent: sandbox_run returned", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());

@@ -295,7 +295,11 @@ static void *prep_job_run(void *arg) {
 static void prep_start(struct prep_job *j, const struct stage *st) {
         j->st = st;
         j->want_idmap = st->source_mapping && streq(st->source_mapping, "idmapped");
-        j->started = pthread_create(&j->thread, NULL, prep_job_run, j) == 0;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        (void) pthread_attr_setstacksize(&attr, 256 * 1024); /* it makes two namespaces, nothing deep */
+        j->started = pthread_create(&j->thread, &attr, prep_job_run, j) == 0;
+        pthread_attr_destroy(&attr);
         j->pending = true;
 }
 
@@ -565,6 +569,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         st.source_uid = sst.st_uid;
         st.source_gid = sst.st_gid;
 
+        PHASE("source opened");
         if (state->privileged) {
                 if ((r = allocate_host_uid(&state->host_uid, &uid_lock)) < 0) {
                         *ret_failure = xasprintf("cannot allocate a uid for the build under " RUN_DIR "/uids (%s); "
@@ -575,13 +580,17 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 st.map_uid = state->host_uid;
                 st.map_gid = state->host_uid;
                 st.source_mapping = "idmapped";
+                /*
+                 * Root's supplementary groups would follow the build into its
+                 * namespace. Dropped before the helper thread exists: glibc applies
+                 * setgroups() to every thread and would wait for a busy one.
+                 */
+                if (setgroups(0, NULL) < 0)
+                        return -errno;
+                PHASE("uid allocated");
                 /* As early as possible: it overlaps everything up to the clone. */
                 prep_start(&job, &st);
-                /* Root's supplementary groups would follow the build into its namespace. */
-                if (setgroups(0, NULL) < 0) {
-                        r = -errno;
-                        goto out;
-                }
+                PHASE("thread started");
                 _cleanup_free_ char *name = xasprintf("build-%d", (int) getpid());
                 if ((r = cgroup_create(&state->cg, name, &cfg->limits)) < 0) {
                         *ret_failure = xasprintf("cannot create the build's cgroup under /sys/fs/cgroup (%s); "
