@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+
 #include "basic/glob.h"
 #include "tap.h"
 
@@ -37,4 +39,19 @@ TEST(hostile_names) {
         ASSERT_TRUE(glob_match_path("*", "name\nwith newline"));
         ASSERT_TRUE(!glob_match_path("*", "a/b"));
         ASSERT_TRUE(glob_match_path("*", "..."));
+}
+
+TEST(many_globstars_stay_fast) {
+        /* Backtracking over several "**" is exponential; the matcher must not be. */
+        char pattern[256] = "", path[512] = "";
+        for (int i = 0; i < 30; i++)
+                strcat(pattern, "**/a/");
+        strcat(pattern, "x");
+        for (int i = 0; i < 100; i++)
+                strcat(path, "a/");
+        strcat(path, "y");
+        ASSERT_TRUE(!glob_match_path(pattern, path));
+        ASSERT_TRUE(!glob_may_match_below(pattern, path));
+        path[strlen(path) - 1] = 'x';
+        ASSERT_TRUE(glob_match_path(pattern, path));
 }
