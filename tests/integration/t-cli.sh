@@ -70,49 +70,6 @@ bw_raw() {
 # res LABEL: from stdout lines "LABEL=VALUE", the VALUE of LABEL
 res() { sed -n "s/^$1=//p" "$RUN_OUT" | head -n 1; }
 
-# why: one diagnostic line about the last run
-why() {
-        printf 'buildward exit %s; stderr: %s' "$RC" \
-                "$(tail -n 3 "$RUN_ERR" 2>/dev/null | tr '\n' '|' | head -c 300)"
-}
-
-# assert DESC DIAG COMMAND...: passes when COMMAND exits 0, else prints DIAG
-assert() {
-        local desc=$1 diag=$2; shift 2
-        if "$@"; then ok "$desc"; else not_ok "$desc" "$diag"; fi
-}
-
-# expect_rc DESC EXPECTED: the last run's exit code
-expect_rc() {
-        if [ "$RC" = "$2" ]; then ok "$1"
-        else not_ok "$1" "expected exit $2" "$(why)"; fi
-}
-
-# rj EXPR: a python expression over $OUT/report.json (bound to d); on any
-# error prints "<report: ERROR>" so a check fails with a readable value
-rj() {
-        python3 - "$OUT/report.json" "$1" <<'PY' 2>/dev/null
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-    v = eval(sys.argv[2], {"d": d})
-except Exception as e:
-    print("<report: %s: %s>" % (type(e).__name__, e))
-    sys.exit(0)
-print(v if isinstance(v, str) else json.dumps(v))
-PY
-}
-
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s, at most SECONDS
-wait_for() {
-        local i n=$(($1 * 10)); shift
-        for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
-        return 1
-}
-
-# pid_gone PID: no such host process (or only its zombie)
-pid_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-
 # build_pids MARKER: host pids in another pid namespace than ours with MARKER
 # as one of their arguments (the build's processes, seen from the host)
 build_pids() {

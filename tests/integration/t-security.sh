@@ -78,12 +78,6 @@ probe() {
 # res LABEL: from a batch run (lines "LABEL => RESULT"), the RESULT of LABEL
 res() { sed -n "s/^$1 => //p" "$RUN_OUT" | head -n 1; }
 
-# why: one diagnostic line about the last run
-why() {
-        printf 'buildward exit %s; stderr: %s' "$RC" \
-                "$(tail -n 3 "$RUN_ERR" 2>/dev/null | tr '\n' '|' | head -c 300)"
-}
-
 # expect_line DESC EXPECTED [ACTUAL]: ACTUAL (default $LINE) is EXPECTED exactly
 expect_line() {
         local actual=${3-$LINE}
@@ -96,27 +90,6 @@ expect_re() {
         local actual=${3-$LINE}
         if printf '%s\n' "$actual" | grep -Eq -- "$2"; then ok "$1"
         else not_ok "$1" "expected to match: $2" "actual: $actual" "$(why)"; fi
-}
-
-# assert DESC DIAG COMMAND...: passes when COMMAND exits 0, else prints DIAG
-assert() {
-        local desc=$1 diag=$2; shift 2
-        if "$@"; then ok "$desc"; else not_ok "$desc" "$diag"; fi
-}
-
-# rj EXPR: a python expression over $OUT/report.json (bound to d); on any
-# error prints "<report: ERROR>" so a check fails with a readable value
-rj() {
-        python3 - "$OUT/report.json" "$1" <<'PY' 2>/dev/null
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-    v = eval(sys.argv[2], {"d": d})
-except Exception as e:
-    print("<report: %s: %s>" % (type(e).__name__, e))
-    sys.exit(0)
-print(v if isinstance(v, str) else json.dumps(v))
-PY
 }
 
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
@@ -150,19 +123,8 @@ PY
 # has_host_pid TAG: some host process runs bw-probe with argument TAG
 has_host_pid() { [ -n "$(host_pids "$1")" ]; }
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s, at most SECONDS
-# (COMMAND is run each time: pass a function, not a "$(...)" expansion)
-wait_for() {
-        local i n=$(($1 * 10)); shift
-        for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
-        return 1
-}
-
 # same_bytes A B: files identical
 same_bytes() { cmp -s -- "$1" "$2"; }
-
-# pid_gone PID: no such host process (or only its zombie)
-pid_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 # ---- 0. the sandbox runs at all ---------------------------------------------
 diag "sandbox basics"

@@ -82,35 +82,6 @@ ubw() {
 }
 
 res() { sed -n "s/^$1=//p" "$RUN_OUT" | head -n 1; }
-why() {
-        printf 'buildward exit %s; stderr: %s' "$RC" \
-                "$(tail -n 3 "$RUN_ERR" 2>/dev/null | tr '\n' '|' | head -c 300)"
-}
-assert() {
-        local desc=$1 diag=$2; shift 2
-        if "$@"; then ok "$desc"; else not_ok "$desc" "$diag"; fi
-}
-expect_rc() {
-        if [ "$RC" = "$2" ]; then ok "$1"
-        else not_ok "$1" "expected exit $2" "$(why)"; fi
-}
-rj() {
-        python3 - "$OUT/report.json" "$1" <<'PY' 2>/dev/null
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-    v = eval(sys.argv[2], {"d": d})
-except Exception as e:
-    print("<report: %s: %s>" % (type(e).__name__, e))
-    sys.exit(0)
-print(v if isinstance(v, str) else json.dumps(v))
-PY
-}
-wait_for() {
-        local i n=$(($1 * 10)); shift
-        for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
-        return 1
-}
 # build_pids MARKER: host pids in another pid namespace with argument MARKER
 build_pids() {
         python3 - "$1" <<'PY'
