@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -91,6 +92,15 @@ int loop_write(int fd, const void *buf, size_t n);
 int loop_read_exact(int fd, void *buf, size_t n);
 
 int mkdir_p(const char *path, mode_t mode);
+
+/*
+ * A directory stream of its own on NAME below DIR_FD ("." for DIR_FD itself),
+ * never following a final symlink. NULL with errno set on failure.
+ */
+DIR *opendir_at(int dir_fd, const char *name);
+static inline bool dot_or_dotdot(const char *n) {
+        return n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0));
+}
 const char *errno_name(int err);
 uint64_t now_usec(clockid_t clock);
 void format_rfc3339(uint64_t realtime_usec, char *buf, size_t n);

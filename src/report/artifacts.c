@@ -42,17 +42,12 @@ int rm_rf_at(int dir_fd, const char *name) {
                 return 0;
         if (errno != EISDIR && errno != EPERM)
                 return -errno;
-        int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        DIR *d = opendir_at(dir_fd, name);
+        if (!d)
                 return -errno;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
         int r = 0;
         for (struct dirent *de; (de = readdir(d));) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                if (dot_or_dotdot(de->d_name))
                         continue;
                 int k = rm_rf_at(dirfd(d), de->d_name);
                 if (k < 0 && r == 0)
@@ -179,19 +174,14 @@ static int dirent_cmp(const void *a, const void *b) {
 static int walk_dir(struct walk *w, int dir_fd, const char *prefix, int depth) {
         if (depth > MAX_DEPTH)
                 return 0;
-        int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
+        DIR *d = opendir_at(dir_fd, ".");
+        if (!d)
                 return -errno;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
         /* Sorted, so the report and the artifacts folder are reproducible. */
         struct dirent **names = NULL;
         size_t n = 0;
         for (struct dirent *de; (de = readdir(d));) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                if (dot_or_dotdot(de->d_name))
                         continue;
                 names = realloc(names, sizeof(*names) * (n + 1));
                 if (!names)

@@ -104,15 +104,11 @@ static void walk(struct ctx *c, int upper, int lower, const char *prefix, int de
 static void report_all(struct ctx *c, int dir_fd, const char *prefix, enum change_kind kind, int depth) {
         if (depth > MAX_DEPTH)
                 return;
-        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d) {
-                if (fd >= 0)
-                        close(fd);
+        DIR *d = opendir_at(dir_fd, ".");
+        if (!d)
                 return;
-        }
         for (struct dirent *de; (de = readdir(d));) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                if (dot_or_dotdot(de->d_name))
                         continue;
                 _cleanup_free_ char *p = join(prefix, de->d_name);
                 struct stat st;
@@ -133,15 +129,11 @@ static void report_all(struct ctx *c, int dir_fd, const char *prefix, enum chang
 static void walk(struct ctx *c, int upper, int lower, const char *prefix, int depth) {
         if (depth > MAX_DEPTH)
                 return;
-        int fd = openat(upper, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d) {
-                if (fd >= 0)
-                        close(fd);
+        DIR *d = opendir_at(upper, ".");
+        if (!d)
                 return;
-        }
         for (struct dirent *de; (de = readdir(d));) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                if (dot_or_dotdot(de->d_name))
                         continue;
                 const char *name = de->d_name;
                 _cleanup_free_ char *p = join(prefix, name);
@@ -185,11 +177,10 @@ static void walk(struct ctx *c, int upper, int lower, const char *prefix, int de
                 _cleanup_close_ int lsub = openat(lower, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (is_opaque(usub) && lsub >= 0) {
                         /* Lower entries the upper directory does not re-create are gone. */
-                        int lfd = openat(lsub, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        DIR *ld = lfd >= 0 ? fdopendir(lfd) : NULL;
+                        DIR *ld = opendir_at(lsub, ".");
                         for (struct dirent *le; ld && (le = readdir(ld));) {
                                 struct stat x;
-                                if (streq(le->d_name, ".") || streq(le->d_name, "..") ||
+                                if (dot_or_dotdot(le->d_name) ||
                                     fstatat(usub, le->d_name, &x, AT_SYMLINK_NOFOLLOW) == 0)
                                         continue;
                                 _cleanup_free_ char *lp = join(p, le->d_name);
