@@ -9,8 +9,7 @@
 #include <unistd.h>
 #endif
 
-static int count_stdin(void)
-{
+static int count_stdin(void) {
         struct wc w;
         char buf[8192];
         size_t n;
@@ -26,8 +25,7 @@ static int count_stdin(void)
         return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
         char line[256];
 
         if (argc > 1 && strcmp(argv[1], "--version") == 0) {

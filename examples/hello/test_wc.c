@@ -8,24 +8,23 @@
 
 static int failures;
 
-#define EXPECT_EQ(what, expected, actual) do { \
-        unsigned long long e_ = (expected), a_ = (actual); \
-        if (e_ != a_) { \
-                fprintf(stderr, "FAIL %s: expected %llu, got %llu\n", what, e_, a_); \
-                failures++; \
-        } \
-} while (0)
+#define EXPECT_EQ(what, expected, actual)                                                                              \
+        do {                                                                                                           \
+                unsigned long long e_ = (expected), a_ = (actual);                                                     \
+                if (e_ != a_) {                                                                                        \
+                        fprintf(stderr, "FAIL %s: expected %llu, got %llu\n", what, e_, a_);                           \
+                        failures++;                                                                                    \
+                }                                                                                                      \
+        } while (0)
 
-static void count(const char *text, size_t chunk, struct wc *w)
-{
+static void count(const char *text, size_t chunk, struct wc *w) {
         size_t len = strlen(text);
         wc_init(w);
         for (size_t i = 0; i < len; i += chunk)
                 wc_feed(w, text + i, len - i < chunk ? len - i : chunk);
 }
 
-int main(void)
-{
+int main(void) {
         struct wc w;
         char buf[64];
 

@@ -4,21 +4,18 @@
 
 #include <stdio.h>
 
-void wc_init(struct wc *w)
-{
+void wc_init(struct wc *w) {
         w->lines = w->words = w->bytes = 0;
         w->in_word = 0;
 }
 
-static int is_space(unsigned char c)
-{
+static int is_space(unsigned char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-void wc_feed(struct wc *w, const char *buf, size_t len)
-{
+void wc_feed(struct wc *w, const char *buf, size_t len) {
         for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)buf[i];
+                unsigned char c = (unsigned char) buf[i];
                 w->bytes++;
                 if (c == '\n')
                         w->lines++;
@@ -31,7 +28,6 @@ void wc_feed(struct wc *w, const char *buf, size_t len)
         }
 }
 
-int greet(char *buf, size_t size, const char *name)
-{
+int greet(char *buf, size_t size, const char *name) {
         return snprintf(buf, size, "Hello, %s!", name && *name ? name : "world");
 }

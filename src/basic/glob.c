@@ -10,7 +10,7 @@
 
 #include "basic/glob.h"
 
-#define MAX_COMPONENTS 256
+#define MAX_COMPONENTS    256
 #define MAX_COMPONENT_LEN 4096
 
 struct comps {

@@ -23,12 +23,12 @@ static void log_v(const char *prefix, const char *fmt, va_list ap) {
         (void) !write(STDERR_FILENO, buf, l);
 }
 
-#define DEFINE_LOG(name, prefix)                                                                   \
-        void name(const char *fmt, ...) {                                                          \
-                va_list ap;                                                                        \
-                va_start(ap, fmt);                                                                 \
-                log_v(prefix, fmt, ap);                                                            \
-                va_end(ap);                                                                        \
+#define DEFINE_LOG(name, prefix)                                                                                       \
+        void name(const char *fmt, ...) {                                                                              \
+                va_list ap;                                                                                            \
+                va_start(ap, fmt);                                                                                     \
+                log_v(prefix, fmt, ap);                                                                                \
+                va_end(ap);                                                                                            \
         }
 
 DEFINE_LOG(log_error, "error: ")

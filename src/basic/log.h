@@ -13,8 +13,8 @@ void log_error(const char *fmt, ...) _printf_(1, 2);
 void log_warning(const char *fmt, ...) _printf_(1, 2);
 void log_info(const char *fmt, ...) _printf_(1, 2);
 void log_debug_impl(const char *fmt, ...) _printf_(1, 2);
-#define log_debug(...)                                                                             \
-        do {                                                                                       \
-                if (log_debug_enabled)                                                             \
-                        log_debug_impl(__VA_ARGS__);                                               \
+#define log_debug(...)                                                                                                 \
+        do {                                                                                                           \
+                if (log_debug_enabled)                                                                                 \
+                        log_debug_impl(__VA_ARGS__);                                                                   \
         } while (0)

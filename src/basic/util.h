@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
-#define _noreturn_ __attribute__((noreturn))
+#define ELEMENTSOF(x)  (sizeof(x) / sizeof((x)[0]))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
+#define _noreturn_     __attribute__((noreturn))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 
 static inline void freep(void *p) {
@@ -46,17 +46,17 @@ static inline void strv_freep(char ***v) {
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 /* Ownership transfer out of a cleanup variable. */
-#define TAKE_PTR(p)                                                                                \
-        ({                                                                                         \
-                __typeof__(p) _t = (p);                                                            \
-                (p) = NULL;                                                                        \
-                _t;                                                                                \
+#define TAKE_PTR(p)                                                                                                    \
+        ({                                                                                                             \
+                __typeof__(p) _t = (p);                                                                                \
+                (p) = NULL;                                                                                            \
+                _t;                                                                                                    \
         })
-#define TAKE_FD(fd)                                                                                \
-        ({                                                                                         \
-                int _t = (fd);                                                                     \
-                (fd) = -EBADF;                                                                     \
-                _t;                                                                                \
+#define TAKE_FD(fd)                                                                                                    \
+        ({                                                                                                             \
+                int _t = (fd);                                                                                         \
+                (fd) = -EBADF;                                                                                         \
+                _t;                                                                                                    \
         })
 
 static inline bool streq(const char *a, const char *b) {

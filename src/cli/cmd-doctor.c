@@ -12,10 +12,12 @@ int cmd_doctor(int argc, char **argv) {
                 if (streq(argv[i], "--json"))
                         json = true;
                 else if (streq(argv[i], "--help")) {
-                        printf("usage: buildward doctor [--json]\n\nPrints this host's kernel features and what degrades without them.\n");
+                        printf("usage: buildward doctor [--json]\n\nPrints this host's kernel features and what "
+                               "degrades without them.\n");
                         return 0;
                 } else {
-                        fprintf(stderr, "buildward: error: unknown option '%s'; see `buildward doctor --help`\n", argv[i]);
+                        fprintf(stderr, "buildward: error: unknown option '%s'; see `buildward doctor --help`\n",
+                                argv[i]);
                         return 2;
                 }
         }
@@ -28,7 +30,8 @@ int cmd_doctor(int argc, char **argv) {
                         json_object_object_add(o, "feature", json_object_new_string(f[i].name));
                         json_object_object_add(o, "available", json_object_new_boolean(f[i].ok));
                         json_object_object_add(o, "detail", json_object_new_string(f[i].detail));
-                        json_object_object_add(o, "without_it", f[i].degrade ? json_object_new_string(f[i].degrade) : NULL);
+                        json_object_object_add(o, "without_it",
+                                               f[i].degrade ? json_object_new_string(f[i].degrade) : NULL);
                         json_object_array_add(a, o);
                 }
                 puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

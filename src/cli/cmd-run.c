@@ -14,9 +14,9 @@
 #include "sandbox/env.h"
 #include "sandbox/sandbox.h"
 
-#define DEFAULT_TMP_SIZE (4ULL << 30)
+#define DEFAULT_TMP_SIZE     (4ULL << 30)
 #define DEFAULT_ARTIFACT_MAX (4ULL << 30)
-#define MAX_SOURCE_CHANGES 100000
+#define MAX_SOURCE_CHANGES   100000
 
 struct run_args {
         struct sandbox_config cfg;
@@ -97,7 +97,7 @@ static int parse_bind(const char *arg, bool writable, struct sandbox_config *cfg
         cfg->binds = realloc(cfg->binds, sizeof(*cfg->binds) * (cfg->n_binds + 1));
         if (!cfg->binds)
                 abort();
-        cfg->binds[cfg->n_binds++] = (struct bind_spec) { xstrdup(resolved), xstrdup(dst ? dst : resolved), writable };
+        cfg->binds[cfg->n_binds++] = (struct bind_spec){ xstrdup(resolved), xstrdup(dst ? dst : resolved), writable };
         return 0;
 }
 
@@ -158,8 +158,8 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 case OPT_SOURCE: {
                         char resolved[PATH_MAX];
                         if (!realpath(optarg, resolved))
-                                return fail_setup("cannot resolve --source '%s' (%s); pass an existing directory", optarg,
-                                                  strerror(errno));
+                                return fail_setup("cannot resolve --source '%s' (%s); pass an existing directory",
+                                                  optarg, strerror(errno));
                         free(a->cfg.source);
                         a->cfg.source = xstrdup(resolved);
                         break;
@@ -170,22 +170,26 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                         break;
                 case OPT_ARTIFACT:
                         if (!*optarg || optarg[0] == '/' || strstr(optarg, ".."))
-                                return fail_setup("invalid --artifact '%s'; use a glob relative to the source tree, without '..'",
-                                                  optarg);
+                                return fail_setup(
+                                        "invalid --artifact '%s'; use a glob relative to the source tree, without '..'",
+                                        optarg);
                         strv_push(&a->artifacts, xstrdup(optarg));
                         break;
                 case OPT_ARTIFACT_MAX:
                         if (parse_size(optarg, &a->artifact_max) < 0)
-                                return fail_setup("invalid --artifact-max-size '%s'; use a size like 512M or 4G", optarg);
+                                return fail_setup("invalid --artifact-max-size '%s'; use a size like 512M or 4G",
+                                                  optarg);
                         break;
                 case OPT_TIMEOUT:
                         if (parse_decimal_milli(optarg, &v) < 0 || v == 0 || v > 31536000000ULL)
-                                return fail_setup("invalid --timeout '%s'; use a positive number of seconds (e.g. 3600)", optarg);
+                                return fail_setup(
+                                        "invalid --timeout '%s'; use a positive number of seconds (e.g. 3600)", optarg);
                         a->cfg.timeout_usec = v * 1000;
                         break;
                 case OPT_MEMORY:
                         if (parse_size(optarg, &v) < 0 || v < (4ULL << 20))
-                                return fail_setup("invalid --memory '%s'; use a size of at least 4M, like 512M or 2G", optarg);
+                                return fail_setup("invalid --memory '%s'; use a size of at least 4M, like 512M or 2G",
+                                                  optarg);
                         a->cfg.limits.memory = v;
                         break;
                 case OPT_PIDS:
@@ -195,18 +199,22 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                         break;
                 case OPT_CPUS:
                         if (parse_decimal_milli(optarg, &v) < 0 || v < 10 || v > 4096000)
-                                return fail_setup("invalid --cpus '%s'; use a number of CPUs such as 1, 2 or 0.5 (at least 0.01)",
-                                                  optarg);
+                                return fail_setup(
+                                        "invalid --cpus '%s'; use a number of CPUs such as 1, 2 or 0.5 (at least 0.01)",
+                                        optarg);
                         a->cfg.limits.cpus_milli = v;
                         break;
                 case OPT_TMP_SIZE:
                         if (parse_size(optarg, &v) < 0 || v < (1ULL << 20))
-                                return fail_setup("invalid --tmp-size '%s'; use a size of at least 1M, like 256M or 4G", optarg);
+                                return fail_setup("invalid --tmp-size '%s'; use a size of at least 1M, like 256M or 4G",
+                                                  optarg);
                         a->cfg.tmp_size = v;
                         break;
                 case OPT_FAIL_ON:
                         if (severity_from_string(optarg, &a->fail_on) < 0)
-                                return fail_setup("invalid --fail-on '%s'; use info, low, medium, high, critical or never", optarg);
+                                return fail_setup(
+                                        "invalid --fail-on '%s'; use info, low, medium, high, critical or never",
+                                        optarg);
                         break;
                 case OPT_NO_MONITOR:
                         a->no_monitor = true;
@@ -214,8 +222,9 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 case OPT_ROOTFS: {
                         char resolved[PATH_MAX];
                         if (!realpath(optarg, resolved))
-                                return fail_setup("cannot resolve --rootfs '%s' (%s); pass a directory holding a system tree",
-                                                  optarg, strerror(errno));
+                                return fail_setup(
+                                        "cannot resolve --rootfs '%s' (%s); pass a directory holding a system tree",
+                                        optarg, strerror(errno));
                         free(a->cfg.rootfs);
                         a->cfg.rootfs = xstrdup(resolved);
                         break;
@@ -230,7 +239,8 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                         break;
                 case OPT_HOSTNAME:
                         if (!*optarg || strlen(optarg) > 63 || strchr(optarg, '/') || strchr(optarg, ' '))
-                                return fail_setup("invalid --hostname '%s'; use 1 to 63 characters without spaces", optarg);
+                                return fail_setup("invalid --hostname '%s'; use 1 to 63 characters without spaces",
+                                                  optarg);
                         free(a->cfg.hostname);
                         a->cfg.hostname = xstrdup(optarg);
                         break;
@@ -239,8 +249,9 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                         break;
                 case OPT_LATER:
                 case OPT_LATER_FLAG:
-                        return fail_setup("--%s is not implemented in buildward %s yet; remove it from the command line",
-                                          opts[idx].name, BUILDWARD_VERSION);
+                        return fail_setup(
+                                "--%s is not implemented in buildward %s yet; remove it from the command line",
+                                opts[idx].name, BUILDWARD_VERSION);
                 case 'h':
                         help();
                         exit(0);
@@ -328,7 +339,7 @@ static void add_limit_findings(const struct run_args *a, const struct sandbox_re
                 json_object *ev = json_object_new_object();
                 json_object_object_add(ev, "oom_kills", json_object_new_uint64(res->usage.oom_kills));
                 json_object_object_add(ev, "pids_max_hits", json_object_new_uint64(res->usage.pids_max_hits));
-                finding_list_add(fl, (struct finding) {
+                finding_list_add(fl, (struct finding){
                                              .rule = xstrdup(hits[i].rule),
                                              .category = "resource-abuse",
                                              .severity = SEV_MEDIUM,
@@ -339,10 +350,10 @@ static void add_limit_findings(const struct run_args *a, const struct sandbox_re
         }
 }
 
-static json_object *build_report(const struct run_args *a, const struct sandbox_state *st, const struct sandbox_result *res,
-                                 const struct finding_list *fl, const struct artifact_list *al,
-                                 const struct change_list *cl, int exit_code, bool pass, uint64_t start_rt,
-                                 uint64_t duration_usec) {
+static json_object *build_report(const struct run_args *a, const struct sandbox_state *st,
+                                 const struct sandbox_result *res, const struct finding_list *fl,
+                                 const struct artifact_list *al, const struct change_list *cl, int exit_code, bool pass,
+                                 uint64_t start_rt, uint64_t duration_usec) {
         char ts[64];
         json_object *o = json_object_new_object();
         json_object_object_add(o, "version", json_object_new_int(1));
@@ -351,9 +362,10 @@ static json_object *build_report(const struct run_args *a, const struct sandbox_
         int cmd_code = WIFEXITED(res->status) ? WEXITSTATUS(res->status) : 128 + WTERMSIG(res->status);
         if (res->end == SANDBOX_END_EXEC_FAILED)
                 cmd_code = res->exec_errno == ENOENT ? 127 : 126;
-        json_object_object_add(o, "exit_code", res->end == SANDBOX_END_EXITED || res->end == SANDBOX_END_EXEC_FAILED
-                                                       ? json_object_new_int(cmd_code)
-                                                       : NULL);
+        json_object_object_add(o, "exit_code",
+                               res->end == SANDBOX_END_EXITED || res->end == SANDBOX_END_EXEC_FAILED
+                                       ? json_object_new_int(cmd_code)
+                                       : NULL);
         json_object_object_add(o, "buildward_exit_code", json_object_new_int(exit_code));
         json_object_object_add(o, "verdict", json_object_new_string(pass ? "pass" : "fail"));
         json_object_object_add(o, "fail_on", json_object_new_string(severity_name(a->fail_on)));
@@ -387,11 +399,12 @@ static json_object *build_report(const struct run_args *a, const struct sandbox_
         json_object_object_add(cg, "version", json_object_new_string(cgroup_mode_name(st->cg.mode)));
         json_object_object_add(cg, "path", jstr_or_null(st->cg.v2_path ? st->cg.v2_path : st->cg.v1_memory));
         json_object *lim = json_object_new_object();
-        json_object_object_add(lim, "memory", a->cfg.limits.memory ? json_object_new_uint64(a->cfg.limits.memory) : NULL);
+        json_object_object_add(lim, "memory",
+                               a->cfg.limits.memory ? json_object_new_uint64(a->cfg.limits.memory) : NULL);
         json_object_object_add(lim, "pids", a->cfg.limits.pids ? json_object_new_uint64(a->cfg.limits.pids) : NULL);
-        json_object_object_add(lim, "cpus", a->cfg.limits.cpus_milli
-                                                    ? json_object_new_double((double) a->cfg.limits.cpus_milli / 1000.0)
-                                                    : NULL);
+        json_object_object_add(
+                lim, "cpus",
+                a->cfg.limits.cpus_milli ? json_object_new_double((double) a->cfg.limits.cpus_milli / 1000.0) : NULL);
         json_object_object_add(cg, "limits", lim);
         json_object *na = json_object_new_array();
         if (st->cg.not_applied) {
@@ -425,8 +438,10 @@ static json_object *build_report(const struct run_args *a, const struct sandbox_
 
         json_object *mon = json_object_new_object();
         json_object_object_add(mon, "enabled", json_object_new_boolean(false));
-        json_object_object_add(mon, "reason", json_object_new_string(a->no_monitor ? "disabled with --no-monitor"
-                                                                                    : "this version of buildward has no eBPF monitor yet"));
+        json_object_object_add(mon, "reason",
+                               json_object_new_string(a->no_monitor
+                                                              ? "disabled with --no-monitor"
+                                                              : "this version of buildward has no eBPF monitor yet"));
         json_object_object_add(mon, "events", json_object_new_int(0));
         json_object_object_add(mon, "lost", json_object_new_int(0));
         json_object_object_add(o, "monitor", mon);
@@ -543,7 +558,8 @@ int cmd_run(int argc, char **argv) {
         log_debug("%.3f ms [%d] parent: sandbox_run", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
         r = sandbox_run(&a.cfg, &st, &res, &views, &failure);
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - start_mono;
-        log_debug("%.3f ms [%d] parent: sandbox_run returned", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
+        log_debug("%.3f ms [%d] parent: sandbox_run returned", (double) now_usec(CLOCK_MONOTONIC) / 1000.0,
+                  (int) getpid());
         if (r < 0) {
                 ret = fail_setup("%s", failure ? failure : strerror(-r));
                 goto done;
@@ -555,7 +571,8 @@ int cmd_run(int argc, char **argv) {
         add_survivor_findings(&res, &fl);
         add_limit_findings(&a, &res, &fl);
         if (a.artifacts && (r = artifacts_collect(views.merged_fd, a.artifacts, out_fd, a.artifact_max, &al)) < 0) {
-                ret = fail_setup("cannot copy artifacts into '%s/artifacts' (%s); check the out folder", a.out, strerror(-r));
+                ret = fail_setup("cannot copy artifacts into '%s/artifacts' (%s); check the out folder", a.out,
+                                 strerror(-r));
                 goto done;
         }
         (void) source_changes_collect(views.upper_fd, views.lower_fd, MAX_SOURCE_CHANGES, &cl);

@@ -15,7 +15,7 @@
 #include "basic/log.h"
 #include "report/report.h"
 
-#define MAX_DEPTH 128
+#define MAX_DEPTH     128
 #define MAX_ARTIFACTS 100000
 
 void artifact_list_done(struct artifact_list *l) {
@@ -27,14 +27,14 @@ void artifact_list_done(struct artifact_list *l) {
         }
         free(l->v);
         free(l->refused);
-        *l = (struct artifact_list) {};
+        *l = (struct artifact_list){};
 }
 
 static void refuse(struct artifact_list *l, const char *path, const char *reason) {
         l->refused = realloc(l->refused, sizeof(*l->refused) * (l->n_refused + 1));
         if (!l->refused)
                 abort();
-        l->refused[l->n_refused++] = (struct refused_artifact) { xstrdup(path), xstrdup(reason) };
+        l->refused[l->n_refused++] = (struct refused_artifact){ xstrdup(path), xstrdup(reason) };
 }
 
 int rm_rf_at(int dir_fd, const char *name) {
@@ -151,8 +151,8 @@ static void copy_one(struct walk *w, int dir_fd, const char *name, const char *r
         _cleanup_close_ int parent = open_parent_dirs(w->dest_fd, rel, &leaf);
         if (parent < 0)
                 return refuse(w->out, rel, "cannot create its directory in the out folder");
-        _cleanup_close_ int out =
-                openat(parent, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (st->st_mode & 0111) ? 0755 : 0644);
+        _cleanup_close_ int out = openat(parent, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                         (st->st_mode & 0111) ? 0755 : 0644);
         if (out < 0)
                 return refuse(w->out, rel, "cannot create it in the out folder");
         struct artifact a = { .size = (uint64_t) again.st_size };
@@ -200,7 +200,8 @@ static int walk_dir(struct walk *w, int dir_fd, const char *prefix, int depth) {
                 if (matches_any(w->patterns, rel, false) && !S_ISDIR(st.st_mode))
                         copy_one(w, dirfd(d), name, rel, &st);
                 else if (S_ISDIR(st.st_mode) && matches_any(w->patterns, rel, true)) {
-                        _cleanup_close_ int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        _cleanup_close_ int sub =
+                                openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub >= 0)
                                 (void) walk_dir(w, sub, rel, depth + 1);
                 }
@@ -213,7 +214,7 @@ static int walk_dir(struct walk *w, int dir_fd, const char *prefix, int depth) {
 }
 
 int artifacts_collect(int root_fd, char *const *patterns, int out_fd, uint64_t max_size, struct artifact_list *ret) {
-        *ret = (struct artifact_list) {};
+        *ret = (struct artifact_list){};
         if (!patterns || !*patterns)
                 return 0;
         int r = rm_rf_at(out_fd, "artifacts");

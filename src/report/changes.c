@@ -34,7 +34,7 @@ void change_list_done(struct change_list *l) {
         for (size_t i = 0; i < l->n; i++)
                 free(l->v[i].path);
         free(l->v);
-        *l = (struct change_list) {};
+        *l = (struct change_list){};
 }
 
 struct ctx {
@@ -50,7 +50,7 @@ static void add(struct ctx *c, const char *path, enum change_kind k) {
         c->out->v = realloc(c->out->v, sizeof(*c->out->v) * (c->out->n + 1));
         if (!c->out->v)
                 abort();
-        c->out->v[c->out->n++] = (struct change) { xstrdup(path), k };
+        c->out->v[c->out->n++] = (struct change){ xstrdup(path), k };
 }
 
 static bool is_opaque(int dir_fd) {
@@ -116,7 +116,7 @@ static void report_all(struct ctx *c, int dir_fd, const char *prefix, enum chang
                         continue;
                 if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
                         continue; /* a whiteout inside a new directory hides nothing */
-                add(c, p, kind); /* directories too: an empty one is a change as well */
+                add(c, p, kind);  /* directories too: an empty one is a change as well */
                 if (!S_ISDIR(st.st_mode))
                         continue;
                 _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -147,7 +147,8 @@ static void walk(struct ctx *c, int upper, int lower, const char *prefix, int de
                                 continue;
                         add(c, p, CHANGE_DELETED);
                         if (S_ISDIR(ls.st_mode)) {
-                                _cleanup_close_ int lsub = openat(lower, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                                _cleanup_close_ int lsub =
+                                        openat(lower, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                                 if (lsub >= 0)
                                         report_all(c, lsub, p, CHANGE_DELETED, depth + 1);
                         }
@@ -156,7 +157,8 @@ static void walk(struct ctx *c, int upper, int lower, const char *prefix, int de
                 if (!S_ISDIR(us.st_mode)) {
                         if (in_lower && S_ISDIR(ls.st_mode)) {
                                 /* A directory replaced by a file: its contents are gone, the path changed type. */
-                                _cleanup_close_ int lsub = openat(lower, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                                _cleanup_close_ int lsub =
+                                        openat(lower, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                                 if (lsub >= 0)
                                         report_all(c, lsub, p, CHANGE_DELETED, depth + 1);
                                 add(c, p, CHANGE_MODIFIED);
@@ -201,7 +203,7 @@ static int change_cmp(const void *a, const void *b) {
 }
 
 int source_changes_collect(int upper_fd, int lower_fd, size_t max, struct change_list *ret) {
-        *ret = (struct change_list) {};
+        *ret = (struct change_list){};
         struct ctx c = { .max = max, .out = ret };
         walk(&c, upper_fd, lower_fd, "", 0);
         if (ret->n > 1)

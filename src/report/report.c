@@ -36,7 +36,7 @@ void finding_list_done(struct finding_list *l) {
                 json_object_put(l->v[i].evidence);
         }
         free(l->v);
-        *l = (struct finding_list) {};
+        *l = (struct finding_list){};
 }
 
 int finding_list_max_severity(const struct finding_list *l) {

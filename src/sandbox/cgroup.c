@@ -38,8 +38,7 @@ static bool is_fs(const char *path, long magic) {
 enum cgroup_mode cgroup_detect(void) {
         if (is_fs(CG_ROOT, CGROUP2_SUPER_MAGIC))
                 return CGROUP_V2;
-        bool v1 = is_fs(CG_ROOT "/memory", CGROUP_SUPER_MAGIC) ||
-                  is_fs(CG_ROOT "/pids", CGROUP_SUPER_MAGIC);
+        bool v1 = is_fs(CG_ROOT "/memory", CGROUP_SUPER_MAGIC) || is_fs(CG_ROOT "/pids", CGROUP_SUPER_MAGIC);
         if (v1 && is_fs(CG_ROOT "/unified", CGROUP2_SUPER_MAGIC))
                 return CGROUP_HYBRID;
         return v1 ? CGROUP_V1 : CGROUP_NONE;
@@ -109,7 +108,8 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cgroup_li
         if (l->memory) {
                 snprintf(v, sizeof(v), "%" PRIu64, l->memory);
                 if (write_attr(cg->v2_path, "memory.max", v) < 0)
-                        note_not_applied(cg, "memory", "the memory controller is not enabled for /sys/fs/cgroup/buildward");
+                        note_not_applied(cg, "memory",
+                                         "the memory controller is not enabled for /sys/fs/cgroup/buildward");
                 (void) write_attr(cg->v2_path, "memory.swap.max", "0");
                 (void) write_attr(cg->v2_path, "memory.oom.group", "0");
         }
@@ -178,8 +178,9 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
 int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *l) {
         cg->mode = cgroup_detect();
         if (geteuid() != 0 || cg->mode == CGROUP_NONE) {
-                const char *why = geteuid() != 0 ? "buildward is not running as root and cgroups are not delegated to it"
-                                                 : "no cgroup hierarchy is mounted at /sys/fs/cgroup";
+                const char *why = geteuid() != 0
+                                          ? "buildward is not running as root and cgroups are not delegated to it"
+                                          : "no cgroup hierarchy is mounted at /sys/fs/cgroup";
                 cg->mode = CGROUP_NONE;
                 if (l->memory)
                         note_not_applied(cg, "memory", why);
@@ -221,7 +222,7 @@ int cgroup_freeze(const struct cgroup *cg, bool freeze) {
 
 void cgroup_read_usage(const struct cgroup *cg, struct cgroup_usage *u) {
         uint64_t v;
-        *u = (struct cgroup_usage) {};
+        *u = (struct cgroup_usage){};
         if (cg->mode == CGROUP_V2 && cg->v2_path) {
                 u->valid = true;
                 if (read_u64_attr(cg->v2_path, "memory.peak", NULL, &v) == 0)

@@ -20,8 +20,8 @@ enum cgroup_mode {
 
 struct cgroup {
         enum cgroup_mode mode;
-        char *v2_path;     /* the build's cgroup in the unified hierarchy (v2 or hybrid) */
-        char *v1_memory;   /* v1 controller directories (hybrid/v1) */
+        char *v2_path;   /* the build's cgroup in the unified hierarchy (v2 or hybrid) */
+        char *v1_memory; /* v1 controller directories (hybrid/v1) */
         char *v1_pids;
         char *v1_cpu;
         char *v1_freezer;

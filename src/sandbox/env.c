@@ -69,7 +69,8 @@ char **env_build(char *const *host_env, char *const *specs, char **ret_error) {
                 const char *eq = strchr(*s, '=');
                 size_t nlen = eq ? (size_t) (eq - *s) : strlen(*s);
                 if (!valid_name(*s, nlen)) {
-                        *ret_error = xasprintf("invalid --env '%s'; use NAME or NAME=VALUE with a name of letters, digits and _", *s);
+                        *ret_error = xasprintf(
+                                "invalid --env '%s'; use NAME or NAME=VALUE with a name of letters, digits and _", *s);
                         return NULL;
                 }
                 const char *value = eq ? eq + 1 : env_get(host_env, *s, nlen);

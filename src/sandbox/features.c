@@ -35,7 +35,7 @@ static void add(struct feature **v, size_t *n, const char *name, bool ok, char *
         *v = realloc(*v, sizeof(**v) * (*n + 1));
         if (!*v)
                 abort();
-        (*v)[(*n)++] = (struct feature) { name, ok, detail, ok ? NULL : xstrdup(degrade) };
+        (*v)[(*n)++] = (struct feature){ name, ok, detail, ok ? NULL : xstrdup(degrade) };
 }
 
 size_t features_probe(struct feature **ret) {
@@ -47,33 +47,39 @@ size_t features_probe(struct feature **ret) {
         add(&v, &n, "kernel", true, xasprintf("%s %s", u.sysname, u.release), NULL);
 
         int r = try_unshare(CLONE_NEWUSER);
-        add(&v, &n, "user namespaces", r == 0, r == 0 ? xstrdup("unshare(CLONE_NEWUSER) works") : xasprintf("refused: %s", strerror(-r)),
+        add(&v, &n, "user namespaces", r == 0,
+            r == 0 ? xstrdup("unshare(CLONE_NEWUSER) works") : xasprintf("refused: %s", strerror(-r)),
             "buildward cannot isolate builds at all; allow user namespaces (sysctl user.max_user_namespaces, "
             "kernel.apparmor_restrict_unprivileged_userns=0, or a container seccomp profile that permits them)");
         const struct {
                 const char *name;
                 int flag;
-        } nss[] = { { "pid namespaces", CLONE_NEWPID }, { "network namespaces", CLONE_NEWNET }, { "ipc namespaces", CLONE_NEWIPC },
-                    { "uts namespaces", CLONE_NEWUTS }, { "cgroup namespaces", CLONE_NEWCGROUP }, { "mount namespaces", CLONE_NEWNS } };
+        } nss[] = { { "pid namespaces", CLONE_NEWPID },       { "network namespaces", CLONE_NEWNET },
+                    { "ipc namespaces", CLONE_NEWIPC },       { "uts namespaces", CLONE_NEWUTS },
+                    { "cgroup namespaces", CLONE_NEWCGROUP }, { "mount namespaces", CLONE_NEWNS } };
         bool userns = r == 0;
         for (size_t i = 0; i < ELEMENTSOF(nss); i++) {
                 /* Root probes each namespace alone; others can only try it inside a user namespace. */
                 if (!root && !userns) {
-                        add(&v, &n, nss[i].name, false, xstrdup("not probed: it needs a user namespace, which is refused"),
+                        add(&v, &n, nss[i].name, false,
+                            xstrdup("not probed: it needs a user namespace, which is refused"),
                             "allow user namespaces first (see above)");
                         continue;
                 }
                 r = try_unshare((root ? 0 : CLONE_NEWUSER) | nss[i].flag);
                 add(&v, &n, nss[i].name, r == 0, r == 0 ? xstrdup("available") : xasprintf("refused: %s", strerror(-r)),
-                    r == -EINVAL ? "buildward refuses to run without it; use a kernel built with this namespace (CONFIG_*_NS)"
-                                 : "buildward refuses to run without it; a security policy (seccomp, AppArmor, SELinux) refuses it");
+                    r == -EINVAL ? "buildward refuses to run without it; use a kernel built with this namespace "
+                                   "(CONFIG_*_NS)"
+                                 : "buildward refuses to run without it; a security policy (seccomp, AppArmor, "
+                                   "SELinux) refuses it");
         }
         bool ovl = file_contains("/proc/filesystems", "\toverlay\n");
         add(&v, &n, "overlayfs", ovl, xstrdup(ovl ? "listed in /proc/filesystems" : "not loaded"),
             "the copy-on-write source tree needs it; load it with `modprobe overlay`");
         if (root) {
                 r = idmap_probe("/usr");
-                add(&v, &n, "idmapped mounts", r == 0, r == 0 ? xstrdup("supported on /usr's filesystem") : xasprintf("refused: %s", strerror(-r)),
+                add(&v, &n, "idmapped mounts", r == 0,
+                    r == 0 ? xstrdup("supported on /usr's filesystem") : xasprintf("refused: %s", strerror(-r)),
                     "the build runs as the source tree owner's host uid instead of a dedicated one; use Linux >= 5.12 "
                     "and a filesystem that supports idmapped mounts (ext4, xfs, btrfs, tmpfs >= 6.3)");
         } else
@@ -81,26 +87,30 @@ size_t features_probe(struct feature **ret) {
                     "unprivileged runs map the build to your own uid, which owns the source tree");
 
         enum cgroup_mode cm = cgroup_detect();
-        const char *cmd = cm == CGROUP_V2       ? "pure v2 at /sys/fs/cgroup"
-                          : cm == CGROUP_HYBRID ? "v1 controllers plus an empty cgroup2 at /sys/fs/cgroup/unified (hybrid)"
-                          : cm == CGROUP_V1     ? "v1 controllers only"
-                                                : "none mounted";
+        const char *cmd = cm == CGROUP_V2 ? "pure v2 at /sys/fs/cgroup"
+                          : cm == CGROUP_HYBRID
+                                  ? "v1 controllers plus an empty cgroup2 at /sys/fs/cgroup/unified (hybrid)"
+                          : cm == CGROUP_V1 ? "v1 controllers only"
+                                            : "none mounted";
         bool cg_ok = cm != CGROUP_NONE && root;
         add(&v, &n, "cgroups", cg_ok, xasprintf("%s%s", cmd, root ? "" : "; not root: cannot create cgroups"),
             "--memory, --pids and --cpus are not applied (the report says so); run as root or delegate a cgroup");
         if (cm == CGROUP_V2) {
                 bool ctl = file_contains("/sys/fs/cgroup/cgroup.controllers", "memory") &&
                            file_contains("/sys/fs/cgroup/cgroup.controllers", "pids");
-                add(&v, &n, "cgroup v2 controllers", ctl, xstrdup(ctl ? "memory and pids available" : "memory or pids missing"),
+                add(&v, &n, "cgroup v2 controllers", ctl,
+                    xstrdup(ctl ? "memory and pids available" : "memory or pids missing"),
                     "the missing limits are not applied; enable the controllers at the root of the hierarchy");
         }
         bool sc = file_contains("/proc/sys/kernel/seccomp/actions_avail", "errno");
         add(&v, &n, "seccomp filters", sc, xstrdup(sc ? "SECCOMP_RET_ERRNO available" : "no seccomp filter support"),
             "buildward refuses to run: the syscall filter is required (CONFIG_SECCOMP_FILTER)");
         int abi = landlock_abi();
-        add(&v, &n, "landlock", abi > 0, abi > 0 ? xasprintf("ABI %d%s", abi, abi >= 6 ? " (with signal and abstract socket scoping)" : "")
-                                                 : xstrdup("not enabled"),
-            "write access is enforced by the read-only mounts alone; boot with lsm=...,landlock to add the second layer");
+        add(&v, &n, "landlock", abi > 0,
+            abi > 0 ? xasprintf("ABI %d%s", abi, abi >= 6 ? " (with signal and abstract socket scoping)" : "")
+                    : xstrdup("not enabled"),
+            "write access is enforced by the read-only mounts alone; boot with lsm=...,landlock to add the second "
+            "layer");
         struct stat s;
         bool btf = stat("/sys/kernel/btf/vmlinux", &s) == 0;
         add(&v, &n, "BTF", btf, xstrdup(btf ? "/sys/kernel/btf/vmlinux present" : "absent"),

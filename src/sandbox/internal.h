@@ -16,15 +16,15 @@
  * read-only bind writable.
  */
 struct stage {
-        char *dir;          /* host directory the staging tmpfs is mounted on */
-        char *root;         /* DIR/root: becomes "/" of the build */
-        char *merged;       /* ROOT + source: the source overlay */
-        char *upper;        /* DIR/upper: the build's changes to the source */
-        int source_fd;      /* O_PATH of the real source tree */
+        char *dir;           /* host directory the staging tmpfs is mounted on */
+        char *root;          /* DIR/root: becomes "/" of the build */
+        char *merged;        /* ROOT + source: the source overlay */
+        char *upper;         /* DIR/upper: the build's changes to the source */
+        int source_fd;       /* O_PATH of the real source tree */
         int idmap_userns_fd; /* prepared by the parent's helper thread, or -EBADF */
-        uid_t map_uid;      /* the build's uid/gid as seen from the parent's user namespace */
+        uid_t map_uid;       /* the build's uid/gid as seen from the parent's user namespace */
         gid_t map_gid;
-        uid_t source_uid;   /* owner of the source tree */
+        uid_t source_uid; /* owner of the source tree */
         gid_t source_gid;
         const char *source_mapping;
         bool writable_root; /* --rootfs: the overlay root is the build's to write */
@@ -68,10 +68,10 @@ int idmap_probe(const char *path);
 
 /* Names the current setup step (for the one-line failure message) and, with
  * BUILDWARD_DEBUG=1, logs when it started: start-up time is a feature. */
-#define SETUP_STEP(var, name)                                                                      \
-        do {                                                                                       \
-                (var) = (name);                                                                    \
-                if (log_debug_enabled && (name))                                                   \
-                        log_debug_impl("%.3f ms [%d] %s", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, \
-                                       (int) getpid(), (const char *) (name));                     \
+#define SETUP_STEP(var, name)                                                                                          \
+        do {                                                                                                           \
+                (var) = (name);                                                                                        \
+                if (log_debug_enabled && (name))                                                                       \
+                        log_debug_impl("%.3f ms [%d] %s", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid(), \
+                                       (const char *) (name));                                                         \
         } while (0)

@@ -24,7 +24,7 @@
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
 #define BW_LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#define BW_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+#define BW_LANDLOCK_SCOPE_SIGNAL               (1ULL << 1)
 
 /* Our own layout of struct landlock_ruleset_attr at ABI 6 (fs, net, scoped). */
 struct bw_ruleset_attr {
@@ -33,10 +33,10 @@ struct bw_ruleset_attr {
         uint64_t scoped;
 };
 
-#define FS_WRITE_ACCESS                                                                            \
-        (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
-         LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |       \
-         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |    \
+#define FS_WRITE_ACCESS                                                                                                \
+        (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |              \
+         LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                    \
+         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |                 \
          LANDLOCK_ACCESS_FS_MAKE_SYM)
 
 int landlock_abi(void) {
@@ -81,7 +81,9 @@ int landlock_apply(const char *source, const struct bind_spec *binds, size_t n_b
                 if ((r = allow_beneath(rs, dirs[i], writable)) < 0)
                         return r;
         /* Writing to /dev/null and friends, and to the process's own /proc files. */
-        const char *const files[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty" };
+        const char *const files[] = {
+                "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"
+        };
         uint64_t file_write = LANDLOCK_ACCESS_FS_WRITE_FILE | (handled & LANDLOCK_ACCESS_FS_TRUNCATE);
         for (size_t i = 0; i < ELEMENTSOF(files); i++)
                 if ((r = allow_beneath(rs, files[i], file_write)) < 0)

@@ -25,11 +25,26 @@ static const char *const system_dirs[] = { "usr", "opt", "bin", "sbin", "lib", "
 
 /* Host files and directories under /etc that hold secrets or identify the host. */
 static const char *const etc_masks[] = {
-        "etc/shadow", "etc/shadow-", "etc/gshadow", "etc/gshadow-", "etc/security/opasswd",
-        "etc/ssl/private", "etc/ssh/ssh_host_*", "etc/buildward", "etc/sudoers", "etc/sudoers.d",
-        "etc/krb5.keytab", "etc/docker", "etc/containers/auth.json", "etc/NetworkManager/system-connections",
-        "etc/wireguard", "etc/ipsec.secrets", "etc/ppp/chap-secrets", "etc/ppp/pap-secrets",
-        "etc/gitlab-runner", "etc/pki/private",
+        "etc/shadow",
+        "etc/shadow-",
+        "etc/gshadow",
+        "etc/gshadow-",
+        "etc/security/opasswd",
+        "etc/ssl/private",
+        "etc/ssh/ssh_host_*",
+        "etc/buildward",
+        "etc/sudoers",
+        "etc/sudoers.d",
+        "etc/krb5.keytab",
+        "etc/docker",
+        "etc/containers/auth.json",
+        "etc/NetworkManager/system-connections",
+        "etc/wireguard",
+        "etc/ipsec.secrets",
+        "etc/ppp/chap-secrets",
+        "etc/ppp/pap-secrets",
+        "etc/gitlab-runner",
+        "etc/pki/private",
 };
 
 static const char neutral_machine_id[] = "b1d0a2d5f0e84c1c9a6c0f3e2d4b5a69\n";
@@ -190,12 +205,13 @@ static int idmap_userns_fd(uid_t from_uid, gid_t from_gid, uid_t to_uid, gid_t t
 
 /* Attaches an idmapped clone of the source tree at DIR/lower. */
 static int mount_idmapped_source(struct stage *st, const char *target) {
-        _cleanup_close_ int userns = st->idmap_userns_fd >= 0 ? TAKE_FD(st->idmap_userns_fd)
-                                                            : idmap_userns_fd(st->source_uid, st->source_gid, st->map_uid,
-                                                                              st->map_gid);
+        _cleanup_close_ int userns =
+                st->idmap_userns_fd >= 0 ? TAKE_FD(st->idmap_userns_fd)
+                                         : idmap_userns_fd(st->source_uid, st->source_gid, st->map_uid, st->map_gid);
         if (userns < 0)
                 return userns;
-        _cleanup_close_ int tree = sys_open_tree(st->source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        _cleanup_close_ int tree =
+                sys_open_tree(st->source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree < 0)
                 return -errno;
         struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -223,9 +239,10 @@ static int mount_source(struct stage *st, const char *source, char ***warnings, 
 
         int r = ensure_dir(st->root, source + 1, 0755);
         if (r < 0) {
-                *ret_failure = xasprintf("cannot create the mount point for the source tree '%s' inside the sandbox (%s); "
-                                         "move the source out of a system directory",
-                                         source, strerror(-r));
+                *ret_failure =
+                        xasprintf("cannot create the mount point for the source tree '%s' inside the sandbox (%s); "
+                                  "move the source out of a system directory",
+                                  source, strerror(-r));
                 return r;
         }
         struct stat sst;
@@ -259,12 +276,14 @@ static int mount_source(struct stage *st, const char *source, char ***warnings, 
                 lower = fd_path(st->source_fd);
 
         /* redirect_dir/metacopy off: the upper layer stays a plain tree we can diff and trust. */
-        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,%s", lower, st->upper, work, overlay_flags());
+        _cleanup_free_ char *opts =
+                xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,%s", lower, st->upper, work, overlay_flags());
         if (mount("overlay", st->merged, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
                 r = -errno;
-                *ret_failure = xasprintf("cannot mount the copy-on-write overlay over '%s' (%s); "
-                                         "the kernel needs overlayfs (modprobe overlay) and the source must not be on overlayfs itself",
-                                         source, strerror(-r));
+                *ret_failure = xasprintf(
+                        "cannot mount the copy-on-write overlay over '%s' (%s); "
+                        "the kernel needs overlayfs (modprobe overlay) and the source must not be on overlayfs itself",
+                        source, strerror(-r));
                 return r;
         }
         return 0;
@@ -302,19 +321,20 @@ static int mount_rootfs_overlay(struct stage *st, const char *rootfs, char **ret
         _cleanup_close_ int fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
                 int r = -errno;
-                *ret_failure = xasprintf("cannot open --rootfs '%s' (%s); pass a directory that holds a system tree", rootfs,
-                                         strerror(-r));
+                *ret_failure = xasprintf("cannot open --rootfs '%s' (%s); pass a directory that holds a system tree",
+                                         rootfs, strerror(-r));
                 return r;
         }
         _cleanup_free_ char *lower = fd_path(fd), *upper = xasprintf("%s/rootupper", st->dir),
                             *work = xasprintf("%s/rootwork", st->dir);
         if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
                 return -errno;
-        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,%s", lower, upper, work, overlay_flags());
+        _cleanup_free_ char *opts =
+                xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,%s", lower, upper, work, overlay_flags());
         if (mount("overlay", st->root, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
                 int r = -errno;
-                *ret_failure = xasprintf("cannot mount --rootfs '%s' copy-on-write (%s); the kernel needs overlayfs", rootfs,
-                                         strerror(-r));
+                *ret_failure = xasprintf("cannot mount --rootfs '%s' copy-on-write (%s); the kernel needs overlayfs",
+                                         rootfs, strerror(-r));
                 return r;
         }
         return 0;
@@ -366,8 +386,8 @@ static int setup_dev(const struct stage *st) {
         static const struct {
                 const char *name, *target;
         } links[] = {
-                { "fd", "/proc/self/fd" },     { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
-                { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },      { "core", "/proc/kcore" },
+                { "fd", "/proc/self/fd" },       { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+                { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },         { "core", "/proc/kcore" },
         };
         for (size_t i = 0; i < ELEMENTSOF(links); i++) {
                 if (streq(links[i].name, "core"))
@@ -459,8 +479,8 @@ static int setup_etc_overlay(const struct stage *st, const char *const (*files)[
 
 static int setup_etc(const struct stage *st, const char *hostname) {
         _cleanup_free_ char *dst_etc = xasprintf("%s/etc", st->root);
-        _cleanup_free_ char *hosts = xasprintf("127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-                                               hostname);
+        _cleanup_free_ char *hosts =
+                xasprintf("127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname);
         _cleanup_free_ char *hn = xasprintf("%s\n", hostname);
         char passwd[512], group[256];
         snprintf(passwd, sizeof(passwd),
@@ -470,8 +490,11 @@ static int setup_etc(const struct stage *st, const char *hostname) {
                  SANDBOX_UID, SANDBOX_GID);
         snprintf(group, sizeof(group), "root:x:0:\nbuild:x:%d:\nnogroup:x:65534:\n", SANDBOX_GID);
         const char *const files[][2] = {
-                { "passwd", passwd },       { "group", group },      { "hostname", hn },
-                { "hosts", hosts },         { "machine-id", neutral_machine_id },
+                { "passwd", passwd },
+                { "group", group },
+                { "hostname", hn },
+                { "hosts", hosts },
+                { "machine-id", neutral_machine_id },
                 { "resolv.conf", "# buildward: builds are offline; there is no name server\n" },
                 { "mailname", hn },
         };
@@ -501,15 +524,17 @@ static int setup_binds(const struct stage *st, const struct sandbox_config *cfg,
                 struct stat s;
                 if (stat(b->src, &s) < 0) {
                         int r = -errno;
-                        *ret_failure = xasprintf("cannot bind '%s' into the sandbox (%s); check the path given to --%sbind",
-                                                 b->src, strerror(-r), b->writable ? "" : "ro-");
+                        *ret_failure =
+                                xasprintf("cannot bind '%s' into the sandbox (%s); check the path given to --%sbind",
+                                          b->src, strerror(-r), b->writable ? "" : "ro-");
                         return r;
                 }
                 int r = S_ISDIR(s.st_mode) ? ensure_dir(st->root, b->dst + 1, 0755) : ensure_file(st->root, b->dst + 1);
                 if (r < 0) {
-                        *ret_failure = xasprintf("cannot create the mount point '%s' inside the sandbox (%s); "
-                                                 "choose a destination under /tmp, /home/build or a new top-level directory",
-                                                 b->dst, strerror(-r));
+                        *ret_failure =
+                                xasprintf("cannot create the mount point '%s' inside the sandbox (%s); "
+                                          "choose a destination under /tmp, /home/build or a new top-level directory",
+                                          b->dst, strerror(-r));
                         return r;
                 }
                 _cleanup_free_ char *dst = xasprintf("%s%s", st->root, b->dst);
@@ -618,7 +643,7 @@ void stage_release(struct stage *st) {
         free(st->upper);
         closep(&st->source_fd);
         closep(&st->idmap_userns_fd);
-        *st = (struct stage) { .source_fd = -EBADF, .idmap_userns_fd = -EBADF };
+        *st = (struct stage){ .source_fd = -EBADF, .idmap_userns_fd = -EBADF };
 }
 
 /* /proc entries that must not be writable even by the build's own userns root. */
@@ -667,7 +692,8 @@ int stage_enter(const struct stage *st, const char **ret_step) {
 
         /* The host-view root is ours and stays read-only; a --rootfs is the build's, copy-on-write. */
         STEP(st->writable_root ? "make / nosuid" : "make / read-only");
-        if (!st->writable_root && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        if (!st->writable_root &&
+            mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
                 return -errno;
         struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID };
         (void) sys_mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &a);

@@ -39,9 +39,9 @@
 #include "sandbox/internal.h"
 
 /* Host uids for builds started by root: one per concurrent build, far from real accounts. */
-#define HOST_UID_BASE 1879048192u /* 0x70000000 */
+#define HOST_UID_BASE  1879048192u /* 0x70000000 */
 #define HOST_UID_SLOTS 65536u
-#define RUN_DIR "/run/buildward"
+#define RUN_DIR        "/run/buildward"
 
 /* init -> parent messages */
 struct init_msg {
@@ -192,7 +192,8 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
         if ((r = stage_enter(c->st, &step)) < 0)
                 goto fail;
         SETUP_STEP(step, "switch to the build uid");
-        if (setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0 || setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0) {
+        if (setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0 ||
+            setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -371,8 +372,8 @@ static int enter_own_userns(char **ret_failure) {
         gid_t gid = getgid();
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
                 int r = -errno;
-                *ret_failure = xasprintf("cannot create a user namespace (%s); run buildward as root, or: %s", strerror(-r),
-                                         userns_fix);
+                *ret_failure = xasprintf("cannot create a user namespace (%s); run buildward as root, or: %s",
+                                         strerror(-r), userns_fix);
                 return r;
         }
         int r = write_string_file("/proc/self/setgroups", "deny");
@@ -399,7 +400,8 @@ static char *stage_dir_get(bool privileged) {
                 d = xstrdup(RUN_DIR "/stage");
         else {
                 const char *rt = getenv("XDG_RUNTIME_DIR");
-                d = rt && *rt == '/' ? xasprintf("%s/buildward-stage", rt) : xasprintf("/tmp/buildward-stage-%u", getuid());
+                d = rt && *rt == '/' ? xasprintf("%s/buildward-stage", rt)
+                                     : xasprintf("/tmp/buildward-stage-%u", getuid());
         }
         if (mkdir(d, 0700) < 0 && errno != EEXIST) {
                 free(d);
@@ -549,18 +551,20 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         int r;
         sigset_t mask, oldmask;
 
-        *res = (struct sandbox_result) {};
-        *views = (struct sandbox_views) { .merged_fd = -EBADF, .upper_fd = -EBADF, .lower_fd = -EBADF };
+        *res = (struct sandbox_result){};
+        *views = (struct sandbox_views){ .merged_fd = -EBADF, .upper_fd = -EBADF, .lower_fd = -EBADF };
         state->privileged = geteuid() == 0;
         uint64_t t0 = now_usec(CLOCK_MONOTONIC);
-#define PHASE(name) log_debug("%.3f ms [%d] parent: %s (%.2f ms since start)", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, \
-                          (int) getpid(), name, (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0)
+#define PHASE(name)                                                                                                    \
+        log_debug("%.3f ms [%d] parent: %s (%.2f ms since start)", (double) now_usec(CLOCK_MONOTONIC) / 1000.0,        \
+                  (int) getpid(), name, (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0)
 
         st.source_fd = open(cfg->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (st.source_fd < 0) {
                 r = -errno;
-                *ret_failure = xasprintf("cannot open the source directory '%s' (%s); pass an existing directory with --source",
-                                         cfg->source, strerror(-r));
+                *ret_failure = xasprintf(
+                        "cannot open the source directory '%s' (%s); pass an existing directory with --source",
+                        cfg->source, strerror(-r));
                 return r;
         }
         struct stat sst;
@@ -603,12 +607,14 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 (void) cgroup_create(&state->cg, "unused", &cfg->limits); /* records what is not applied */
                 if (st.source_uid != getuid())
                         strv_push(&state->warnings,
-                                  xasprintf("the source tree is owned by uid %u, not by you (uid %u): the build can read it "
+                                  xasprintf("the source tree is owned by uid %u, not by you (uid %u): the build can "
+                                            "read it "
                                             "but in-tree writes will fail; run buildward as root or as the owner",
                                             (unsigned) st.source_uid, (unsigned) getuid()));
         }
         if (state->cg.not_applied)
-                strv_push(&state->warnings, xasprintf("limits not applied (%s): %s", state->cg.not_applied, state->cg.why_not));
+                strv_push(&state->warnings,
+                          xasprintf("limits not applied (%s): %s", state->cg.not_applied, state->cg.why_not));
 
         PHASE("cgroups");
         st.dir = stage_dir_get(state->privileged);
@@ -622,9 +628,10 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         if (state->privileged) {
                 if (unshare(CLONE_NEWNS) < 0) {
                         r = -errno;
-                        *ret_failure = xasprintf("cannot create a mount namespace (%s); buildward needs CONFIG_NAMESPACES "
-                                                 "and must not run under a seccomp profile that refuses unshare",
-                                                 strerror(-r));
+                        *ret_failure =
+                                xasprintf("cannot create a mount namespace (%s); buildward needs CONFIG_NAMESPACES "
+                                          "and must not run under a seccomp profile that refuses unshare",
+                                          strerror(-r));
                         goto out;
                 }
         } else {
@@ -647,9 +654,10 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                         r = fd < 0 ? -errno : -ESTALE;
                         if (fd >= 0)
                                 close(fd);
-                        *ret_failure = xasprintf("the source directory '%s' changed while the sandbox was being set up; "
-                                                 "run the build again once nothing else moves it",
-                                                 cfg->source);
+                        *ret_failure =
+                                xasprintf("the source directory '%s' changed while the sandbox was being set up; "
+                                          "run the build again once nothing else moves it",
+                                          cfg->source);
                         goto out;
                 }
                 close(st.source_fd);
@@ -718,7 +726,11 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 close(go[1]);
                 close(status[0]);
                 close(execp[0]);
-                struct child_ctx c = { .cfg = cfg, .st = &st, .go_fd = go[0], .status_fd = status[1], .exec_fd = execp[1],
+                struct child_ctx c = { .cfg = cfg,
+                                       .st = &st,
+                                       .go_fd = go[0],
+                                       .status_fd = status[1],
+                                       .exec_fd = execp[1],
                                        .seccomp = &seccomp };
                 child_main(&c);
         }
@@ -729,7 +741,8 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
 
         if ((r = write_map(init, "uid_map", SANDBOX_UID, st.map_uid)) < 0 ||
             (r = write_map(init, "gid_map", SANDBOX_GID, st.map_gid)) < 0) {
-                *ret_failure = xasprintf("cannot write the build's uid map (%s); the kernel refused the mapping", strerror(-r));
+                *ret_failure = xasprintf("cannot write the build's uid map (%s); the kernel refused the mapping",
+                                         strerror(-r));
                 goto out_kill;
         }
         if (state->cg.mode != CGROUP_NONE && (r = cgroup_attach(&state->cg, init, in_v2)) < 0) {
@@ -743,8 +756,9 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 ssize_t n = readlink(path, init_pidns, sizeof(init_pidns) - 1);
                 if (n < 0) {
                         r = -errno;
-                        *ret_failure = xasprintf("cannot read the build's pid namespace (%s); check that /proc is mounted",
-                                                 strerror(-r));
+                        *ret_failure =
+                                xasprintf("cannot read the build's pid namespace (%s); check that /proc is mounted",
+                                          strerror(-r));
                         goto out_kill;
                 }
                 init_pidns[n] = 0;
@@ -802,8 +816,9 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                                 res->end = SANDBOX_END_EXEC_FAILED;
                                 res->exec_errno = f.err;
                                 if (!streq(f.step, "execute"))
-                                        strv_push(&state->warnings, xasprintf("the sandbox could not %s for the command: %s",
-                                                                              f.step, strerror(f.err)));
+                                        strv_push(&state->warnings,
+                                                  xasprintf("the sandbox could not %s for the command: %s", f.step,
+                                                            strerror(f.err)));
                         }
                         done = true;
                 }

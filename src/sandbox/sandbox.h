@@ -18,10 +18,10 @@ struct bind_spec {
 };
 
 struct sandbox_config {
-        char *source;        /* absolute, resolved */
+        char *source; /* absolute, resolved */
         char **argv;
         char **envp;
-        char *rootfs;        /* NULL: the host's system directories, read-only */
+        char *rootfs; /* NULL: the host's system directories, read-only */
         struct bind_spec *binds;
         size_t n_binds;
         char *hostname;
@@ -60,9 +60,9 @@ struct sandbox_state {
 
 struct sandbox_result {
         enum sandbox_end end;
-        int status;     /* wait status of CMD */
+        int status; /* wait status of CMD */
         int exec_errno;
-        int signal;     /* for SANDBOX_END_INTERRUPTED */
+        int signal; /* for SANDBOX_END_INTERRUPTED */
         struct survivor *survivors;
         size_t n_survivors;
         struct cgroup_usage usage;
@@ -82,8 +82,8 @@ struct sandbox;
  * Sets up the sandbox, runs argv in it and tears it down. On failure returns
  * -errno and fills *ret_failure with a one-line "cause; fix" message.
  */
-int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state,
-                struct sandbox_result *ret, struct sandbox_views *ret_views, char **ret_failure);
+int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, struct sandbox_result *ret,
+                struct sandbox_views *ret_views, char **ret_failure);
 /* Waits until every process of the build is gone. sandbox_result_done() calls it too. */
 void sandbox_reap(struct sandbox_result *r);
 void sandbox_result_done(struct sandbox_result *r);

@@ -19,21 +19,66 @@
 
 static const char *const refused[] = {
         /* kernel modules, kexec, kernel state */
-        "init_module", "finit_module", "delete_module", "create_module", "kexec_load", "kexec_file_load",
-        "reboot", "swapon", "swapoff", "acct", "syslog", "quotactl", "quotactl_fd", "lookup_dcookie",
-        "nfsservctl", "uselib", "vhangup", "iopl", "ioperm", "settimeofday", "clock_settime",
-        "clock_adjtime", "adjtimex", "stime",
+        "init_module",
+        "finit_module",
+        "delete_module",
+        "create_module",
+        "kexec_load",
+        "kexec_file_load",
+        "reboot",
+        "swapon",
+        "swapoff",
+        "acct",
+        "syslog",
+        "quotactl",
+        "quotactl_fd",
+        "lookup_dcookie",
+        "nfsservctl",
+        "uselib",
+        "vhangup",
+        "iopl",
+        "ioperm",
+        "settimeofday",
+        "clock_settime",
+        "clock_adjtime",
+        "adjtimex",
+        "stime",
         /* observability and key APIs that reach the whole host */
-        "bpf", "perf_event_open", "fanotify_init", "keyctl", "add_key", "request_key",
+        "bpf",
+        "perf_event_open",
+        "fanotify_init",
+        "keyctl",
+        "add_key",
+        "request_key",
         /* mounts and namespaces */
-        "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
-        "fsmount", "fspick", "mount_setattr", "setns", "unshare", "open_tree_attr",
+        "mount",
+        "umount",
+        "umount2",
+        "pivot_root",
+        "chroot",
+        "move_mount",
+        "open_tree",
+        "fsopen",
+        "fsconfig",
+        "fsmount",
+        "fspick",
+        "mount_setattr",
+        "setns",
+        "unshare",
+        "open_tree_attr",
         /* classic exploit primitives */
-        "userfaultfd", "open_by_handle_at", "name_to_handle_at", "io_uring_setup", "io_uring_enter",
-        "io_uring_register", "kcmp", "process_madvise",
+        "userfaultfd",
+        "open_by_handle_at",
+        "name_to_handle_at",
+        "io_uring_setup",
+        "io_uring_enter",
+        "io_uring_register",
+        "kcmp",
+        "process_madvise",
 };
 
-static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n, const struct scmp_arg_cmp *args) {
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
+                    const struct scmp_arg_cmp *args) {
         int nr = seccomp_syscall_resolve_name(name);
         if (nr == __NR_SCMP_ERROR)
                 return 0; /* not on this architecture or unknown to this libseccomp */
@@ -137,8 +182,10 @@ static int build_main_filter(scmp_filter_ctx *ret) {
         const uint64_t suid_bits[] = { S_ISUID, S_ISGID };
         for (size_t i = 0; i < ELEMENTSOF(chmods); i++)
                 for (size_t j = 0; j < ELEMENTSOF(suid_bits); j++) {
-                        struct scmp_arg_cmp c = { .arg = chmods[i].arg, .op = SCMP_CMP_MASKED_EQ,
-                                                  .datum_a = suid_bits[j], .datum_b = suid_bits[j] };
+                        struct scmp_arg_cmp c = { .arg = chmods[i].arg,
+                                                  .op = SCMP_CMP_MASKED_EQ,
+                                                  .datum_a = suid_bits[j],
+                                                  .datum_b = suid_bits[j] };
                         if ((r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), chmods[i].name, 1, &c)) < 0)
                                 goto out;
                 }
@@ -165,7 +212,8 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog) {
         if (r < 0)
                 return r;
         off_t size = lseek(fd, 0, SEEK_END);
-        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) || size > (off_t) (BPF_MAXINSNS * sizeof(struct sock_filter)))
+        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) ||
+            size > (off_t) (BPF_MAXINSNS * sizeof(struct sock_filter)))
                 return -EINVAL;
         struct sock_filter *insns = xmalloc((size_t) size);
         if (pread(fd, insns, (size_t) size, 0) != size) {

@@ -78,7 +78,7 @@
 /* <linux/mount.h> clashes with <sys/mount.h> in glibc 2.36: copy the two
  * constants we need. */
 #define BW_OPEN_TREE_CLONE 1
-#define BW_FSOPEN_CLOEXEC 1
+#define BW_FSOPEN_CLOEXEC  1
 
 /* struct xattr_args of setxattrat(2), Linux 6.13 */
 struct bw_xattr_args {
@@ -108,8 +108,7 @@ static const char *errname(int e) {
 }
 
 /* Every result goes through these two: one line, flushed, exit 0. */
-__attribute__((format(printf, 1, 2)))
-static int say_ok(const char *fmt, ...) {
+__attribute__((format(printf, 1, 2))) static int say_ok(const char *fmt, ...) {
         va_list ap;
 
         fputs("OK", stdout);
@@ -124,8 +123,7 @@ static int say_ok(const char *fmt, ...) {
         return 0;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int say_err(int e, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static int say_err(int e, const char *fmt, ...) {
         va_list ap;
 
         printf("ERR %s", errname(e));
@@ -331,14 +329,22 @@ static int act_mkfifo(int argc, char **argv) {
 
 static const char *type_name(mode_t m) {
         switch (m & S_IFMT) {
-        case S_IFREG: return "reg";
-        case S_IFDIR: return "dir";
-        case S_IFLNK: return "lnk";
-        case S_IFIFO: return "fifo";
-        case S_IFSOCK: return "sock";
-        case S_IFCHR: return "chr";
-        case S_IFBLK: return "blk";
-        default: return "unknown";
+        case S_IFREG:
+                return "reg";
+        case S_IFDIR:
+                return "dir";
+        case S_IFLNK:
+                return "lnk";
+        case S_IFIFO:
+                return "fifo";
+        case S_IFSOCK:
+                return "sock";
+        case S_IFCHR:
+                return "chr";
+        case S_IFBLK:
+                return "blk";
+        default:
+                return "unknown";
         }
 }
 
@@ -350,8 +356,8 @@ static int act_stat(int argc, char **argv) {
         if (lstat(argv[1], &st) < 0)
                 return say_err(errno, NULL);
         return say_ok("type=%s mode=%04o uid=%u gid=%u size=%lld", type_name(st.st_mode),
-                      (unsigned) (st.st_mode & 07777), (unsigned) st.st_uid,
-                      (unsigned) st.st_gid, (long long) st.st_size);
+                      (unsigned) (st.st_mode & 07777), (unsigned) st.st_uid, (unsigned) st.st_gid,
+                      (long long) st.st_size);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -436,10 +442,18 @@ static int do_chmod(const char *path, mode_t mode, enum chmod_via via) {
         if (fd < 0)
                 return say_err(-fd, "step=create");
         switch (via) {
-        case VIA_CHMOD: r = chmod(path, mode); break;
-        case VIA_FCHMOD: r = fchmod(fd, mode); break;
-        case VIA_FCHMODAT: r = fchmodat(AT_FDCWD, path, mode, 0); break;
-        case VIA_FCHMODAT2: r = syscall(SYS_fchmodat2, AT_FDCWD, path, mode, 0); break;
+        case VIA_CHMOD:
+                r = chmod(path, mode);
+                break;
+        case VIA_FCHMOD:
+                r = fchmod(fd, mode);
+                break;
+        case VIA_FCHMODAT:
+                r = fchmodat(AT_FDCWD, path, mode, 0);
+                break;
+        case VIA_FCHMODAT2:
+                r = syscall(SYS_fchmodat2, AT_FDCWD, path, mode, 0);
+                break;
         }
         if (r < 0) {
                 int e = errno;
@@ -668,8 +682,11 @@ static int act_abstract_listen(int argc, char **argv) {
 /* ---- processes ------------------------------------------------------------- */
 
 static int parse_signal(const char *s) {
-        static const struct { const char *n; int sig; } tab[] = {
-                { "HUP", SIGHUP }, { "INT", SIGINT }, { "KILL", SIGKILL }, { "TERM", SIGTERM },
+        static const struct {
+                const char *n;
+                int sig;
+        } tab[] = {
+                { "HUP", SIGHUP },   { "INT", SIGINT },   { "KILL", SIGKILL }, { "TERM", SIGTERM },
                 { "STOP", SIGSTOP }, { "CONT", SIGCONT }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
         };
         long v;
@@ -1325,8 +1342,8 @@ static int act_getuid(int argc, char **argv) {
         n = getgroups(256, groups);
         for (int i = 0; i < n && o + 16 < sizeof list; i++)
                 o += (size_t) snprintf(list + o, sizeof list - o, "%s%u", i ? "," : "", (unsigned) groups[i]);
-        return say_ok("uid=%u euid=%u gid=%u egid=%u groups=%s", (unsigned) getuid(),
-                      (unsigned) geteuid(), (unsigned) getgid(), (unsigned) getegid(), list);
+        return say_ok("uid=%u euid=%u gid=%u egid=%u groups=%s", (unsigned) getuid(), (unsigned) geteuid(),
+                      (unsigned) getgid(), (unsigned) getegid(), list);
 }
 
 /* status_fields: "K1=V1 K2=V2" for the named /proc/self/status keys */
@@ -1423,14 +1440,13 @@ static int act_fd_probe(int argc, char **argv) {
         if (fstat(fd, &st) < 0)
                 return say_err(errno, NULL);
         if (!S_ISDIR(st.st_mode))
-                return say_ok("type=%s ino=%llu dev=%u:%u", type_name(st.st_mode),
-                              (unsigned long long) st.st_ino, major(st.st_dev), minor(st.st_dev));
+                return say_ok("type=%s ino=%llu dev=%u:%u", type_name(st.st_mode), (unsigned long long) st.st_ino,
+                              major(st.st_dev), minor(st.st_dev));
         if (fchdir(fd) < 0)
                 return say_ok("type=dir ino=%llu fchdir=%s", (unsigned long long) st.st_ino, errname(errno));
         pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (pfd < 0 || fstat(pfd, &up) < 0)
-                return say_ok("type=dir ino=%llu fchdir=ok parent=%s", (unsigned long long) st.st_ino,
-                              errname(errno));
+                return say_ok("type=dir ino=%llu fchdir=ok parent=%s", (unsigned long long) st.st_ino, errname(errno));
         close(pfd);
         return say_ok("type=dir ino=%llu dev=%u:%u fchdir=ok parent-ino=%llu", (unsigned long long) st.st_ino,
                       major(st.st_dev), minor(st.st_dev), (unsigned long long) up.st_ino);

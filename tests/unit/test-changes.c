@@ -45,8 +45,8 @@ TEST(created_modified_deleted) {
         mkdir(sub, 0755);
         put(lower, "lib/keep.c", "k\n");
         /* What a build leaves in the upper layer. */
-        put(upper, "same.c", "int x;\n");     /* copied up, content identical: not a change */
-        put(upper, "edited.c", "int y = 1;\n"); /* modified */
+        put(upper, "same.c", "int x;\n");        /* copied up, content identical: not a change */
+        put(upper, "edited.c", "int y = 1;\n");  /* modified */
         put(upper, "config.h", "#define X 1\n"); /* created */
         put(upper, "chmodded.sh", "#!/bin/sh\n");
         _cleanup_free_ char *ch = xasprintf("%s/chmodded.sh", upper);

@@ -14,9 +14,17 @@ static const char *get(char **env, const char *name) {
 }
 
 TEST(secrets_do_not_cross) {
-        char *host[] = { "AWS_SECRET_ACCESS_KEY=leak", "GITHUB_TOKEN=ghp_x", "CI_JOB_TOKEN=t", "SSH_AUTH_SOCK=/run/a",
-                         "LANG=C.UTF-8", "LC_ALL=C", "TERM=xterm", "PATH=/home/ci/bin:/usr/bin", "HOME=/root",
-                         "LD_PRELOAD=/evil.so", NULL };
+        char *host[] = { "AWS_SECRET_ACCESS_KEY=leak",
+                         "GITHUB_TOKEN=ghp_x",
+                         "CI_JOB_TOKEN=t",
+                         "SSH_AUTH_SOCK=/run/a",
+                         "LANG=C.UTF-8",
+                         "LC_ALL=C",
+                         "TERM=xterm",
+                         "PATH=/home/ci/bin:/usr/bin",
+                         "HOME=/root",
+                         "LD_PRELOAD=/evil.so",
+                         NULL };
         char *err = NULL;
         char **env = env_build(host, NULL, &err);
         ASSERT_TRUE(env != NULL);

@@ -23,12 +23,15 @@ TEST(severity_names_roundtrip) {
 TEST(max_severity) {
         struct finding_list l = {};
         ASSERT_EQ_INT(finding_list_max_severity(&l), -1);
-        finding_list_add(&l, (struct finding) { .rule = xstrdup("a"), .category = "x", .severity = SEV_MEDIUM,
-                                                .detail = xstrdup("d") });
-        finding_list_add(&l, (struct finding) { .rule = xstrdup("b"), .category = "x", .severity = SEV_HIGH,
-                                                .detail = xstrdup("d") });
-        finding_list_add(&l, (struct finding) { .rule = xstrdup("c"), .category = "x", .severity = SEV_LOW,
-                                                .detail = xstrdup("d") });
+        finding_list_add(
+                &l, (struct finding){
+                            .rule = xstrdup("a"), .category = "x", .severity = SEV_MEDIUM, .detail = xstrdup("d") });
+        finding_list_add(&l,
+                         (struct finding){
+                                 .rule = xstrdup("b"), .category = "x", .severity = SEV_HIGH, .detail = xstrdup("d") });
+        finding_list_add(
+                &l,
+                (struct finding){ .rule = xstrdup("c"), .category = "x", .severity = SEV_LOW, .detail = xstrdup("d") });
         ASSERT_EQ_INT(finding_list_max_severity(&l), SEV_HIGH);
         finding_list_done(&l);
         ASSERT_EQ_INT(l.n, 0);
