@@ -51,7 +51,8 @@ TEST(many_globstars_stay_fast) {
                 strcat(path, "a/");
         strcat(path, "y");
         ASSERT_TRUE(!glob_match_path(pattern, path));
-        ASSERT_TRUE(!glob_may_match_below(pattern, path));
+        /* As a directory it may still hold matches: "**" can swallow "y". */
+        ASSERT_TRUE(glob_may_match_below(pattern, path));
         path[strlen(path) - 1] = 'x';
         ASSERT_TRUE(glob_match_path(pattern, path));
 }
