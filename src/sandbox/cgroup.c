@@ -85,6 +85,11 @@ static void note_not_applied(struct cgroup *cg, const char *what, const char *wh
                 cg->why_not = xstrdup(why);
 }
 
+static void note_not_applied_err(struct cgroup *cg, const char *what, const char *where, int err) {
+        _cleanup_free_ char *why = xasprintf("cannot create a cgroup under %s (%s)", where, strerror(-err));
+        note_not_applied(cg, what, why);
+}
+
 static void set_v2_id(struct cgroup *cg) {
         struct stat st;
         if (cg->v2_path && stat(cg->v2_path, &st) == 0)
@@ -129,6 +134,7 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cgroup_li
 
 static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_limits *l) {
         char v[64];
+        int r;
         if (cg->mode == CGROUP_HYBRID && make_dir(CG_ROOT "/unified", name, &cg->v2_path) < 0)
                 log_debug("cgroup: no v2 directory in the hybrid hierarchy");
         set_v2_id(cg);
@@ -142,29 +148,25 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
          * cgroup waits for an RCU grace period (10-20 ms), and there is no
          * CLONE_INTO_CGROUP for v1. The unified directory gives freeze and CPU time.
          */
-        if (l->memory && make_dir(CG_ROOT "/memory", name, &cg->v1_memory) < 0)
-                note_not_applied(cg, "memory", "the v1 memory controller is not mounted");
+        if (l->memory && (r = make_dir(CG_ROOT "/memory", name, &cg->v1_memory)) < 0)
+                note_not_applied_err(cg, "memory", CG_ROOT "/memory", r);
         else if (l->memory) {
-                {
-                        snprintf(v, sizeof(v), "%" PRIu64, l->memory);
-                        if (write_attr(cg->v1_memory, "memory.limit_in_bytes", v) < 0)
-                                note_not_applied(cg, "memory", "memory.limit_in_bytes refused the value");
-                        /* Without swap accounting the file is absent: then there is no swap to escape to either. */
-                        (void) write_attr(cg->v1_memory, "memory.memsw.limit_in_bytes", v);
-                }
+                snprintf(v, sizeof(v), "%" PRIu64, l->memory);
+                if (write_attr(cg->v1_memory, "memory.limit_in_bytes", v) < 0)
+                        note_not_applied(cg, "memory", "memory.limit_in_bytes refused the value");
+                /* Without swap accounting the file is absent: then there is no swap to escape to either. */
+                (void) write_attr(cg->v1_memory, "memory.memsw.limit_in_bytes", v);
         }
-        if (l->pids && make_dir(CG_ROOT "/pids", name, &cg->v1_pids) < 0)
-                note_not_applied(cg, "pids", "the v1 pids controller is not mounted");
+        if (l->pids && (r = make_dir(CG_ROOT "/pids", name, &cg->v1_pids)) < 0)
+                note_not_applied_err(cg, "pids", CG_ROOT "/pids", r);
         else if (l->pids) {
-                {
-                        snprintf(v, sizeof(v), "%" PRIu64, l->pids);
-                        if (write_attr(cg->v1_pids, "pids.max", v) < 0)
-                                note_not_applied(cg, "pids", "pids.max refused the value");
-                }
+                snprintf(v, sizeof(v), "%" PRIu64, l->pids);
+                if (write_attr(cg->v1_pids, "pids.max", v) < 0)
+                        note_not_applied(cg, "pids", "pids.max refused the value");
         }
         if (l->cpus_milli) {
-                if (make_dir(CG_ROOT "/cpu", name, &cg->v1_cpu) < 0)
-                        note_not_applied(cg, "cpus", "the v1 cpu controller is not mounted");
+                if ((r = make_dir(CG_ROOT "/cpu", name, &cg->v1_cpu)) < 0)
+                        note_not_applied_err(cg, "cpus", CG_ROOT "/cpu", r);
                 else {
                         snprintf(v, sizeof(v), "%" PRIu64, l->cpus_milli * 100);
                         if (write_attr(cg->v1_cpu, "cpu.cfs_period_us", "100000") < 0 ||
@@ -175,25 +177,38 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
         return 0;
 }
 
+/* No cgroup for this build: every limit asked for is recorded as not applied, with WHY. */
+static void no_cgroup(struct cgroup *cg, const struct cgroup_limits *l, const char *why) {
+        cg->mode = CGROUP_NONE;
+        if (l->memory)
+                note_not_applied(cg, "memory", why);
+        if (l->pids)
+                note_not_applied(cg, "pids", why);
+        if (l->cpus_milli)
+                note_not_applied(cg, "cpus", why);
+}
+
 int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *l) {
         cg->mode = cgroup_detect();
-        if (geteuid() != 0 || cg->mode == CGROUP_NONE) {
-                const char *why = geteuid() != 0
-                                          ? "buildward is not running as root and cgroups are not delegated to it"
-                                          : "no cgroup hierarchy is mounted at /sys/fs/cgroup";
-                cg->mode = CGROUP_NONE;
-                if (l->memory)
-                        note_not_applied(cg, "memory", why);
-                if (l->pids)
-                        note_not_applied(cg, "pids", why);
-                if (l->cpus_milli)
-                        note_not_applied(cg, "cpus", why);
+        if (geteuid() != 0) {
+                no_cgroup(cg, l, "buildward is not running as root and cgroups are not delegated to it");
+                return 0;
+        }
+        if (cg->mode == CGROUP_NONE) {
+                no_cgroup(cg, l, "no cgroup hierarchy is mounted at /sys/fs/cgroup");
                 return 0;
         }
         int r = cg->mode == CGROUP_V2 ? create_v2(cg, name, l) : create_v1(cg, name, l);
         if (r < 0) {
+                /*
+                 * A container's read-only /sys/fs/cgroup, typically. The build still
+                 * runs, isolated by its namespaces; the limits are reported missing.
+                 */
                 cgroup_destroy(cg);
-                return r;
+                _cleanup_free_ char *why = xasprintf("cannot create a cgroup under /sys/fs/cgroup (%s); mount it "
+                                                     "read-write or delegate a subtree to buildward",
+                                                     strerror(-r));
+                no_cgroup(cg, l, why);
         }
         return 0;
 }

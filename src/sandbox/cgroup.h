@@ -41,7 +41,10 @@ struct cgroup_usage {
 const char *cgroup_mode_name(enum cgroup_mode m);
 /* Detects the host layout without changing anything. */
 enum cgroup_mode cgroup_detect(void);
-/* Creates the build's cgroups named NAME and applies limits. */
+/*
+ * Creates the build's cgroups named NAME and applies limits. Never fails: where no
+ * cgroup can be made, mode is CGROUP_NONE and not_applied/why_not say what and why.
+ */
 int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *l);
 /* Moves PID into the build's cgroups; V2_DONE when clone3 already placed it in the v2 one. */
 int cgroup_attach(const struct cgroup *cg, pid_t pid, bool v2_done);

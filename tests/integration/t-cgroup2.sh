@@ -77,4 +77,21 @@ else
                 "$(cat "$TEST_TMP/run1.err")"
 fi
 
+# A read-only cgroup filesystem (a container's, typically): the build still runs,
+# isolated by its namespaces, and every limit asked for is reported as not applied,
+# with the cause, on stderr and in the report.
+OUT=$TEST_TMP/out3
+unshare -m --propagation private sh -c '
+        for m in $(awk "\$2 ~ /^\/sys\/fs\/cgroup/ {print \$2}" /proc/self/mounts); do mount -o remount,ro,bind "$m"; done
+        exec "$@"' sh "$BUILDWARD" run --no-monitor --memory 100M --pids 50 --out "$OUT" --source "$SRC" -- sh -c 'echo ran' \
+        >"$TEST_TMP/run3.out" 2>"$TEST_TMP/run3.err"
+rc=$?
+expect_eq "read-only cgroupfs: the build still runs (exit 0)" 0 "$rc"
+expect_eq "read-only cgroupfs: the command's output" ran "$(cat "$TEST_TMP/run3.out")"
+expect_eq "read-only cgroupfs: memory and pids reported as not applied" '["memory", "pids"]' \
+        "$(json "$OUT/report.json" 'd["sandbox"]["cgroup"]["not_applied"]')"
+expect_match "read-only cgroupfs: stderr names the limits and the cause" \
+        'limits not applied \(memory,pids\): cannot create a cgroup under /sys/fs/cgroup.*Read-only file system' \
+        "$(cat "$TEST_TMP/run3.err")"
+
 done_testing
