@@ -561,7 +561,13 @@ int cmd_run(int argc, char **argv) {
         log_debug("%.3f ms [%d] parent: sandbox_run returned", (double) now_usec(CLOCK_MONOTONIC) / 1000.0,
                   (int) getpid());
         if (r < 0) {
-                ret = fail_setup("%s", failure ? failure : strerror(-r));
+                if (failure)
+                        ret = fail_setup("%s", failure);
+                else
+                        ret = fail_setup(
+                                "cannot set up the sandbox (%s); run `buildward doctor` for the kernel features "
+                                "it needs, or rerun with BUILDWARD_DEBUG=1 to see the step that failed",
+                                strerror(-r));
                 goto done;
         }
         st.landlock_abi = landlock_abi();
