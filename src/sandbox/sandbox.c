@@ -57,6 +57,7 @@ struct child_ctx {
         int status_fd; /* write: struct init_msg */
         int exec_fd;   /* write: errno of a failed execve, CLOEXEC */
         const struct seccomp_programs *seccomp;
+        char **argv; /* CMD, a copy that survives blank_cmdline() */
 };
 
 static void send_msg(int fd, int kind, int value, const char *step) {
@@ -137,7 +138,7 @@ static _noreturn_ void exec_command(const struct child_ctx *c) {
         }
         environ = cfg->envp;
         SETUP_STEP(step, "execute");
-        execvp(cfg->argv[0], cfg->argv);
+        execvp(c->argv[0], c->argv);
 fail:;
         struct exec_failure f = { .err = errno };
         snprintf(f.step, sizeof(f.step), "%s", step);
@@ -201,6 +202,14 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
         /* Nothing in the build may read init's memory or files in /proc/1. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
+        /*
+         * CMD's argv points into buildward's command line: copy it, then blank
+         * the original before anything of the build runs and can read /proc/1.
+         */
+        struct child_ctx cc = *c;
+        cc.argv = strv_copy(c->cfg->argv);
+        blank_cmdline();
+
         SETUP_STEP(step, "fork the command");
         pid_t cmd = fork();
         if (cmd < 0) {
@@ -208,9 +217,7 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
                 goto fail;
         }
         if (cmd == 0)
-                exec_command(c);
-        /* CMD has its own copy of the strings now; nothing of the build ran before this. */
-        blank_cmdline();
+                exec_command(&cc);
         close(c->exec_fd);
 
         for (;;) {
