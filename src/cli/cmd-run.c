@@ -91,9 +91,11 @@ static int parse_bind(const char *arg, bool writable, struct sandbox_config *cfg
         if (!realpath(copy, resolved))
                 return fail_setup("cannot resolve --%sbind source '%s' (%s); pass an existing host path",
                                   writable ? "" : "ro-", copy, strerror(errno));
-        if (dst && (dst[0] != '/' || strstr(dst, "/../") || (strlen(dst) >= 3 && streq(dst + strlen(dst) - 3, "/.."))))
-                return fail_setup("invalid --%sbind destination '%s'; use an absolute path without '..'",
-                                  writable ? "" : "ro-", dst);
+        const char *d = dst ? dst : resolved;
+        if (d[0] != '/' || strspn(d, "/") == strlen(d) || strstr(d, "/../") ||
+            (strlen(d) >= 3 && streq(d + strlen(d) - 3, "/..")))
+                return fail_setup("invalid --%sbind destination '%s'; use an absolute path below '/', without '..'",
+                                  writable ? "" : "ro-", d);
         cfg->binds = realloc(cfg->binds, sizeof(*cfg->binds) * (cfg->n_binds + 1));
         if (!cfg->binds)
                 abort();

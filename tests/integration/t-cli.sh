@@ -199,6 +199,8 @@ bad_flag "--source /nonexistent" "--source|/nonexistent" -- --out @OUT@ --source
 bad_flag "--source pointing at a file" "--source|$FLAGSRC/afile" -- --out @OUT@ --source "$FLAGSRC/afile" -- true
 bad_flag "--ro-bind /nonexistent" "--ro-bind|/nonexistent" -- --out @OUT@ --ro-bind /nonexistent -- true
 bad_flag "--bind /tmp:relative" "--bind|relative" -- --out @OUT@ --bind /tmp:relative -- true
+bad_flag "--bind /tmp:/ (over the whole root)" "--bind|'/'" -- --out @OUT@ --bind /tmp:/ -- true
+bad_flag "--ro-bind / (the host root at /)" "--ro-bind" -- --out @OUT@ --ro-bind / -- true
 bad_flag "--rootfs /nonexistent" "--rootfs|/nonexistent" -- --out @OUT@ --rootfs /nonexistent -- true
 bad_flag "--artifact /abs" "--artifact|/abs" -- --out @OUT@ --artifact /abs -- true
 bad_flag "--artifact ../x" "--artifact|../x" -- --out @OUT@ --artifact ../x -- true
