@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <signal.h>
@@ -10,6 +12,7 @@
 #include "basic/log.h"
 #include "basic/size.h"
 #include "cli/commands.h"
+#include "monitor/monitor.h"
 #include "report/report.h"
 #include "sandbox/env.h"
 #include "sandbox/sandbox.h"
@@ -42,6 +45,61 @@ static void run_args_done(struct run_args *a) {
         free(a->out);
         strv_free(a->artifacts);
         strv_free(a->env_specs);
+}
+
+/*
+ * The monitor is loaded on its own thread while the sandbox is set up (the
+ * verifier takes milliseconds) and started from the sandbox's before_start hook,
+ * before the build's first process runs.
+ */
+struct run_monitor {
+        pthread_t loader;
+        bool loading;
+        struct monitor *m;
+        char *reason;
+        int out_fd;
+        bool armed, started;
+        struct monitor_stats stats;
+};
+
+static void *monitor_load(void *arg) {
+        struct run_monitor *rm = arg;
+        if (monitor_open(&rm->m, &rm->reason) < 0)
+                rm->m = NULL;
+        return NULL;
+}
+
+static void monitor_before_clone(void *userdata, uint64_t cgroup_id) {
+        struct run_monitor *rm = userdata;
+        if (rm->loading) {
+                pthread_join(rm->loader, NULL);
+                rm->loading = false;
+        }
+        if (!rm->m)
+                return;
+        if (cgroup_id == 0) {
+                rm->reason =
+                        xstrdup("the build has no cgroup v2 directory to scope the monitor to (buildward not root, "
+                                "or no cgroup2 mount): run as root on a host with cgroup2");
+                return;
+        }
+        int fd = openat(rm->out_fd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        int r = fd < 0 ? -errno : monitor_arm(rm->m, cgroup_id, fd);
+        if (r < 0)
+                rm->reason = xasprintf("cannot start the monitor (%s)", strerror(-r));
+        else
+                rm->armed = true;
+}
+
+static void monitor_after_clone(void *userdata) {
+        struct run_monitor *rm = userdata;
+        if (!rm->armed)
+                return;
+        int r = monitor_run(rm->m);
+        if (r < 0)
+                rm->reason = xasprintf("cannot start the monitor's reader (%s)", strerror(-r));
+        else
+                rm->started = true;
 }
 
 static void help(void) {
@@ -352,7 +410,7 @@ static void add_limit_findings(const struct run_args *a, const struct sandbox_re
         }
 }
 
-static json_object *build_report(const struct run_args *a, const struct sandbox_state *st,
+static json_object *build_report(const struct run_args *a, const struct run_monitor *rm, const struct sandbox_state *st,
                                  const struct sandbox_result *res, const struct finding_list *fl,
                                  const struct artifact_list *al, const struct change_list *cl, int exit_code, bool pass,
                                  uint64_t start_rt, uint64_t duration_usec) {
@@ -439,13 +497,16 @@ static json_object *build_report(const struct run_args *a, const struct sandbox_
         json_object_object_add(o, "sandbox", sb);
 
         json_object *mon = json_object_new_object();
-        json_object_object_add(mon, "enabled", json_object_new_boolean(false));
-        json_object_object_add(mon, "reason",
-                               json_object_new_string(a->no_monitor
-                                                              ? "disabled with --no-monitor"
-                                                              : "this version of buildward has no eBPF monitor yet"));
-        json_object_object_add(mon, "events", json_object_new_int(0));
-        json_object_object_add(mon, "lost", json_object_new_int(0));
+        json_object_object_add(mon, "enabled", json_object_new_boolean(rm->started));
+        if (!rm->started)
+                json_object_object_add(mon, "reason",
+                                       json_object_new_string(a->no_monitor ? "disabled with --no-monitor"
+                                                              : rm->reason  ? rm->reason
+                                                                            : "not started"));
+        else
+                json_object_object_add(mon, "events_file", json_object_new_string("events.jsonl"));
+        json_object_object_add(mon, "events", json_object_new_uint64(rm->stats.events));
+        json_object_object_add(mon, "lost", json_object_new_uint64(rm->stats.lost));
         json_object_object_add(o, "monitor", mon);
 
         json_object *usage = json_object_new_object();
@@ -516,6 +577,7 @@ int cmd_run(int argc, char **argv) {
         struct sandbox_state st = {};
         struct sandbox_result res = {};
         struct sandbox_views views = { -EBADF, -EBADF, -EBADF };
+        struct run_monitor rm = { .out_fd = -EBADF };
         struct finding_list fl = {};
         struct artifact_list al = {};
         struct change_list cl = {};
@@ -555,6 +617,21 @@ int cmd_run(int argc, char **argv) {
         }
         (void) unlinkat(out_fd, "report.json", 0);
 
+        (void) unlinkat(out_fd, "events.jsonl", 0);
+        if (!a.no_monitor) {
+                if (geteuid() != 0)
+                        /* Also: an unprivileged start must stay single-threaded to enter its user namespace. */
+                        rm.reason = xstrdup("the eBPF monitor needs root; run buildward as root to watch the build");
+                else {
+                        rm.out_fd = out_fd;
+                        rm.loading = pthread_create(&rm.loader, NULL, monitor_load, &rm) == 0;
+                        if (!rm.loading)
+                                monitor_load(&rm);
+                        a.cfg.before_clone = monitor_before_clone;
+                        a.cfg.after_clone = monitor_after_clone;
+                        a.cfg.userdata = &rm;
+                }
+        }
         start_rt = now_usec(CLOCK_REALTIME);
         start_mono = now_usec(CLOCK_MONOTONIC);
         log_debug("%.3f ms [%d] parent: sandbox_run", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
@@ -572,6 +649,16 @@ int cmd_run(int argc, char **argv) {
                                 strerror(-r));
                 goto done;
         }
+        if (rm.started) {
+                /* The exits of what was killed are events too: collect them before counting. */
+                sandbox_reap(&res);
+                monitor_stop(rm.m, &rm.stats);
+        } else if (!a.no_monitor)
+                log_warning("the build ran without the eBPF monitor: %s", rm.reason ? rm.reason : "it did not start");
+        if (rm.stats.lost)
+                log_warning("the monitor lost %" PRIu64 " events (the ring buffer was full): the verdict cannot be "
+                            "pass; rerun on a less loaded host",
+                            rm.stats.lost);
         st.landlock_abi = landlock_abi();
         for (char **w = st.warnings; w && *w; w++)
                 log_warning("%s", *w);
@@ -588,7 +675,8 @@ int cmd_run(int argc, char **argv) {
         int maxsev = finding_list_max_severity(&fl);
         /* A build that did not finish was not watched to its end: never "pass". */
         bool pass = (a.fail_on == SEV_NEVER || maxsev < (int) a.fail_on) &&
-                    (res.end == SANDBOX_END_EXITED || res.end == SANDBOX_END_EXEC_FAILED);
+                    (res.end == SANDBOX_END_EXITED || res.end == SANDBOX_END_EXEC_FAILED) &&
+                    rm.stats.lost == 0; /* what the monitor did not see may have been anything */
         if (res.end == SANDBOX_END_TIMEOUT)
                 ret = EXIT_TIMEOUT;
         else if (res.end == SANDBOX_END_INTERRUPTED)
@@ -602,7 +690,7 @@ int cmd_run(int argc, char **argv) {
 
         log_debug("%.3f ms [%d] parent: artifacts and changes collected", (double) now_usec(CLOCK_MONOTONIC) / 1000.0,
                   (int) getpid());
-        json_object *report = build_report(&a, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
+        json_object *report = build_report(&a, &rm, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
         r = json_write_file_at(out_fd, "report.json", report);
         json_object_put(report);
         /* Frozen and killed already; make sure the kernel is done before we say anything more. */
@@ -634,6 +722,14 @@ int cmd_run(int argc, char **argv) {
                         log_info("  ... and %zu more findings in the report", fl.n - 10);
         }
 done:
+        if (rm.loading)
+                pthread_join(rm.loader, NULL);
+        if (rm.armed) {
+                struct monitor_stats ignored;
+                monitor_stop(rm.m, &ignored);
+        }
+        monitor_free(rm.m);
+        free(rm.reason);
         log_debug("%.3f ms [%d] parent: report written", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
         closep(&views.merged_fd);
         closep(&views.upper_fd);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "basic/util.h"
+#include "monitor/monitor.h"
 #include "sandbox/features.h"
 #include "sandbox/internal.h"
 
@@ -115,8 +116,19 @@ size_t features_probe(struct feature **ret) {
         bool btf = stat("/sys/kernel/btf/vmlinux", &s) == 0;
         add(&v, &n, "BTF", btf, xstrdup(btf ? "/sys/kernel/btf/vmlinux present" : "absent"),
             "the eBPF monitor needs CO-RE type information; use a kernel built with CONFIG_DEBUG_INFO_BTF");
-        add(&v, &n, "eBPF monitor", false, xstrdup("not part of this version of buildward"),
-            "builds run without runtime detection; the report says monitor.enabled=false");
+        if (root) {
+                struct monitor *m = NULL;
+                char *reason = NULL;
+                r = monitor_open(&m, &reason);
+                add(&v, &n, "eBPF monitor", r >= 0,
+                    r >= 0 ? xstrdup("tp_btf programs load and attach (process exec, fork, exit)") : reason,
+                    "builds run unwatched; the report says monitor.enabled=false and why");
+                if (r >= 0)
+                        free(reason);
+                monitor_free(m);
+        } else
+                add(&v, &n, "eBPF monitor", false, xstrdup("not probed: needs root"),
+                    "builds of unprivileged users run unwatched; run buildward as root");
         *ret = v;
         return n;
 }

@@ -716,6 +716,8 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         sigprocmask(SIG_BLOCK, &mask, &oldmask);
         sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
+        if (cfg->before_clone)
+                cfg->before_clone(cfg->userdata, state->cg.v2_path ? state->cg.v2_id : 0);
         fflush(NULL);
         bool in_v2 = false;
         init = clone_init(&state->cg, &in_v2);
@@ -765,6 +767,8 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 }
                 init_pidns[n] = 0;
         }
+        if (cfg->after_clone)
+                cfg->after_clone(cfg->userdata);
         if ((r = loop_write(go[1], "g", 1)) < 0)
                 goto out_kill;
         PHASE("clone");

@@ -28,6 +28,16 @@ struct sandbox_config {
         uint64_t tmp_size;
         uint64_t timeout_usec; /* 0: none */
         struct cgroup_limits limits;
+        /*
+         * The monitor's hooks. before_clone gets the build's cgroup v2 id (0 when
+         * it has none) before the build's init exists: it must leave no other
+         * thread running, since a fork in a multi-threaded process can inherit a
+         * lock held by another thread (malloc's, say) and hang. after_clone runs
+         * once init exists, before anything of the build runs.
+         */
+        void (*before_clone)(void *userdata, uint64_t cgroup_id);
+        void (*after_clone)(void *userdata);
+        void *userdata;
 };
 
 struct survivor {

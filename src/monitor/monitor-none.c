@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Built without eBPF support (no bpftool, clang, libbpf or BTF on the build host). */
+#include <errno.h>
+
+#include "basic/util.h"
+#include "monitor/monitor.h"
+
+int monitor_open(struct monitor **ret, char **ret_reason) {
+        (void) ret;
+        *ret_reason = xstrdup("this buildward was built without eBPF support (bpftool, clang, libbpf-dev or "
+                              "/sys/kernel/btf/vmlinux missing on the build host); rebuild after scripts/bootstrap");
+        return -EOPNOTSUPP;
+}
+
+int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd) {
+        (void) m;
+        (void) cgroup_id;
+        close(events_fd);
+        return -EOPNOTSUPP;
+}
+
+int monitor_run(struct monitor *m) {
+        (void) m;
+        return -EOPNOTSUPP;
+}
+
+void monitor_stop(struct monitor *m, struct monitor_stats *ret) {
+        (void) m;
+        *ret = (struct monitor_stats){};
+}
+
+void monitor_free(struct monitor *m) {
+        (void) m;
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The eBPF monitor's first layer: process exec/fork/exit of the build, and only
+# of the build, streamed to OUT/events.jsonl, with the counts in report.json.
+
+. "$(dirname "$0")/lib.sh"
+require_root
+
+SRC=$TEST_TMP/src
+mkdir -p "$SRC"
+OUT=$TEST_TMP/out
+marker=bw-mon-$$-$RANDOM
+
+# Probe: can this host load the monitor at all?
+"$BUILDWARD" run --quiet --source "$SRC" --out "$TEST_TMP/probe" -- true >/dev/null 2>&1
+if [ "$(json "$TEST_TMP/probe/report.json" 'd["monitor"]["enabled"]')" != true ]; then
+        echo "1..0 # SKIP the monitor does not run here: $(json "$TEST_TMP/probe/report.json" 'd["monitor"].get("reason")')"
+        exit 0
+fi
+
+# A host process exec'ing while the build runs must not show up: the filter is the build's cgroup.
+( for i in 1 2 3 4 5 6 7 8 9 10; do /bin/echo "host-$marker" >/dev/null; sleep 0.1; done ) &
+hostloop=$!
+"$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" -- \
+        sh -c "ls /usr >/dev/null; sleep 0.5; sh -c 'exit 3'; /bin/echo build-$marker >/dev/null" >"$TEST_TMP/run.out" 2>&1
+rc=$?
+wait "$hostloop"
+EV=$OUT/events.jsonl
+expect_eq "the build exits 0" 0 "$rc"
+expect_eq "report: monitor enabled" true "$(json "$OUT/report.json" 'd["monitor"]["enabled"]')"
+expect_eq "report: no lost events" 0 "$(json "$OUT/report.json" 'd["monitor"]["lost"]')"
+expect_eq "report: events_file is events.jsonl" events.jsonl "$(json "$OUT/report.json" 'd["monitor"]["events_file"]')"
+expect_eq "report: the event count is the number of lines" "$(wc -l <"$EV")" "$(json "$OUT/report.json" 'd["monitor"]["events"]')"
+check "every line is a JSON object with time, type and pid" python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    assert e["type"] in ("exec", "fork", "exit") and e["pid"] > 0 and e["time"].endswith("Z"), e
+' "$EV"
+ls_ev=$(python3 -c '
+import json, sys
+print(json.dumps([e for e in map(json.loads, open(sys.argv[1])) if e["type"] == "exec" and e["filename"] == "/usr/bin/ls"]))' "$EV")
+expect_eq "exec of ls recorded once, with its argv" '[["ls", "/usr"]]' \
+        "$(python3 -c 'import json,sys; print(json.dumps([e["argv"] for e in json.loads(sys.argv[1])]))' "$ls_ev")"
+expect_eq "the build's own echo of the marker is recorded, once" 1 "$(python3 -c '
+import json, sys
+print(sum(1 for e in map(json.loads, open(sys.argv[1])) if e["type"] == "exec" and e["argv"] == ["/bin/echo", sys.argv[2]]))' "$EV" "build-$marker")"
+expect_eq "the host's concurrent execs are not" 0 "$(grep -c "host-$marker" "$EV")"
+expect_eq "the exit code of 'sh -c exit 3' is recorded" 1 \
+        "$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+execs = {e["pid"] for e in ev if e["type"] == "exec" and e["argv"][:3] == ["sh", "-c", "exit 3"]}
+print(sum(1 for e in ev if e["type"] == "exit" and e["pid"] in execs and e.get("exit_code") == 3))' "$EV")"
+expect_eq "every exec'd process of the build has a fork and an exit" ok "$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+forked = {e["child"] for e in ev if e["type"] == "fork"}
+exited = {e["pid"] for e in ev if e["type"] == "exit"}
+missing = [e for e in ev if e["type"] == "exec" and (e["pid"] not in forked or e["pid"] not in exited)]
+print("ok" if not missing else missing)' "$EV")"
+
+# --no-monitor: no events file, and the report says why
+OUT=$TEST_TMP/out2
+"$BUILDWARD" run --quiet --no-monitor --source "$SRC" --out "$OUT" -- true
+expect_eq "--no-monitor: monitor disabled" false "$(json "$OUT/report.json" 'd["monitor"]["enabled"]')"
+expect_eq "--no-monitor: the reason" "disabled with --no-monitor" "$(json "$OUT/report.json" 'd["monitor"]["reason"]')"
+if [ -e "$OUT/events.jsonl" ]; then not_ok "--no-monitor: no events.jsonl" "$(ls -la "$OUT")"
+else ok "--no-monitor: no events.jsonl"; fi
+
+# Unprivileged: the build still runs, the report and stderr say the monitor needs root.
+USRC=$TEST_TMP/usrc
+mkdir -p "$USRC" && chown 65534:65534 "$USRC"
+UOUT=$TEST_TMP/uout
+mkdir -p "$UOUT" && chown 65534:65534 "$UOUT"
+(cd "$USRC" && setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin \
+        "$BUILDWARD" run --quiet --source "$USRC" --out "$UOUT" -- true) 2>"$TEST_TMP/u.err"
+expect_eq "unprivileged: the build runs" 0 "$?"
+expect_eq "unprivileged: monitor disabled" false "$(json "$UOUT/report.json" 'd["monitor"]["enabled"]')"
+expect_match "unprivileged: stderr says the monitor needs root" 'without the eBPF monitor: .*needs root' "$(cat "$TEST_TMP/u.err")"
+
+done_testing
