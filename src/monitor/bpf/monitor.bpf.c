@@ -30,6 +30,19 @@ struct {
 /* Events the ring had no room for: a run with any is never reported clean. */
 __u64 lost = 0;
 
+/*
+ * Waking the reader for every event costs the build a context switch per exec
+ * on a busy 2-core builder. Wake it only once this much is waiting; it also
+ * drains on a timer, and everything left when the build ends.
+ */
+#define WAKEUP_BYTES (1024 * 1024)
+
+static __always_inline void submit(struct bw_event *e) {
+        long flags =
+                bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+        bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline bool in_build(void) {
         __u32 zero = 0;
         struct bw_config *c = bpf_map_lookup_elem(&bw_config, &zero);
@@ -75,7 +88,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
         }
         if (len > 0 && len <= BW_ARGS_LEN && bpf_probe_read_user(e->args, len, (void *) start) == 0)
                 e->args_len = len;
-        bpf_ringbuf_submit(e, 0);
+        submit(e);
         return 0;
 }
 
@@ -89,7 +102,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child) {
                 return 0;
         e->ppid = e->pid;
         e->child = BPF_CORE_READ(child, tgid);
-        bpf_ringbuf_submit(e, 0);
+        submit(e);
         return 0;
 }
 
@@ -101,6 +114,6 @@ int BPF_PROG(on_exit, struct task_struct *task) {
         if (!e)
                 return 0;
         e->exit_code = BPF_CORE_READ(task, exit_code);
-        bpf_ringbuf_submit(e, 0);
+        submit(e);
         return 0;
 }
