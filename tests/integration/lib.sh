@@ -114,6 +114,34 @@ wait_for() {
 # pid_gone PID: no such host process (or only its zombie)
 pid_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
+# tree_digest DIR: every entry's path, type, size, mode, owner and mtime, then
+# the sha256 of every regular file. Any write to the tree changes this text.
+tree_digest() {
+        (cd "$1" && find . -printf '%P %y %s %m %U:%G %T@ %l\n' | LC_ALL=C sort &&
+                find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+# build_pids MARKER: host pids in another pid namespace than ours with MARKER
+# as one of their arguments (the build's processes, seen from the host)
+build_pids() {
+        python3 - "$1" <<'PY'
+import os, sys
+mine = os.readlink("/proc/self/ns/pid")
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        ns = os.readlink("/proc/%s/ns/pid" % p)
+        argv = open("/proc/%s/cmdline" % p, "rb").read().split(b"\0")
+    except OSError:
+        continue
+    if ns != mine and sys.argv[1].encode() in argv:
+        print(p)
+PY
+}
+has_build_pid() { [ -n "$(build_pids "$1")" ]; }
+no_build_pid() { [ -z "$(build_pids "$1")" ]; }
+
 done_testing() {
         echo "1..$_tap_n"
         [ "$_tap_failed" = 0 ]

@@ -29,13 +29,6 @@ _cleanup() {
 }
 trap _cleanup EXIT
 
-# tree_digest DIR: every entry's path, type, size, mode, owner and mtime, then
-# the sha256 of every regular file. Any write to the tree changes this text.
-tree_digest() {
-        (cd "$1" && find . -printf '%P %y %s %m %U:%G %T@ %l\n' | LC_ALL=C sort &&
-                find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
-}
-
 # expect_same_tree DESCRIPTION BEFORE-FILE DIR
 expect_same_tree() {
         tree_digest "$3" >"$2.after"

@@ -82,28 +82,6 @@ ubw() {
 }
 
 res() { sed -n "s/^$1=//p" "$RUN_OUT" | head -n 1; }
-# build_pids MARKER: host pids in another pid namespace with argument MARKER
-build_pids() {
-        python3 - "$1" <<'PY'
-import os, sys
-mine = os.readlink("/proc/self/ns/pid")
-for p in os.listdir("/proc"):
-    if not p.isdigit():
-        continue
-    try:
-        ns = os.readlink("/proc/%s/ns/pid" % p)
-        argv = open("/proc/%s/cmdline" % p, "rb").read().split(b"\0")
-    except OSError:
-        continue
-    if ns != mine and sys.argv[1].encode() in argv:
-        print(p)
-PY
-}
-no_build_pid() { [ -z "$(build_pids "$1")" ]; }
-tree_digest() {
-        (cd "$1" && find . -printf '%P %y %s %m %U:%G %T@ %l\n' | LC_ALL=C sort &&
-                find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
-}
 # user_stage_dirs: the unprivileged stage directories of our user in /tmp, with
 # their mode and entry count. buildward keeps one empty 0700 directory per user
 # (each run mounts its tmpfs over it in a private mount namespace).
