@@ -35,3 +35,7 @@ DEFINE_LOG(log_error, "error: ")
 DEFINE_LOG(log_warning, "warning: ")
 DEFINE_LOG(log_info, "")
 DEFINE_LOG(log_debug_impl, "debug: ")
+
+void log_step_impl(const char *what) {
+        log_debug_impl("%.3f ms [%d] %s", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid(), what);
+}

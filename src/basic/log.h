@@ -13,6 +13,17 @@ void log_error(const char *fmt, ...) _printf_(1, 2);
 void log_warning(const char *fmt, ...) _printf_(1, 2);
 void log_info(const char *fmt, ...) _printf_(1, 2);
 void log_debug_impl(const char *fmt, ...) _printf_(1, 2);
+/*
+ * With BUILDWARD_DEBUG=1: "<CLOCK_MONOTONIC ms> [pid] WHAT", one line per setup
+ * step, so the start of a build can be timed step by step (docs/benchmarks.md).
+ */
+void log_step_impl(const char *what);
+#define log_step(what)                                                                                                 \
+        do {                                                                                                           \
+                if (log_debug_enabled)                                                                                 \
+                        log_step_impl(what);                                                                           \
+        } while (0)
+
 #define log_debug(...)                                                                                                 \
         do {                                                                                                           \
                 if (log_debug_enabled)                                                                                 \

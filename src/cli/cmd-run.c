@@ -586,7 +586,7 @@ int cmd_run(int argc, char **argv) {
         uint64_t start_rt = 0, start_mono = now_usec(CLOCK_MONOTONIC);
         int ret, r;
 
-        log_debug("%.3f ms [%d] parent: cmd_run", (double) start_mono / 1000.0, (int) getpid());
+        log_step("parent: cmd_run");
         if ((ret = parse_args(argc, argv, &a)) != 0)
                 goto done;
         if (!a.cfg.source) {
@@ -634,11 +634,10 @@ int cmd_run(int argc, char **argv) {
         }
         start_rt = now_usec(CLOCK_REALTIME);
         start_mono = now_usec(CLOCK_MONOTONIC);
-        log_debug("%.3f ms [%d] parent: sandbox_run", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
+        log_step("parent: sandbox_run");
         r = sandbox_run(&a.cfg, &st, &res, &views, &failure);
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - start_mono;
-        log_debug("%.3f ms [%d] parent: sandbox_run returned", (double) now_usec(CLOCK_MONOTONIC) / 1000.0,
-                  (int) getpid());
+        log_step("parent: sandbox_run returned");
         if (r < 0) {
                 if (failure)
                         ret = fail_setup("%s", failure);
@@ -688,8 +687,7 @@ int cmd_run(int argc, char **argv) {
         else
                 ret = WIFEXITED(res.status) ? WEXITSTATUS(res.status) : 128 + WTERMSIG(res.status);
 
-        log_debug("%.3f ms [%d] parent: artifacts and changes collected", (double) now_usec(CLOCK_MONOTONIC) / 1000.0,
-                  (int) getpid());
+        log_step("parent: artifacts and changes collected");
         json_object *report = build_report(&a, &rm, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
         r = json_write_file_at(out_fd, "report.json", report);
         json_object_put(report);
@@ -730,7 +728,7 @@ done:
         }
         monitor_free(rm.m);
         free(rm.reason);
-        log_debug("%.3f ms [%d] parent: report written", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
+        log_step("parent: report written");
         closep(&views.merged_fd);
         closep(&views.upper_fd);
         closep(&views.lower_fd);
@@ -740,6 +738,6 @@ done:
         sandbox_result_done(&res);
         sandbox_state_done(&st);
         run_args_done(&a);
-        log_debug("%.3f ms [%d] parent: cleaned up", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid());
+        log_step("parent: cleaned up");
         return ret;
 }

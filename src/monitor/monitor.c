@@ -108,10 +108,10 @@ static void *reader_run(void *arg) {
 int monitor_open(struct monitor **ret, char **ret_reason) {
         libbpf_set_print(libbpf_quiet);
         struct monitor *m = xcalloc(1, sizeof(*m));
-        log_debug("%.3f ms monitor: open", (double) now_usec(CLOCK_MONOTONIC) / 1000.0);
+        log_step("monitor: open");
         m->skel = monitor_bpf__open();
         int r = m->skel ? 0 : -errno;
-        log_debug("%.3f ms monitor: load", (double) now_usec(CLOCK_MONOTONIC) / 1000.0);
+        log_step("monitor: load");
         if (r >= 0 && (r = monitor_bpf__load(m->skel)) < 0)
                 *ret_reason = xasprintf("the kernel refused the eBPF programs (%s); buildward needs root, BTF "
                                         "(/sys/kernel/btf/vmlinux) and tp_btf support: run `buildward doctor`",
@@ -122,7 +122,7 @@ int monitor_open(struct monitor **ret, char **ret_reason) {
                         strerror(-r));
         else if (r < 0)
                 *ret_reason = xasprintf("cannot open the eBPF programs (%s)", strerror(-r));
-        log_debug("%.3f ms monitor: loaded and attached", (double) now_usec(CLOCK_MONOTONIC) / 1000.0);
+        log_step("monitor: loaded and attached");
         if (r >= 0) {
                 m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.events), on_event, m, NULL);
                 if (!m->rb) {

@@ -71,7 +71,6 @@ int idmap_probe(const char *path);
 #define SETUP_STEP(var, name)                                                                                          \
         do {                                                                                                           \
                 (var) = (name);                                                                                        \
-                if (log_debug_enabled && (name))                                                                       \
-                        log_debug_impl("%.3f ms [%d] %s", (double) now_usec(CLOCK_MONOTONIC) / 1000.0, (int) getpid(), \
-                                       (const char *) (name));                                                         \
+                if (name)                                                                                              \
+                        log_step(name);                                                                                \
         } while (0)

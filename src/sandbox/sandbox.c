@@ -561,10 +561,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
         *res = (struct sandbox_result){};
         *views = (struct sandbox_views){ .merged_fd = -EBADF, .upper_fd = -EBADF, .lower_fd = -EBADF };
         state->privileged = geteuid() == 0;
-        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
-#define PHASE(name)                                                                                                    \
-        log_debug("%.3f ms [%d] parent: %s (%.2f ms since start)", (double) now_usec(CLOCK_MONOTONIC) / 1000.0,        \
-                  (int) getpid(), name, (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0)
+#define PHASE(name) log_step("parent: " name)
 
         st.source_fd = open(cfg->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (st.source_fd < 0) {
