@@ -6,16 +6,7 @@
 #include "basic/util.h"
 #include "report/report.h"
 #include "tap.h"
-
-static char *tmpdir(void) {
-        char t[] = "/tmp/bw-unit-artifacts.XXXXXX";
-        return xstrdup(mkdtemp(t));
-}
-
-static void put(const char *dir, const char *rel, const char *content) {
-        _cleanup_free_ char *p = xasprintf("%s/%s", dir, rel);
-        ASSERT_EQ_INT(write_file_at(AT_FDCWD, p, content, O_CREAT | O_TRUNC, 0644), 0);
-}
+#include "test-fs.h"
 
 static const char *refused_reason(const struct artifact_list *l, const char *path) {
         for (size_t i = 0; i < l->n_refused; i++)
@@ -32,7 +23,7 @@ static const struct artifact *copied(const struct artifact_list *l, const char *
 }
 
 TEST(copies_regular_files_with_sha256) {
-        _cleanup_free_ char *src = tmpdir(), *out = tmpdir();
+        char *src = tmpdir(), *out = tmpdir();
         put(src, "hello", "abc");
         _cleanup_free_ char *d = xasprintf("%s/dist", src);
         mkdir(d, 0755);
@@ -58,14 +49,12 @@ TEST(copies_regular_files_with_sha256) {
         artifact_list_done(&l);
         close(sfd);
         close(ofd);
-        int tfd = open("/tmp", O_RDONLY | O_DIRECTORY);
-        rm_rf_at(tfd, src + 5);
-        rm_rf_at(tfd, out + 5);
-        close(tfd);
+        cleanup_dir(src);
+        cleanup_dir(out);
 }
 
 TEST(refuses_symlinks_fifos_and_huge_files) {
-        _cleanup_free_ char *src = tmpdir(), *out = tmpdir();
+        char *src = tmpdir(), *out = tmpdir();
         _cleanup_free_ char *link = xasprintf("%s/leak", src), *fifo = xasprintf("%s/pipe", src),
                             *dlink = xasprintf("%s/dirlink", src);
         ASSERT_EQ_INT(symlink("/etc/shadow", link), 0);
@@ -88,14 +77,12 @@ TEST(refuses_symlinks_fifos_and_huge_files) {
         artifact_list_done(&l);
         close(sfd);
         close(ofd);
-        int tfd = open("/tmp", O_RDONLY | O_DIRECTORY);
-        rm_rf_at(tfd, src + 5);
-        rm_rf_at(tfd, out + 5);
-        close(tfd);
+        cleanup_dir(src);
+        cleanup_dir(out);
 }
 
 TEST(stale_artifacts_folder_is_replaced_not_followed) {
-        _cleanup_free_ char *src = tmpdir(), *out = tmpdir(), *victim = tmpdir();
+        char *src = tmpdir(), *out = tmpdir(), *victim = tmpdir();
         put(src, "hello", "new");
         /* A previous run's folder replaced by a symlink to somewhere else. */
         _cleanup_free_ char *a = xasprintf("%s/artifacts", out);
@@ -112,9 +99,7 @@ TEST(stale_artifacts_folder_is_replaced_not_followed) {
         artifact_list_done(&l);
         close(sfd);
         close(ofd);
-        int tfd = open("/tmp", O_RDONLY | O_DIRECTORY);
-        rm_rf_at(tfd, src + 5);
-        rm_rf_at(tfd, out + 5);
-        rm_rf_at(tfd, victim + 5);
-        close(tfd);
+        cleanup_dir(src);
+        cleanup_dir(out);
+        cleanup_dir(victim);
 }

@@ -8,16 +8,7 @@
 #include "basic/util.h"
 #include "report/report.h"
 #include "tap.h"
-
-static char *tmpdir(void) {
-        char t[] = "/tmp/bw-unit-changes.XXXXXX";
-        return xstrdup(mkdtemp(t));
-}
-
-static void put(const char *dir, const char *rel, const char *content) {
-        _cleanup_free_ char *p = xasprintf("%s/%s", dir, rel);
-        ASSERT_EQ_INT(write_file_at(AT_FDCWD, p, content, O_CREAT | O_TRUNC, 0644), 0);
-}
+#include "test-fs.h"
 
 static const char *kind_of(const struct change_list *l, const char *path) {
         for (size_t i = 0; i < l->n; i++)
@@ -26,17 +17,8 @@ static const char *kind_of(const struct change_list *l, const char *path) {
         return "unchanged";
 }
 
-static void cleanup_dir(const char *d) {
-        _cleanup_free_ char *parent = xstrdup(d);
-        char *slash = strrchr(parent, '/');
-        *slash = 0;
-        int fd = open(parent, O_RDONLY | O_DIRECTORY);
-        rm_rf_at(fd, slash + 1);
-        close(fd);
-}
-
 TEST(created_modified_deleted) {
-        _cleanup_free_ char *lower = tmpdir(), *upper = tmpdir();
+        char *lower = tmpdir(), *upper = tmpdir();
         put(lower, "same.c", "int x;\n");
         put(lower, "edited.c", "int y;\n");
         put(lower, "gone.c", "int z;\n");
@@ -90,7 +72,7 @@ TEST(created_modified_deleted) {
 }
 
 TEST(opaque_directory) {
-        _cleanup_free_ char *lower = tmpdir(), *upper = tmpdir();
+        char *lower = tmpdir(), *upper = tmpdir();
         _cleanup_free_ char *ld = xasprintf("%s/gen", lower), *ud = xasprintf("%s/gen", upper);
         mkdir(ld, 0755);
         mkdir(ud, 0755);
