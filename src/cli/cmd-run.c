@@ -652,6 +652,7 @@ int cmd_run(int argc, char **argv) {
                 /* The exits of what was killed are events too: collect them before counting. */
                 sandbox_reap(&res);
                 monitor_stop(rm.m, &rm.stats);
+                rm.armed = false;
         } else if (!a.no_monitor)
                 log_warning("the build ran without the eBPF monitor: %s", rm.reason ? rm.reason : "it did not start");
         if (rm.stats.lost)
@@ -722,7 +723,7 @@ int cmd_run(int argc, char **argv) {
 done:
         if (rm.loading)
                 pthread_join(rm.loader, NULL);
-        if (rm.armed) {
+        if (rm.armed) { /* still recording: a path that left early */
                 struct monitor_stats ignored;
                 monitor_stop(rm.m, &ignored);
         }
