@@ -244,3 +244,28 @@ out:
         EVP_MD_CTX_free(ctx);
         return r;
 }
+
+int parse_rfc3339(const char *s, uint64_t *ret_usec) {
+        struct tm tm = {};
+        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!p)
+                return -EINVAL;
+        uint64_t frac = 0, scale = 1000000;
+        if (*p == '.') {
+                p++;
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                for (; *p >= '0' && *p <= '9'; p++)
+                        if (scale > 1) {
+                                scale /= 10;
+                                frac += (uint64_t) (*p - '0') * scale;
+                        }
+        }
+        if (strcmp(p, "Z") != 0)
+                return -EINVAL;
+        time_t t = timegm(&tm);
+        if (t < 0)
+                return -EINVAL;
+        *ret_usec = (uint64_t) t * 1000000 + frac;
+        return 0;
+}

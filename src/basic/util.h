@@ -105,3 +105,5 @@ const char *errno_name(int err);
 uint64_t now_usec(clockid_t clock);
 void format_rfc3339(uint64_t realtime_usec, char *buf, size_t n);
 int sha256_fd(int fd, char ret_hex[65], uint64_t *ret_size);
+/* Parses what format_rfc3339() writes (fraction optional, "Z" only). 0 or -EINVAL. */
+int parse_rfc3339(const char *s, uint64_t *ret_usec);

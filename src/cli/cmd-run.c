@@ -12,6 +12,9 @@
 #include "basic/log.h"
 #include "basic/size.h"
 #include "cli/commands.h"
+#include "detect/catalog.h"
+#include "detect/engine.h"
+#include "detect/policy.h"
 #include "monitor/monitor.h"
 #include "report/report.h"
 #include "sandbox/env.h"
@@ -20,6 +23,7 @@
 #define DEFAULT_TMP_SIZE     (4ULL << 30)
 #define DEFAULT_ARTIFACT_MAX (4ULL << 30)
 #define MAX_SOURCE_CHANGES   100000
+#define MAX_PROCESSES        50000 /* in report.json; events.jsonl has them all */
 
 struct run_args {
         struct sandbox_config cfg;
@@ -28,6 +32,9 @@ struct run_args {
         char **env_specs;
         uint64_t artifact_max;
         enum severity fail_on;
+        bool fail_on_given;
+        char *policy_path;
+        struct policy *policy;
         bool no_monitor;
         bool quiet;
 };
@@ -45,6 +52,8 @@ static void run_args_done(struct run_args *a) {
         free(a->out);
         strv_free(a->artifacts);
         strv_free(a->env_specs);
+        free(a->policy_path);
+        policy_free(a->policy);
 }
 
 /*
@@ -56,6 +65,8 @@ struct run_monitor {
         pthread_t loader;
         bool loading;
         struct monitor *m;
+        struct engine *engine; /* owned by the monitor's reader while it runs */
+        const char *source;
         char *reason;
         int out_fd;
         bool armed, started;
@@ -84,7 +95,7 @@ static void monitor_before_clone(void *userdata, uint64_t cgroup_id) {
                 return;
         }
         int fd = openat(rm->out_fd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        int r = fd < 0 ? -errno : monitor_arm(rm->m, cgroup_id, fd);
+        int r = fd < 0 ? -errno : monitor_arm(rm->m, cgroup_id, fd, rm->engine, rm->source);
         if (r < 0)
                 rm->reason = xasprintf("cannot start the monitor (%s)", strerror(-r));
         else
@@ -116,6 +127,7 @@ static void help(void) {
                "  --tmp-size SIZE          private tmpfs for /tmp, $HOME and source changes (default: 4G)\n"
                "  --fail-on SEVERITY       info|low|medium|high|critical|never (default: high)\n"
                "  --no-monitor             run without the eBPF monitor\n"
+               "  --policy FILE            YAML policy: suppressions and severities, each with a reason\n"
                "  --rootfs DIR             system root to use instead of the host's directories\n"
                "  --ro-bind SRC[:DST]      make a host path visible read-only\n"
                "  --bind SRC[:DST]         make a host path visible read-write\n"
@@ -179,6 +191,7 @@ enum {
         OPT_ENV,
         OPT_HOSTNAME,
         OPT_QUIET,
+        OPT_POLICY,
         OPT_LATER, /* flags of the contract that later capabilities implement */
         OPT_LATER_FLAG,
 };
@@ -202,7 +215,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 { "env", required_argument, NULL, OPT_ENV },
                 { "hostname", required_argument, NULL, OPT_HOSTNAME },
                 { "quiet", no_argument, NULL, OPT_QUIET },
-                { "policy", required_argument, NULL, OPT_LATER },
+                { "policy", required_argument, NULL, OPT_POLICY },
                 { "toolchain", required_argument, NULL, OPT_LATER },
                 { "sign-key", required_argument, NULL, OPT_LATER },
                 { "ledger", required_argument, NULL, OPT_LATER },
@@ -275,6 +288,11 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                                 return fail_setup(
                                         "invalid --fail-on '%s'; use info, low, medium, high, critical or never",
                                         optarg);
+                        a->fail_on_given = true;
+                        break;
+                case OPT_POLICY:
+                        free(a->policy_path);
+                        a->policy_path = xstrdup(optarg);
                         break;
                 case OPT_NO_MONITOR:
                         a->no_monitor = true;
@@ -431,6 +449,8 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
         json_object_object_add(o, "fail_on", json_object_new_string(severity_name(a->fail_on)));
         format_rfc3339(start_rt, ts, sizeof(ts));
         json_object_object_add(o, "started_at", json_object_new_string(ts));
+        format_rfc3339(start_rt + duration_usec, ts, sizeof(ts));
+        json_object_object_add(o, "finished_at", json_object_new_string(ts));
         json_object_object_add(o, "duration_s", jseconds(duration_usec));
         json_object_object_add(o, "timed_out", json_object_new_boolean(res->end == SANDBOX_END_TIMEOUT));
         if (res->end == SANDBOX_END_INTERRUPTED)
@@ -496,6 +516,8 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
         json_object_object_add(sb, "warnings", jstrv(st->warnings));
         json_object_object_add(o, "sandbox", sb);
 
+        size_t n_rules;
+        (void) rule_catalog(&n_rules);
         json_object *mon = json_object_new_object();
         json_object_object_add(mon, "enabled", json_object_new_boolean(rm->started));
         if (!rm->started)
@@ -507,7 +529,17 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
                 json_object_object_add(mon, "events_file", json_object_new_string("events.jsonl"));
         json_object_object_add(mon, "events", json_object_new_uint64(rm->stats.events));
         json_object_object_add(mon, "lost", json_object_new_uint64(rm->stats.lost));
+        json_object_object_add(mon, "rules", json_object_new_int((int) n_rules));
+        json_object_object_add(mon, "findings_dropped",
+                               json_object_new_uint64(rm->engine ? engine_dropped(rm->engine) : 0));
         json_object_object_add(o, "monitor", mon);
+
+        json_object *pol = json_object_new_object();
+        json_object_object_add(pol, "file", jstr_or_null(a->policy ? a->policy->file : NULL));
+        json_object_object_add(pol, "sha256", jstr_or_null(a->policy ? a->policy->digest : NULL));
+        json_object_object_add(pol, "suppressed",
+                               rm->engine ? engine_suppressed_json(rm->engine) : json_object_new_array());
+        json_object_object_add(o, "policy", pol);
 
         json_object *usage = json_object_new_object();
         if (res->usage.valid) {
@@ -518,29 +550,13 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
         }
         json_object_object_add(o, "resource_usage", usage);
 
-        json_object *fa = json_object_new_array();
-        for (size_t i = 0; i < fl->n; i++) {
-                const struct finding *f = &fl->v[i];
-                json_object *j = json_object_new_object();
-                json_object_object_add(j, "rule", json_object_new_string(f->rule));
-                json_object_object_add(j, "category", json_object_new_string(f->category));
-                json_object_object_add(j, "severity", json_object_new_string(severity_name(f->severity)));
-                format_rfc3339(f->time_usec, ts, sizeof(ts));
-                json_object_object_add(j, "time", json_object_new_string(ts));
-                if (f->pid || f->exe) {
-                        json_object *p = json_object_new_object();
-                        json_object_object_add(p, "pid", json_object_new_int(f->pid));
-                        json_object_object_add(p, "ppid", json_object_new_int(f->ppid));
-                        json_object_object_add(p, "exe", jstr_or_null(f->exe));
-                        json_object_object_add(p, "argv", jstrv(f->argv));
-                        json_object_object_add(j, "process", p);
-                } else
-                        json_object_object_add(j, "process", NULL);
-                json_object_object_add(j, "detail", json_object_new_string(f->detail));
-                json_object_object_add(j, "evidence", json_object_get(f->evidence));
-                json_object_array_add(fa, j);
-        }
-        json_object_object_add(o, "findings", fa);
+        json_object_object_add(o, "findings", findings_to_json(fl));
+
+        bool truncated = false;
+        json_object_object_add(o, "processes",
+                               rm->engine ? engine_processes_json(rm->engine, MAX_PROCESSES, &truncated)
+                                          : json_object_new_array());
+        json_object_object_add(o, "processes_truncated", json_object_new_boolean(truncated));
 
         json_object *aa = json_object_new_array();
         for (size_t i = 0; i < al->n; i++) {
@@ -603,6 +619,15 @@ int cmd_run(int argc, char **argv) {
         }
         if (!a.cfg.hostname)
                 a.cfg.hostname = xstrdup("buildward");
+        if (a.policy_path) {
+                _cleanup_free_ char *perr = NULL;
+                if (policy_load(a.policy_path, &a.policy, &perr) < 0) {
+                        ret = fail_setup("%s", perr);
+                        goto done;
+                }
+                if (a.policy->has_fail_on && !a.fail_on_given)
+                        a.fail_on = a.policy->fail_on;
+        }
         a.cfg.envp = env_build(environ, a.env_specs, &env_err);
         if (!a.cfg.envp) {
                 ret = fail_setup("%s", env_err);
@@ -624,6 +649,9 @@ int cmd_run(int argc, char **argv) {
                         rm.reason = xstrdup("the eBPF monitor needs root; run buildward as root to watch the build");
                 else {
                         rm.out_fd = out_fd;
+                        rm.engine = engine_new(a.policy);
+                        engine_set_live(rm.engine, true);
+                        rm.source = a.cfg.source;
                         rm.loading = pthread_create(&rm.loader, NULL, monitor_load, &rm) == 0;
                         if (!rm.loading)
                                 monitor_load(&rm);
@@ -653,6 +681,7 @@ int cmd_run(int argc, char **argv) {
                 sandbox_reap(&res);
                 monitor_stop(rm.m, &rm.stats);
                 rm.armed = false;
+                engine_take_findings(rm.engine, &fl);
         } else if (!a.no_monitor)
                 log_warning("the build ran without the eBPF monitor: %s", rm.reason ? rm.reason : "it did not start");
         if (rm.stats.lost)
@@ -728,6 +757,7 @@ done:
                 monitor_stop(rm.m, &ignored);
         }
         monitor_free(rm.m);
+        engine_free(rm.engine);
         free(rm.reason);
         log_step("parent: report written");
         closep(&views.merged_fd);

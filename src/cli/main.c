@@ -11,6 +11,7 @@ static const struct command {
         const char *summary;
 } commands[] = {
         { "run", cmd_run, "run a build in a fresh, offline, disposable sandbox" },
+        { "replay", cmd_replay, "run the detection rules over a recorded events.jsonl" },
         { "keygen", cmd_keygen, "create an Ed25519 signing key for provenance, manifests and bundles" },
         { "doctor", cmd_doctor, "show which kernel features this host offers and what degrades without them" },
 };

@@ -12,9 +12,11 @@ int monitor_open(struct monitor **ret, char **ret_reason) {
         return -EOPNOTSUPP;
 }
 
-int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd) {
+int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct engine *engine, const char *source) {
         (void) m;
         (void) cgroup_id;
+        (void) engine;
+        (void) source;
         close(events_fd);
         return -EOPNOTSUPP;
 }

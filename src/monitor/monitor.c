@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 
 #include "basic/log.h"
 #include "basic/util.h"
+#include "detect/engine.h"
 #include "monitor/monitor.h"
 
 #include <linux/types.h> /* the event header uses the kernel's integer names */
@@ -23,6 +25,7 @@ struct monitor {
         bool reading;
         int stop_fd; /* eventfd: written once to stop the reader */
         uint64_t events;
+        struct engine *engine;
         int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC time to get CLOCK_REALTIME */
 };
 
@@ -32,68 +35,143 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
         return vfprintf(stderr, fmt, ap);
 }
 
-static const char *type_name(uint16_t t) {
-        switch (t) {
-        case BW_EV_EXEC:
-                return "exec";
-        case BW_EV_FORK:
-                return "fork";
-        case BW_EV_EXIT:
-                return "exit";
-        default:
-                return "unknown";
-        }
-}
-
-static int on_event(void *ctx, void *data, size_t size) {
-        struct monitor *m = ctx;
-        const struct bw_event *e = data;
-        if (size < sizeof(*e) || e->version != BW_EVENT_VERSION)
-                return 0;
-        char ts[64];
-        format_rfc3339(((uint64_t) ((int64_t) e->time_ns + m->mono_to_real_ns)) / 1000, ts, sizeof(ts));
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "time", json_object_new_string(ts));
-        json_object_object_add(o, "type", json_object_new_string(type_name(e->type)));
-        json_object_object_add(o, "pid", json_object_new_int64(e->pid));
-        json_object_object_add(o, "ppid", json_object_new_int64(e->ppid));
-        json_object_object_add(o, "uid", json_object_new_int64(e->uid));
-        json_object_object_add(o, "comm", json_object_new_string_len(e->comm, (int) strnlen(e->comm, sizeof(e->comm))));
-        if (e->type == BW_EV_EXEC) {
-                json_object_object_add(
-                        o, "filename",
-                        json_object_new_string_len(e->filename, (int) strnlen(e->filename, sizeof(e->filename))));
-                json_object *argv = json_object_new_array();
-                size_t n = e->args_len < sizeof(e->args) ? e->args_len : sizeof(e->args);
-                for (size_t i = 0; i < n;) {
-                        size_t l = strnlen(e->args + i, n - i);
-                        json_object_array_add(argv, json_object_new_string_len(e->args + i, (int) l));
-                        i += l + 1;
-                }
-                json_object_object_add(o, "argv", argv);
-                if (e->flags & BW_EVF_ARGS_TRUNCATED)
-                        json_object_object_add(o, "argv_truncated", json_object_new_boolean(true));
-        } else if (e->type == BW_EV_FORK)
-                json_object_object_add(o, "child", json_object_new_int64(e->child));
-        else if (e->type == BW_EV_EXIT) {
-                /* task->exit_code is a wait status: the code in bits 8-15, a signal in 0-6. */
-                if (e->exit_code & 0x7f)
-                        json_object_object_add(o, "signal", json_object_new_int(e->exit_code & 0x7f));
-                else
-                        json_object_object_add(o, "exit_code", json_object_new_int((e->exit_code >> 8) & 0xff));
-        }
+static void record(struct monitor *m, struct event *ev) {
+        /* The engine first: it may annotate the event (source_file) for the record. */
+        if (m->engine)
+                engine_feed(m->engine, ev);
+        json_object *o = event_to_json(ev);
         fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), m->out);
         fputc('\n', m->out);
         json_object_put(o);
         m->events++;
+}
+
+static void fd_decode(const struct bw_fd_info *k, struct fd_desc *ret) {
+        *ret = (struct fd_desc){ .kind = k->kind < _FD_MAX ? (enum fd_kind) k->kind : FD_NONE,
+                                 .sock_type = k->sock_type,
+                                 .lport = k->lport };
+        if ((k->kind == BW_FD_INET || k->kind == BW_FD_INET6) && k->rport)
+                format_peer(ret->peer, sizeof(ret->peer), k->kind == BW_FD_INET ? AF_INET : AF_INET6, k->raddr,
+                            k->rport, &ret->peer_loopback);
+}
+
+static int on_event(void *ctx, void *data, size_t size) {
+        struct monitor *m = ctx;
+        const struct bw_event *k = data;
+        if (size < sizeof(*k) || k->version != BW_EVENT_VERSION)
+                return 0;
+        char args[BW_ARGS_LEN + 1];
+        char comm[BW_COMM_LEN + 1], str1[BW_PATH_LEN + 1], str2[BW_PATH_LEN + 1], exe_name[BW_NAME_LEN + 1];
+        snprintf(comm, sizeof(comm), "%.*s", (int) sizeof(k->comm), k->comm);
+        snprintf(str1, sizeof(str1), "%.*s", (int) sizeof(k->str1), k->str1);
+        snprintf(str2, sizeof(str2), "%.*s", (int) sizeof(k->str2), k->str2);
+        snprintf(exe_name, sizeof(exe_name), "%.*s", (int) sizeof(k->exe_name), k->exe_name);
+        struct event ev = {
+                .time_usec = ((uint64_t) ((int64_t) k->time_ns + m->mono_to_real_ns)) / 1000,
+                .pid = (pid_t) k->pid,
+                .ppid = (pid_t) k->ppid,
+                .uid = k->uid,
+                .comm = comm,
+        };
+        _cleanup_free_ char **argv = NULL;
+        switch (k->type) {
+        case BW_EV_EXEC: {
+                ev.type = EV_EXEC;
+                ev.filename = str1;
+                ev.interp = str2[0] ? str2 : NULL;
+                ev.exe_name = exe_name;
+                ev.exe_ino = k->exe_ino;
+                ev.exe_nlink = k->exe_nlink;
+                ev.exe_magic = k->exe_magic;
+                ev.argv_truncated = k->flags & BW_EVF_ARGS_TRUNCATED;
+                for (int i = 0; i < 3; i++)
+                        fd_decode(&k->fd[i], &ev.stdio[i]);
+                /* argv: NUL-separated in args[0, args_len); the strings stay in the ring's copy */
+                size_t n = k->args_len < sizeof(k->args) ? k->args_len : sizeof(k->args);
+                memcpy(args, k->args, n);
+                args[n] = 0;
+                size_t count = 0;
+                for (size_t i = 0; i < n; i += strlen(args + i) + 1)
+                        count++;
+                argv = xcalloc(count + 1, sizeof(char *));
+                size_t j = 0;
+                for (size_t i = 0; i < n && j < count; i += strlen(args + i) + 1)
+                        argv[j++] = args + i;
+                ev.argv = argv;
+                break;
+        }
+        case BW_EV_FORK:
+                ev.type = EV_FORK;
+                ev.child = (pid_t) k->child;
+                break;
+        case BW_EV_EXIT:
+                ev.type = EV_EXIT;
+                /* task->exit_code is a wait status: the code in bits 8-15, a signal in 0-6. */
+                ev.signal = k->exit_code & 0x7f;
+                ev.exit_code = (k->exit_code >> 8) & 0xff;
+                break;
+        case BW_EV_RENAME:
+                ev.type = EV_RENAME;
+                ev.path = str1;
+                break;
+        case BW_EV_SYSCALL:
+                ev.type = EV_SYSCALL;
+                ev.sc = sc_from_nr(k->nr);
+                if (ev.sc == SC_NONE)
+                        return 0;
+                for (int i = 0; i < 6; i++)
+                        ev.arg[i] = (int64_t) k->arg[i];
+                ev.path_truncated = k->flags & BW_EVF_PATH_TRUNCATED;
+                fd_decode(&k->fd[0], &ev.fd);
+                switch (ev.sc) {
+                case SC_connect:
+                case SC_bind:
+                case SC_sendto:
+                case SC_sendmsg:
+                        event_set_sockaddr(&ev, (const uint8_t *) k->str2, k->addr_len);
+                        break;
+                case SC_open:
+                case SC_creat:
+                case SC_openat:
+                case SC_openat2:
+                        ev.flags = k->arg[5]; /* the kernel side puts the open flags there */
+                        ev.path = str1[0] ? str1 : NULL;
+                        break;
+                case SC_clone:
+                case SC_clone3:
+                case SC_unshare:
+                        ev.flags = k->arg[0];
+                        break;
+                case SC_setns:
+                        ev.flags = k->arg[1];
+                        break;
+                default:
+                        ev.path = str1[0] ? str1 : NULL;
+                        ev.path2 = str2[0] ? str2 : NULL;
+                        break;
+                }
+                break;
+        default:
+                return 0;
+        }
+        record(m, &ev);
         return 0;
 }
+
+static void emit_sample(void *userdata, const struct event *ev) {
+        struct event copy = *ev;
+        record(userdata, &copy);
+}
+
+/* How often live processes are measured (CPU, deleted executables): rules count seconds. */
+#define SAMPLE_USEC 1000000ULL
 
 /* Waits on the ring and on the stop eventfd together: stopping costs no poll timeout. */
 static void *reader_run(void *arg) {
         struct monitor *m = arg;
         struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(m->rb), .events = POLLIN },
                                { .fd = m->stop_fd, .events = POLLIN } };
+        uint64_t next_sample = now_usec(CLOCK_MONOTONIC) + SAMPLE_USEC;
         for (;;) {
                 /* The programs wake us only past a threshold (see WAKEUP_BYTES): drain on a timer too. */
                 if (poll(p, 2, 100) < 0 && errno != EINTR)
@@ -101,6 +179,11 @@ static void *reader_run(void *arg) {
                 (void) ring_buffer__consume(m->rb);
                 if (p[1].revents & POLLIN)
                         break;
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+                if (m->engine && now >= next_sample) {
+                        engine_sample(m->engine, now, emit_sample, m);
+                        next_sample = now + SAMPLE_USEC;
+                }
         }
         return NULL;
 }
@@ -138,7 +221,7 @@ int monitor_open(struct monitor **ret, char **ret_reason) {
         return 0;
 }
 
-int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd) {
+int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct engine *engine, const char *source) {
         m->out = fdopen(events_fd, "we");
         if (!m->out) {
                 int r = -errno;
@@ -146,6 +229,9 @@ int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd) {
                 return r;
         }
         m->mono_to_real_ns = (int64_t) (now_usec(CLOCK_REALTIME) - now_usec(CLOCK_MONOTONIC)) * 1000;
+        m->engine = engine;
+        struct event start = { .type = EV_START, .time_usec = now_usec(CLOCK_REALTIME), .source = source };
+        record(m, &start);
         __u32 zero = 0;
         struct bw_config c = { .cgroup_id = cgroup_id };
         if (bpf_map__update_elem(m->skel->maps.bw_config, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY) < 0)

@@ -4,9 +4,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct engine;
+
 /*
- * The eBPF monitor of one build: process exec/fork/exit of the build's cgroup,
- * streamed to OUT/events.jsonl. Open (load and attach, a few milliseconds of
+ * The eBPF monitor of one build: process life and the system calls the rules
+ * look at, from the build's cgroup only, recorded to OUT/events.jsonl and fed
+ * to the detection engine as they arrive. Open (load and attach, a few milliseconds of
  * verifier time) may run on any thread while the sandbox is set up; the build's
  * cgroup id is set before its first process runs, so nothing is missed.
  */
@@ -20,11 +23,12 @@ struct monitor_stats {
 /* Loads and attaches the programs. On failure returns -errno and a reason a user can act on. */
 int monitor_open(struct monitor **ret, char **ret_reason);
 /*
- * Records the cgroup with v2 id CGROUP_ID to EVENTS_FD (JSON Lines; takes the fd).
- * The kernel side records from now on; the ring holds the events until
- * monitor_run() starts the reader thread.
+ * Records the cgroup with v2 id CGROUP_ID to EVENTS_FD (JSON Lines; takes the fd)
+ * and feeds every event to ENGINE, whose source tree is SOURCE. The kernel side
+ * records from now on; the ring holds the events until monitor_run() starts the
+ * reader thread, which owns ENGINE until monitor_stop() returns.
  */
-int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd);
+int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct engine *engine, const char *source);
 int monitor_run(struct monitor *m);
 /* Drains what the kernel still holds, stops the reader and closes the events file. */
 void monitor_stop(struct monitor *m, struct monitor_stats *ret);

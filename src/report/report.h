@@ -19,6 +19,8 @@ struct finding {
         pid_t pid, ppid, host_pid;
         char *exe;
         char **argv;
+        char *cwd;
+        json_object *chain; /* owned: [{pid, exe, argv}] from the process up to the build's first */
         char *detail;
         json_object *evidence; /* owned */
 };
@@ -90,3 +92,7 @@ int source_changes_collect(int upper_fd, int lower_fd, size_t max, struct change
  * sees the old file or the whole new one. No fsync: a report is not a ledger.
  */
 int json_write_file_at(int dir_fd, const char *name, json_object *o);
+
+/* The report schema of a finding (DESIGN.md §5), shared by run, replay and triage. */
+json_object *finding_to_json(const struct finding *f);
+json_object *findings_to_json(const struct finding_list *l);

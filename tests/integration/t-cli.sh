@@ -180,7 +180,15 @@ bad_flag "an unknown option" "--no-such-option" -- --out @OUT@ --no-such-option 
 bad_flag "a value flag with no value (--memory last)" "--memory" -- --out @OUT@ --memory
 bad_flag "no command after --" "command" -- --out @OUT@ --
 bad_flag "no command at all" "command" -- --out @OUT@
-bad_flag "--policy (a later capability)" "--policy|not implemented" -- --out @OUT@ --policy x -- true
+bad_flag "--policy missing" "policy|'x'" -- --out @OUT@ --policy x -- true
+printf 'version: 1\nsuppress:\n  - rule: no-such.rule\n    reason: r\n' >"$TEST_TMP/pol-rule.yml"
+bad_flag "--policy naming an unknown rule" "pol-rule.yml:3|no-such.rule" -- --out @OUT@ --policy "$TEST_TMP/pol-rule.yml" -- true
+printf 'version: 1\nsuppress:\n  - rule: network-egress.connect\n' >"$TEST_TMP/pol-reason.yml"
+bad_flag "--policy suppression without a reason" "pol-reason.yml:3|reason" -- --out @OUT@ --policy "$TEST_TMP/pol-reason.yml" -- true
+printf 'version: 1\nsuppress: [\n' >"$TEST_TMP/pol-yaml.yml"
+bad_flag "--policy that is not YAML" "pol-yaml.yml|YAML" -- --out @OUT@ --policy "$TEST_TMP/pol-yaml.yml" -- true
+printf 'version: 2\n' >"$TEST_TMP/pol-ver.yml"
+bad_flag "--policy of another version" "version" -- --out @OUT@ --policy "$TEST_TMP/pol-ver.yml" -- true
 bad_flag "--sign-key (a later capability)" "--sign-key|not implemented" -- --out @OUT@ --sign-key k -- true
 assert "no bad flag run created a report.json anywhere under the test dir" \
         "$(find "$TEST_TMP" -name report.json | head -n 3)" \

@@ -32,12 +32,17 @@ expect_eq "report: monitor enabled" true "$(json "$OUT/report.json" 'd["monitor"
 expect_eq "report: no lost events" 0 "$(json "$OUT/report.json" 'd["monitor"]["lost"]')"
 expect_eq "report: events_file is events.jsonl" events.jsonl "$(json "$OUT/report.json" 'd["monitor"]["events_file"]')"
 expect_eq "report: the event count is the number of lines" "$(wc -l <"$EV")" "$(json "$OUT/report.json" 'd["monitor"]["events"]')"
-check "every line is a JSON object with time, type and pid" python3 -c '
+check "the first line says what was recorded; every other line is an event with time, type and pid" python3 -c '
 import json, sys
-for l in open(sys.argv[1]):
+lines = open(sys.argv[1]).read().splitlines()
+first = json.loads(lines[0])
+assert first["type"] == "start" and first["source"] == sys.argv[2] and first["version"] == 1, first
+for l in lines[1:]:
     e = json.loads(l)
-    assert e["type"] in ("exec", "fork", "exit") and e["pid"] > 0 and e["time"].endswith("Z"), e
-' "$EV"
+    assert e["type"] in ("exec", "fork", "exit", "syscall", "rename", "sample") and e["pid"] > 0 and e["time"].endswith("Z"), e
+    if e["type"] == "syscall":
+        assert e["syscall"] and isinstance(e["args"], list) and len(e["args"]) == 6, e
+' "$EV" "$(cd "$SRC" && pwd -P)"
 ls_ev=$(python3 -c '
 import json, sys
 print(json.dumps([e for e in map(json.loads, open(sys.argv[1])) if e["type"] == "exec" and e["filename"] == "/usr/bin/ls"]))' "$EV")

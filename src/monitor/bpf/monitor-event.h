@@ -3,22 +3,48 @@
 
 /*
  * The one event layout both sides compile: fixed-width fields only. Sizes:
- * COMM is the kernel's TASK_COMM_LEN; FILENAME and ARGS cap what one event
- * carries (longer values are cut and flagged), keeping an event under 1 KiB so
- * an 8 MiB ring holds thousands of them between two polls.
+ * COMM is the kernel's TASK_COMM_LEN; PATH caps a path the build passed to the
+ * kernel (PATH_MAX is 4096, but paths worth a rule are short; longer ones are
+ * cut and flagged); ARGS caps argv. An event stays under 1.5 KiB so an 8 MiB
+ * ring holds thousands of them between two drains.
  */
-#define BW_EVENT_VERSION 1
+#define BW_EVENT_VERSION 2
 #define BW_COMM_LEN      16
-#define BW_FILENAME_LEN  256
+#define BW_PATH_LEN      256
 #define BW_ARGS_LEN      512
+#define BW_NAME_LEN      64
 
 enum bw_event_type {
         BW_EV_EXEC = 1,
         BW_EV_FORK = 2,
         BW_EV_EXIT = 3,
+        BW_EV_SYSCALL = 4, /* nr says which; see monitor.bpf.c for the calls recorded */
+        BW_EV_RENAME = 5,  /* the task's comm changed (prctl PR_SET_NAME, /proc/self/comm) */
 };
 
 #define BW_EVF_ARGS_TRUNCATED (1u << 0)
+#define BW_EVF_PATH_TRUNCATED (1u << 1)
+#define BW_EVF_COMPAT         (1u << 2) /* a 32-bit task */
+
+/* What a file descriptor refers to, read from the kernel's file table. */
+enum bw_fd_kind {
+        BW_FD_NONE = 0, /* closed, or not looked up */
+        BW_FD_FILE = 1,
+        BW_FD_PIPE = 2,
+        BW_FD_INET = 3,  /* AF_INET socket */
+        BW_FD_INET6 = 4, /* AF_INET6 socket */
+        BW_FD_UNIX = 5,
+        BW_FD_SOCKET = 6, /* another socket family */
+        BW_FD_CHR = 7,    /* a character device: a terminal, /dev/null */
+};
+
+struct bw_fd_info {
+        __u16 kind;
+        __u16 sock_type; /* SOCK_STREAM, SOCK_DGRAM ... */
+        __u16 rport;     /* peer port, host byte order; 0 when not connected */
+        __u16 lport;     /* local port, host byte order */
+        __u8 raddr[16];  /* peer address: 4 bytes for AF_INET, 16 for AF_INET6 */
+};
 
 struct bw_event {
         __u16 version;
@@ -31,11 +57,22 @@ struct bw_event {
         __u32 child; /* FORK: the new thread group id */
         __u32 uid;   /* as the host sees it */
         __s32 exit_code;
+        __u32 nr; /* SYSCALL: x86-64 system call number */
         __u16 args_len;
-        __u16 pad[3];
+        __u16 addr_len; /* SYSCALL: bytes of a sockaddr in str2 */
+        __u64 arg[6];   /* SYSCALL: raw arguments; some calls put a decoded value here (see .bpf.c) */
+        /* EXEC: the stdio fds 0-2 of the new image; SYSCALL: fd[0] is the fd argument */
+        struct bw_fd_info fd[3];
+        /* EXEC: the file the kernel executes */
+        __u64 exe_ino;
+        __u32 exe_dev;
+        __u32 exe_nlink; /* 0: deleted, or a memfd */
+        __u64 exe_magic; /* superblock magic: tmpfs, overlayfs, ... */
         char comm[BW_COMM_LEN];
-        char filename[BW_FILENAME_LEN];
-        char args[BW_ARGS_LEN]; /* NUL-separated argv */
+        char exe_name[BW_NAME_LEN]; /* EXEC: the file's dentry name ("memfd:x" for a memfd) */
+        char str1[BW_PATH_LEN];     /* EXEC: filename as passed; SYSCALL: first path; RENAME: new comm */
+        char str2[BW_PATH_LEN];     /* EXEC: interpreter of a script; SYSCALL: second path or sockaddr */
+        char args[BW_ARGS_LEN];     /* EXEC: NUL-separated argv */
 };
 
 /* Set by userspace: the build's cgroup v2 id; 0 records nothing. */

@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <limits.h>
+#include <search.h>
+#include <stdarg.h>
+
+#include "basic/util.h"
+#include "detect/internal.h"
+
+static int proc_cmp(const void *a, const void *b) {
+        pid_t x = ((const struct proc *) a)->pid, y = ((const struct proc *) b)->pid;
+        return x < y ? -1 : x > y;
+}
+
+static int writer_cmp(const void *a, const void *b) {
+        return strcmp(((const struct writer *) a)->path, ((const struct writer *) b)->path);
+}
+
+static int str_cmp(const void *a, const void *b) {
+        return strcmp(a, b);
+}
+
+struct engine *engine_new(const struct policy *policy) {
+        struct engine *e = xcalloc(1, sizeof(*e));
+        e->policy = policy;
+        if (policy && policy->n_supp)
+                e->supp_counts = xcalloc(policy->n_supp, sizeof(uint64_t));
+        return e;
+}
+
+static void proc_free(struct proc *p) {
+        free(p->exe);
+        free(p->interp);
+        strv_free(p->argv);
+        free(p->cwd);
+        free(p->killed_child_exe);
+        free(p->fixture_path);
+        free(p);
+}
+
+static void writer_free(void *p) {
+        struct writer *w = p;
+        free(w->path);
+        free(w->exe);
+        free(w);
+}
+
+static void noop_free(void *p) {
+        (void) p;
+}
+
+void engine_free(struct engine *e) {
+        if (!e)
+                return;
+        tdestroy(e->procs, noop_free); /* the procs themselves are owned by e->all */
+        tdestroy(e->writers, writer_free);
+        tdestroy(e->seen, free);
+        for (size_t i = 0; i < e->n_all; i++)
+                proc_free(e->all[i]);
+        free(e->all);
+        finding_list_done(&e->findings);
+        free(e->supp_counts);
+        free(e->source);
+        free(e);
+}
+
+uint64_t engine_events(struct engine *e) {
+        return e->events;
+}
+
+struct proc *proc_get(struct engine *e, pid_t pid) {
+        struct proc key = { .pid = pid };
+        struct proc **p = tfind(&key, &e->procs, proc_cmp);
+        return p ? *p : NULL;
+}
+
+/* A new process record for PID; an older one of a reused pid stays in e->all. */
+static struct proc *proc_new(struct engine *e, pid_t pid, pid_t ppid, uint64_t t) {
+        struct proc *p = xcalloc(1, sizeof(*p));
+        p->pid = pid;
+        p->ppid = ppid;
+        p->start_usec = t;
+        struct proc key = { .pid = pid };
+        struct proc **slot = tfind(&key, &e->procs, proc_cmp);
+        if (slot)
+                *slot = p; /* same key: replacing in place keeps the tree ordered */
+        else
+                tsearch(p, &e->procs, proc_cmp);
+        e->all = realloc(e->all, (e->n_all + 1) * sizeof(*e->all));
+        if (!e->all)
+                abort();
+        p->index = e->n_all;
+        e->all[e->n_all++] = p;
+        return p;
+}
+
+const char *path_basename(const char *p) {
+        const char *s = strrchr(p, '/');
+        return s ? s + 1 : p;
+}
+
+/* Lexical normalisation of an absolute path: "//", "/./" and "/x/../" go. */
+static char *normalize(const char *abs) {
+        size_t n = strlen(abs);
+        char *out = xmalloc(n + 2);
+        size_t o = 0;
+        for (const char *p = abs; *p;) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                size_t l = strcspn(p, "/");
+                if (l == 1 && p[0] == '.') {
+                } else if (l == 2 && p[0] == '.' && p[1] == '.') {
+                        while (o > 0 && out[o - 1] != '/')
+                                o--;
+                        if (o > 0)
+                                o--;
+                } else {
+                        out[o++] = '/';
+                        memcpy(out + o, p, l);
+                        o += l;
+                }
+                p += l;
+        }
+        if (o == 0)
+                out[o++] = '/';
+        out[o] = 0;
+        return out;
+}
+
+char *proc_resolve(const struct proc *p, const char *path) {
+        if (!path)
+                return NULL;
+        if (path[0] == '/')
+                return normalize(path);
+        if (!p || !p->cwd)
+                return xstrdup(path); /* relative to a directory we do not know */
+        _cleanup_free_ char *j = xasprintf("%s/%s", p->cwd, path);
+        return normalize(j);
+}
+
+const struct writer *writer_get(struct engine *e, const char *path) {
+        struct writer key = { .path = (char *) path };
+        struct writer **w = tfind(&key, &e->writers, writer_cmp);
+        return w ? *w : NULL;
+}
+
+void writer_set(struct engine *e, const char *path, const struct proc *p) {
+        struct writer key = { .path = (char *) path };
+        struct writer **slot = tfind(&key, &e->writers, writer_cmp);
+        struct writer *w;
+        if (slot)
+                w = *slot;
+        else {
+                if (e->n_writers >= MAX_WRITERS)
+                        return;
+                w = xcalloc(1, sizeof(*w));
+                w->path = xstrdup(path);
+                tsearch(w, &e->writers, writer_cmp);
+                e->n_writers++;
+        }
+        w->tool = p ? p->tool : 0;
+        w->pid = p ? p->pid : 0;
+        free(w->exe);
+        w->exe = p && p->exe ? xstrdup(p->exe) : NULL;
+}
+
+static bool under(const char *abs, const char *dir) {
+        const char *r = startswith(abs, dir);
+        return r && (*r == '/' || *r == 0);
+}
+
+bool path_in_source(const struct engine *e, const char *abs) {
+        return e->source && abs[0] == '/' && under(abs, e->source);
+}
+
+bool path_in_system(const char *abs) {
+        static const char *const dirs[] = { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt" };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (under(abs, dirs[i]))
+                        return true;
+        return false;
+}
+
+bool path_in_writable(const char *abs) {
+        static const char *const dirs[] = { "/tmp", "/var/tmp", "/dev/shm", "/home", "/root", "/run", "/var/run" };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (under(abs, dirs[i]))
+                        return true;
+        return false;
+}
+
+/* "x86_64-linux-gnu-gcc-12" -> "gcc": target prefixes and version suffixes off. */
+static void tool_name(const char *base, char *out, size_t n) {
+        const char *b = base;
+        const char *dash;
+        /* a GNU triplet prefix has three dashes: arch-vendor-os- or arch-os-abi- */
+        int dashes = 0;
+        for (const char *c = b; *c; c++)
+                dashes += *c == '-';
+        if (dashes >= 3 && (startswith(b, "x86_64-") || startswith(b, "i686-") || startswith(b, "aarch64-") ||
+                            startswith(b, "arm-") || startswith(b, "riscv64-")))
+                for (int i = 0; i < 3 && (dash = strchr(b, '-')); i++)
+                        b = dash + 1;
+        snprintf(out, n, "%s", b);
+        /* strip "-12", "-3.11", "3.11" (python3.11) version tails */
+        char *end = out + strlen(out);
+        while (end > out && ((end[-1] >= '0' && end[-1] <= '9') || end[-1] == '.'))
+                end--;
+        if (end > out && end[-1] == '-')
+                end--;
+        if (end > out)
+                *end = 0;
+}
+
+unsigned tool_classify(const char *path) {
+        static const struct {
+                const char *name;
+                unsigned tool;
+        } names[] = {
+                { "cc", TOOL_COMPILER },
+                { "gcc", TOOL_COMPILER },
+                { "g++", TOOL_COMPILER },
+                { "c++", TOOL_COMPILER },
+                { "cpp", TOOL_COMPILER },
+                { "cc1", TOOL_COMPILER },
+                { "cc1plus", TOOL_COMPILER },
+                { "cc1obj", TOOL_COMPILER },
+                { "collect", TOOL_COMPILER },
+                { "lto", TOOL_COMPILER },
+                { "lto-wrapper", TOOL_COMPILER },
+                { "clang", TOOL_COMPILER },
+                { "clang++", TOOL_COMPILER },
+                { "as", TOOL_COMPILER },
+                { "ld", TOOL_COMPILER },
+                { "ld.bfd", TOOL_COMPILER },
+                { "ld.gold", TOOL_COMPILER },
+                { "ld.lld", TOOL_COMPILER },
+                { "lld", TOOL_COMPILER },
+                { "gold", TOOL_COMPILER },
+                { "rustc", TOOL_COMPILER },
+                { "go", TOOL_COMPILER },
+                { "compile", TOOL_COMPILER },
+                { "link", TOOL_COMPILER },
+                { "javac", TOOL_COMPILER },
+                { "ar", TOOL_COMPILER },
+                { "ranlib", TOOL_COMPILER },
+                { "strip", TOOL_COMPILER },
+                { "objcopy", TOOL_COMPILER },
+                { "gfortran", TOOL_COMPILER },
+                { "f951", TOOL_COMPILER },
+                { "cc1obj", TOOL_COMPILER },
+                { "tcc", TOOL_COMPILER },
+                { "bison", TOOL_GENERATOR },
+                { "yacc", TOOL_GENERATOR },
+                { "flex", TOOL_GENERATOR },
+                { "lex", TOOL_GENERATOR },
+                { "m", TOOL_GENERATOR },
+                { "gperf", TOOL_GENERATOR },
+                { "autoconf", TOOL_GENERATOR },
+                { "autoheader", TOOL_GENERATOR },
+                { "automake", TOOL_GENERATOR },
+                { "aclocal", TOOL_GENERATOR },
+                { "autom4te", TOOL_GENERATOR },
+                { "libtoolize", TOOL_GENERATOR },
+                { "autoreconf", TOOL_GENERATOR },
+                { "protoc", TOOL_GENERATOR },
+                { "swig", TOOL_GENERATOR },
+                { "moc", TOOL_GENERATOR },
+                { "uic", TOOL_GENERATOR },
+                { "rcc", TOOL_GENERATOR },
+                { "makeinfo", TOOL_GENERATOR },
+                { "help2man", TOOL_GENERATOR },
+                { "msgfmt", TOOL_GENERATOR },
+                { "sh", TOOL_SHELL },
+                { "bash", TOOL_SHELL },
+                { "dash", TOOL_SHELL },
+                { "zsh", TOOL_SHELL },
+                { "ksh", TOOL_SHELL },
+                { "mksh", TOOL_SHELL },
+                { "ash", TOOL_SHELL },
+                { "busybox", TOOL_SHELL },
+                { "fish", TOOL_SHELL },
+                { "csh", TOOL_SHELL },
+                { "tcsh", TOOL_SHELL },
+                { "python", TOOL_INTERP },
+                { "perl", TOOL_INTERP },
+                { "ruby", TOOL_INTERP },
+                { "node", TOOL_INTERP },
+                { "php", TOOL_INTERP },
+                { "lua", TOOL_INTERP },
+                { "tclsh", TOOL_INTERP },
+                { "curl", TOOL_DOWNLOADER },
+                { "wget", TOOL_DOWNLOADER },
+                { "nc", TOOL_DOWNLOADER },
+                { "ncat", TOOL_DOWNLOADER },
+                { "netcat", TOOL_DOWNLOADER },
+                { "nc.openbsd", TOOL_DOWNLOADER },
+                { "nc.traditional", TOOL_DOWNLOADER },
+                { "socat", TOOL_DOWNLOADER },
+                { "telnet", TOOL_DOWNLOADER },
+                { "ftp", TOOL_DOWNLOADER },
+                { "tftp", TOOL_DOWNLOADER },
+                { "scp", TOOL_DOWNLOADER },
+                { "ssh", TOOL_DOWNLOADER },
+                { "rsync", TOOL_DOWNLOADER },
+                { "xz", TOOL_DECODER },
+                { "unxz", TOOL_DECODER },
+                { "xzcat", TOOL_DECODER },
+                { "lzma", TOOL_DECODER },
+                { "unlzma", TOOL_DECODER },
+                { "gzip", TOOL_DECODER },
+                { "gunzip", TOOL_DECODER },
+                { "zcat", TOOL_DECODER },
+                { "bzip", TOOL_DECODER },
+                { "bunzip", TOOL_DECODER },
+                { "zstd", TOOL_DECODER },
+                { "base", TOOL_DECODER },
+                { "uudecode", TOOL_DECODER },
+                { "xxd", TOOL_DECODER },
+                { "openssl", TOOL_DECODER },
+                { "tr", TOOL_DECODER },
+                { "sed", TOOL_DECODER },
+                { "head", TOOL_DECODER },
+                { "tail", TOOL_DECODER },
+                { "cp", TOOL_COPIER },
+                { "install", TOOL_COPIER },
+                { "mv", TOOL_COPIER },
+                { "cat", TOOL_COPIER },
+                { "dd", TOOL_COPIER },
+                { "tee", TOOL_COPIER },
+                { "ln", TOOL_COPIER },
+                { "sudo", TOOL_SETUID },
+                { "su", TOOL_SETUID },
+                { "pkexec", TOOL_SETUID },
+                { "doas", TOOL_SETUID },
+                { "newgrp", TOOL_SETUID },
+                { "passwd", TOOL_SETUID },
+                { "chsh", TOOL_SETUID },
+                { "chfn", TOOL_SETUID },
+                { "gpasswd", TOOL_SETUID },
+                { "xmrig", TOOL_MINER },
+                { "minerd", TOOL_MINER },
+                { "cpuminer", TOOL_MINER },
+                { "ethminer", TOOL_MINER },
+                { "xmr-stak", TOOL_MINER },
+                { "ccminer", TOOL_MINER },
+                { "nbminer", TOOL_MINER },
+                { "t-rex", TOOL_MINER },
+                { "lolminer", TOOL_MINER },
+                { "crontab", TOOL_SCHEDULER },
+                { "at", TOOL_SCHEDULER },
+                { "batch", TOOL_SCHEDULER },
+                { "systemctl", TOOL_SCHEDULER },
+                { "update-rc.d", TOOL_SCHEDULER },
+        };
+        char n[64];
+        tool_name(path_basename(path), n, sizeof(n));
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(n, names[i].name))
+                        return names[i].tool;
+        return 0;
+}
+
+static void update_compilers(struct engine *e, struct proc *p, bool alive) {
+        if (!(p->tool & TOOL_COMPILER))
+                return;
+        if (alive)
+                e->compilers_alive++;
+        else if (e->compilers_alive > 0)
+                e->compilers_alive--;
+}
+
+/* Keeps the process table current; returns the process the event is about. */
+static struct proc *track(struct engine *e, const struct event *ev) {
+        struct proc *p = proc_get(e, ev->pid);
+        switch (ev->type) {
+        case EV_FORK: {
+                struct proc *parent = p;
+                if (!parent) {
+                        parent = proc_new(e, ev->pid, ev->ppid, ev->time_usec);
+                        parent->cwd = e->source ? xstrdup(e->source) : NULL;
+                        snprintf(parent->comm, sizeof(parent->comm), "%s", ev->comm ? ev->comm : "");
+                }
+                struct proc *c = proc_new(e, ev->child, ev->pid, ev->time_usec);
+                /* fork copies the image: same program, arguments and directory until an exec */
+                snprintf(c->comm, sizeof(c->comm), "%s", parent->comm);
+                c->exe = parent->exe ? xstrdup(parent->exe) : NULL;
+                c->interp = parent->interp ? xstrdup(parent->interp) : NULL;
+                c->argv = strv_copy(parent->argv);
+                c->cwd = parent->cwd ? xstrdup(parent->cwd) : NULL;
+                c->tool = parent->tool;
+                c->exe_written = parent->exe_written;
+                c->exe_writer_tool = parent->exe_writer_tool;
+                c->exec_seen = parent->exec_seen;
+                update_compilers(e, c, true);
+                return parent;
+        }
+        case EV_EXEC: {
+                if (!p) {
+                        p = proc_new(e, ev->pid, ev->ppid, ev->time_usec);
+                        p->cwd = e->source ? xstrdup(e->source) : NULL;
+                }
+                update_compilers(e, p, false);
+                free(p->exe);
+                p->exe = proc_resolve(p, ev->filename);
+                free(p->interp);
+                p->interp = ev->interp ? xstrdup(ev->interp) : NULL;
+                strv_free(p->argv);
+                p->argv = strv_copy(ev->argv);
+                p->exe_ino = ev->exe_ino;
+                p->exe_nlink = ev->exe_nlink;
+                p->exec_seen = true;
+                p->hot_samples = 0;
+                snprintf(p->comm, sizeof(p->comm), "%s", ev->comm ? ev->comm : "");
+                /* a script runs as its interpreter: that is what the process is */
+                p->tool = tool_classify(p->interp ? p->interp : p->exe);
+                const struct writer *w = writer_get(e, p->exe);
+                p->exe_written = w != NULL;
+                p->exe_writer_tool = w ? w->tool : 0;
+                update_compilers(e, p, true);
+                return p;
+        }
+        case EV_EXIT:
+                if (p && !p->exited) {
+                        p->exited = true;
+                        p->end_usec = ev->time_usec;
+                        p->exit_code = ev->exit_code;
+                        p->signal = ev->signal;
+                        update_compilers(e, p, false);
+                }
+                return p;
+        default:
+                if (!p && ev->pid > 0) {
+                        p = proc_new(e, ev->pid, ev->ppid, ev->time_usec);
+                        p->cwd = e->source ? xstrdup(e->source) : NULL;
+                        snprintf(p->comm, sizeof(p->comm), "%s", ev->comm ? ev->comm : "");
+                }
+                if (p && ev->type == EV_RENAME && ev->path)
+                        snprintf(p->comm, sizeof(p->comm), "%s", ev->path);
+                if (p && ev->type == EV_SYSCALL && ev->sc == SC_chdir && ev->path) {
+                        char *d = proc_resolve(p, ev->path);
+                        free(p->cwd);
+                        p->cwd = d[0] == '/' ? d : (free(d), NULL);
+                }
+                if (p && ev->type == EV_SYSCALL && ev->sc == SC_fchdir) {
+                        free(p->cwd);
+                        p->cwd = NULL; /* the directory behind an fd is not recorded */
+                }
+                return p;
+        }
+}
+
+void engine_set_live(struct engine *e, bool live) {
+        e->live = live;
+}
+
+void engine_feed(struct engine *e, struct event *ev) {
+        e->events++;
+        if (ev->type == EV_START) {
+                free(e->source);
+                e->source = ev->source ? normalize(ev->source) : NULL;
+                e->start_usec = ev->time_usec;
+                return;
+        }
+        if (!e->start_usec)
+                e->start_usec = ev->time_usec;
+        struct proc *p = track(e, ev);
+        rules_run(e, ev, p);
+}
+
+static json_object *jstrv(char *const *v) {
+        json_object *a = json_object_new_array();
+        for (; v && *v; v++)
+                json_object_array_add(a, json_object_new_string(*v));
+        return a;
+}
+
+static json_object *chain_json(struct engine *e, const struct proc *p) {
+        json_object *a = json_object_new_array();
+        for (int depth = 0; p && depth < 32; depth++) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "pid", json_object_new_int(p->pid));
+                json_object_object_add(o, "exe", p->exe ? json_object_new_string(p->exe) : NULL);
+                json_object_object_add(o, "comm", json_object_new_string(p->comm));
+                json_object_object_add(o, "argv", jstrv(p->argv));
+                json_object_array_add(a, o);
+                const struct proc *parent = proc_get(e, p->ppid);
+                if (parent == p)
+                        break;
+                p = parent;
+        }
+        return a;
+}
+
+/* The dedup key set: one finding per rule, process and key. */
+static bool seen_before(struct engine *e, const char *rule, pid_t pid, const char *key) {
+        char *k = xasprintf("%s\x1f%d\x1f%s", rule, (int) pid, key ? key : "");
+        if (tfind(k, &e->seen, str_cmp)) {
+                free(k);
+                return true;
+        }
+        tsearch(k, &e->seen, str_cmp);
+        return false;
+}
+
+void emit_finding(struct engine *e, const char *rule_id, const struct event *ev, const struct proc *p, const char *key,
+                  const char *path, json_object *evidence, const char *detail_fmt, ...) {
+        const struct rule_info *ri = rule_find(rule_id);
+        if (!ri)
+                abort(); /* every rule is in the catalog: a missing one is our bug */
+        if (seen_before(e, rule_id, p ? p->pid : 0, key)) {
+                json_object_put(evidence);
+                return;
+        }
+        int s = e->policy ? policy_suppression(e->policy, rule_id, p ? p->exe : NULL, path) : -1;
+        if (s >= 0) {
+                e->supp_counts[s]++;
+                json_object_put(evidence);
+                return;
+        }
+        if (e->findings.n >= MAX_FINDINGS) {
+                e->dropped++;
+                json_object_put(evidence);
+                return;
+        }
+        enum severity sev = ri->severity;
+        const struct severity_override *o = e->policy ? policy_override(e->policy, rule_id) : NULL;
+        if (o)
+                sev = o->severity;
+        va_list ap;
+        va_start(ap, detail_fmt);
+        char *detail;
+        if (vasprintf(&detail, detail_fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        if (!evidence)
+                evidence = json_object_new_object();
+        if (path && !json_object_object_get_ex(evidence, "path", NULL))
+                json_object_object_add(evidence, "path", json_object_new_string(path));
+        if (o)
+                json_object_object_add(evidence, "severity_changed_by_policy", json_object_new_string(o->reason));
+        finding_list_add(&e->findings, (struct finding){
+                                               .rule = xstrdup(rule_id),
+                                               .category = ri->category,
+                                               .severity = sev,
+                                               .time_usec = ev ? ev->time_usec : now_usec(CLOCK_REALTIME),
+                                               .pid = p ? p->pid : 0,
+                                               .ppid = p ? p->ppid : 0,
+                                               .host_pid = p ? p->pid : 0,
+                                               .exe = p && p->exe ? xstrdup(p->exe) : NULL,
+                                               .argv = p ? strv_copy(p->argv) : NULL,
+                                               .cwd = p && p->cwd ? xstrdup(p->cwd) : NULL,
+                                               .chain = p ? chain_json(e, p) : NULL,
+                                               .detail = detail,
+                                               .evidence = evidence,
+                                       });
+}
+
+void engine_take_findings(struct engine *e, struct finding_list *ret) {
+        *ret = e->findings;
+        e->findings = (struct finding_list){};
+}
+
+size_t engine_dropped(struct engine *e) {
+        return e->dropped;
+}
+
+json_object *engine_suppressed_json(struct engine *e) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; e->policy && i < e->policy->n_supp; i++) {
+                const struct suppression *s = &e->policy->supp[i];
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "rule", json_object_new_string(s->rule));
+                json_object_object_add(o, "reason", json_object_new_string(s->reason));
+                if (s->exe)
+                        json_object_object_add(o, "exe", json_object_new_string(s->exe));
+                if (s->path)
+                        json_object_object_add(o, "path", json_object_new_string(s->path));
+                json_object_object_add(o, "count", json_object_new_uint64(e->supp_counts[i]));
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
+json_object *engine_processes_json(struct engine *e, size_t max, bool *ret_truncated) {
+        json_object *a = json_object_new_array();
+        char ts[64];
+        for (size_t i = 0; i < e->n_all && i < max; i++) {
+                const struct proc *p = e->all[i];
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "pid", json_object_new_int(p->pid));
+                json_object_object_add(o, "ppid", json_object_new_int(p->ppid));
+                json_object_object_add(o, "exe", p->exe ? json_object_new_string(p->exe) : NULL);
+                json_object_object_add(o, "comm", json_object_new_string(p->comm));
+                json_object_object_add(o, "argv", jstrv(p->argv));
+                json_object_object_add(o, "cwd", p->cwd ? json_object_new_string(p->cwd) : NULL);
+                format_rfc3339(p->start_usec, ts, sizeof(ts));
+                json_object_object_add(o, "start", json_object_new_string(ts));
+                if (p->exited) {
+                        format_rfc3339(p->end_usec, ts, sizeof(ts));
+                        json_object_object_add(o, "end", json_object_new_string(ts));
+                        json_object_object_add(o, "exit_code", p->signal ? NULL : json_object_new_int(p->exit_code));
+                        json_object_object_add(o, "signal",
+                                               p->signal ? json_object_new_string(sigabbrev_np(p->signal)
+                                                                                          ? sigabbrev_np(p->signal)
+                                                                                          : "?")
+                                                         : NULL);
+                } else
+                        json_object_object_add(o, "end", NULL);
+                json_object_array_add(a, o);
+        }
+        *ret_truncated = e->n_all > max;
+        return a;
+}
+
+/* utime + stime of PID in clock ticks, from /proc/PID/stat (fields 14 and 15). */
+static int read_cpu_ticks(pid_t pid, uint64_t *ret) {
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return -EIO;
+        buf[n] = 0;
+        const char *s = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+        if (!s)
+                return -EIO;
+        unsigned long long ut, st;
+        if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+                return -EIO;
+        *ret = ut + st;
+        return 0;
+}
+
+void engine_sample(struct engine *e, uint64_t now, void (*emit)(void *userdata, const struct event *ev),
+                   void *userdata) {
+        uint64_t period = e->last_sample_usec ? now - e->last_sample_usec : 0;
+        e->last_sample_usec = now;
+        long hz = sysconf(_SC_CLK_TCK);
+        for (size_t i = 0; i < e->n_all; i++) {
+                struct proc *p = e->all[i];
+                if (p->exited || proc_get(e, p->pid) != p)
+                        continue;
+                uint64_t ticks = 0;
+                if (read_cpu_ticks(p->pid, &ticks) < 0)
+                        continue;
+                uint64_t used_ms = p->cpu_ticks && ticks >= p->cpu_ticks ? (ticks - p->cpu_ticks) * 1000 / hz : 0;
+                bool first = p->cpu_ticks == 0;
+                p->cpu_ticks = ticks ? ticks : 1;
+                char path[64], link[PATH_MAX];
+                snprintf(path, sizeof(path), "/proc/%d/exe", (int) p->pid);
+                ssize_t l = readlink(path, link, sizeof(link) - 1);
+                link[l > 0 ? l : 0] = 0;
+                bool deleted = l > 10 && strcmp(link + l - 10, " (deleted)") == 0;
+                /* Only what a rule can use goes on record: busy processes and vanished executables. */
+                bool busy = !first && period > 0 && used_ms * 10 >= period / 1000 * 8;
+                if (!busy && !(deleted && !p->exe_deleted))
+                        continue;
+                struct event ev = {
+                        .type = EV_SAMPLE,
+                        .time_usec = now_usec(CLOCK_REALTIME),
+                        .pid = p->pid,
+                        .ppid = p->ppid,
+                        .comm = p->comm,
+                        .cpu_ms = used_ms,
+                        .period_ms = period / 1000,
+                        .exe_deleted = deleted,
+                        .exe_link = link,
+                };
+                emit(userdata, &ev);
+        }
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The detection engine: a process table built from the event stream, and every
+ * rule run over every event (no first match wins). Fed by the monitor's reader
+ * thread during a build, or by `buildward replay` from a recorded events.jsonl;
+ * the same events give the same findings.
+ */
+#include "detect/event.h"
+#include "report/report.h"
+
+struct engine;
+struct policy;
+
+struct engine *engine_new(const struct policy *policy);
+void engine_free(struct engine *e);
+/*
+ * Runs EV through the process table and every rule. In a live run
+ * (engine_set_live) it may annotate EV (source_file) before the caller records it.
+ */
+void engine_feed(struct engine *e, struct event *ev);
+/* Live runs: the original source tree is readable at its path, so writes can be told from creations. */
+void engine_set_live(struct engine *e, bool live);
+
+/*
+ * Live runs only: measures the build's live processes through /proc (CPU used
+ * since the last call, whether the executable was deleted) and calls EMIT for
+ * each measurement worth recording; EMIT is expected to record the event and
+ * feed it back with engine_feed(), so a replay sees the same samples.
+ */
+void engine_sample(struct engine *e, uint64_t now_usec, void (*emit)(void *userdata, const struct event *ev),
+                   void *userdata);
+
+/* Moves the findings out (the engine keeps none). */
+void engine_take_findings(struct engine *e, struct finding_list *ret);
+/* Findings not kept because the report already holds MAX_FINDINGS. */
+size_t engine_dropped(struct engine *e);
+/* Findings the policy suppressed: [{rule, reason, count}]; and all processes seen, for the report. */
+json_object *engine_suppressed_json(struct engine *e);
+json_object *engine_processes_json(struct engine *e, size_t max, bool *ret_truncated);
+uint64_t engine_events(struct engine *e);

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <yaml.h>
+
+#include "basic/glob.h"
+#include "basic/util.h"
+#include "detect/catalog.h"
+#include "detect/policy.h"
+
+#define MAX_POLICY_SIZE (1 << 20)
+
+void policy_free(struct policy *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n_supp; i++) {
+                free(p->supp[i].rule);
+                free(p->supp[i].reason);
+                free(p->supp[i].exe);
+                free(p->supp[i].path);
+        }
+        free(p->supp);
+        for (size_t i = 0; i < p->n_over; i++) {
+                free(p->over[i].rule);
+                free(p->over[i].reason);
+        }
+        free(p->over);
+        free(p->file);
+        free(p);
+}
+
+bool policy_rule_matches(const char *pattern, const char *rule) {
+        size_t n = strlen(pattern);
+        if (n >= 2 && streq(pattern + n - 2, ".*"))
+                return strncmp(pattern, rule, n - 1) == 0;
+        return streq(pattern, rule);
+}
+
+/* A pattern names a rule of the catalog, or a category of one ("category.*"). */
+static bool rule_pattern_known(const char *pattern) {
+        size_t n;
+        const struct rule_info *c = rule_catalog(&n);
+        for (size_t i = 0; i < n; i++)
+                if (policy_rule_matches(pattern, c[i].id))
+                        return true;
+        return false;
+}
+
+/* Globs in a policy are written for absolute paths; the matcher takes relative ones. */
+static bool path_glob(const char *pattern, const char *path) {
+        while (*pattern == '/')
+                pattern++;
+        while (*path == '/')
+                path++;
+        return glob_match_path(pattern, path);
+}
+
+int policy_suppression(const struct policy *p, const char *rule, const char *exe, const char *path) {
+        for (size_t i = 0; i < p->n_supp; i++) {
+                const struct suppression *s = &p->supp[i];
+                if (!policy_rule_matches(s->rule, rule))
+                        continue;
+                if (s->exe && !(exe && path_glob(s->exe, exe)))
+                        continue;
+                if (s->path && !(path && path_glob(s->path, path)))
+                        continue;
+                return (int) i;
+        }
+        return -1;
+}
+
+const struct severity_override *policy_override(const struct policy *p, const char *rule) {
+        for (size_t i = 0; i < p->n_over; i++)
+                if (policy_rule_matches(p->over[i].rule, rule))
+                        return &p->over[i];
+        return NULL;
+}
+
+struct parse {
+        const char *name;
+        yaml_document_t *doc;
+        char *error;
+};
+
+static int fail(struct parse *ps, const yaml_node_t *n, const char *fmt, ...) _printf_(3, 4);
+static int fail(struct parse *ps, const yaml_node_t *n, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *msg = NULL;
+        if (vasprintf(&msg, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        ps->error = xasprintf("%s:%zu: %s", ps->name, n ? n->start_mark.line + 1 : (size_t) 0, msg);
+        return -EINVAL;
+}
+
+static const char *scalar(const yaml_node_t *n) {
+        return n && n->type == YAML_SCALAR_NODE ? (const char *) n->data.scalar.value : NULL;
+}
+
+/* Reads one list item (a mapping) into the fields named by KEYS; REQUIRED ones must be there. */
+static int read_item(struct parse *ps, yaml_node_t *item, const char *const *keys, char **vals, size_t n,
+                     unsigned required) {
+        if (item->type != YAML_MAPPING_NODE)
+                return fail(ps, item, "an entry is not a mapping; write each entry as '- rule: ID' with 'reason: WHY' below it");
+        for (yaml_node_pair_t *pr = item->data.mapping.pairs.start; pr < item->data.mapping.pairs.top; pr++) {
+                yaml_node_t *k = yaml_document_get_node(ps->doc, pr->key),
+                            *v = yaml_document_get_node(ps->doc, pr->value);
+                const char *ks = scalar(k), *vs = scalar(v);
+                size_t i;
+                for (i = 0; i < n && !(ks && streq(ks, keys[i])); i++)
+                        ;
+                if (i == n)
+                        return fail(ps, k, "unknown key '%s'; suppress entries take rule, reason, exe, path and severity entries rule, severity, reason", ks ? ks : "?");
+                if (!vs || !*vs)
+                        return fail(ps, v, "'%s' is empty; give it a value", keys[i]);
+                if (vals[i])
+                        return fail(ps, k, "'%s' is given twice; keep one", keys[i]);
+                vals[i] = xstrdup(vs);
+        }
+        for (size_t i = 0; i < n; i++)
+                if ((required & (1u << i)) && !vals[i])
+                        return fail(ps, item, "this entry has no '%s'; every entry needs one", keys[i]);
+        return 0;
+}
+
+static int parse_suppress(struct parse *ps, struct policy *p, yaml_node_t *list) {
+        if (list->type != YAML_SEQUENCE_NODE)
+                return fail(ps, list, "'suppress' is not a list; write its entries as '- rule: ...'");
+        for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
+                yaml_node_t *item = yaml_document_get_node(ps->doc, *it);
+                static const char *const keys[] = { "rule", "reason", "exe", "path" };
+                char *v[4] = {};
+                int r = read_item(ps, item, keys, v, 4, 0x3);
+                if (r >= 0 && !rule_pattern_known(v[0]))
+                        r = fail(ps, item, "no rule is called '%s'; see `buildward replay --list-rules`", v[0]);
+                if (r < 0) {
+                        for (int i = 0; i < 4; i++)
+                                free(v[i]);
+                        return r;
+                }
+                p->supp = realloc(p->supp, (p->n_supp + 1) * sizeof(*p->supp));
+                if (!p->supp)
+                        abort();
+                p->supp[p->n_supp++] = (struct suppression){ .rule = v[0],
+                                                             .reason = v[1],
+                                                             .exe = v[2],
+                                                             .path = v[3],
+                                                             .line = (unsigned) item->start_mark.line + 1 };
+        }
+        return 0;
+}
+
+static int parse_severity(struct parse *ps, struct policy *p, yaml_node_t *list) {
+        if (list->type != YAML_SEQUENCE_NODE)
+                return fail(ps, list, "'severity' is not a list; write its entries as '- rule: ...'");
+        for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
+                yaml_node_t *item = yaml_document_get_node(ps->doc, *it);
+                static const char *const keys[] = { "rule", "severity", "reason" };
+                char *v[3] = {};
+                enum severity s = SEV_INFO;
+                int r = read_item(ps, item, keys, v, 3, 0x7);
+                if (r >= 0 && !rule_pattern_known(v[0]))
+                        r = fail(ps, item, "no rule is called '%s'; see `buildward replay --list-rules`", v[0]);
+                if (r >= 0 && (severity_from_string(v[1], &s) < 0 || s == SEV_NEVER))
+                        r = fail(ps, item, "'%s' is not a severity; use info, low, medium, high or critical", v[1]);
+                free(v[1]);
+                if (r < 0) {
+                        free(v[0]);
+                        free(v[2]);
+                        return r;
+                }
+                p->over = realloc(p->over, (p->n_over + 1) * sizeof(*p->over));
+                if (!p->over)
+                        abort();
+                p->over[p->n_over++] = (struct severity_override){
+                        .rule = v[0], .reason = v[2], .severity = s, .line = (unsigned) item->start_mark.line + 1
+                };
+        }
+        return 0;
+}
+
+int policy_parse(const char *name, const char *data, size_t size, struct policy **ret, char **ret_error) {
+        yaml_parser_t parser;
+        yaml_document_t doc;
+        if (!yaml_parser_initialize(&parser))
+                return -ENOMEM;
+        yaml_parser_set_input_string(&parser, (const unsigned char *) data, size);
+        if (!yaml_parser_load(&parser, &doc)) {
+                *ret_error = xasprintf("%s:%zu: not valid YAML (%s); check the indentation and quoting", name,
+                                       parser.problem_mark.line + 1, parser.problem ? parser.problem : "parse error");
+                yaml_parser_delete(&parser);
+                return -EINVAL;
+        }
+        yaml_parser_delete(&parser);
+        struct parse ps = { .name = name, .doc = &doc };
+        struct policy *p = xcalloc(1, sizeof(*p));
+        int r = 0;
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        if (!root)
+                r = fail(&ps, NULL, "the policy is empty; it needs at least 'version: 1'");
+        else if (root->type != YAML_MAPPING_NODE)
+                r = fail(&ps, root, "the policy is not a mapping; start it with 'version: 1'");
+        bool version = false;
+        for (yaml_node_pair_t *pr = r < 0 ? NULL : root->data.mapping.pairs.start;
+             pr && r >= 0 && pr < root->data.mapping.pairs.top; pr++) {
+                yaml_node_t *k = yaml_document_get_node(&doc, pr->key), *v = yaml_document_get_node(&doc, pr->value);
+                const char *ks = scalar(k), *vs = scalar(v);
+                if (!ks)
+                        r = fail(&ps, k, "a key is not a plain word; use version, fail_on, suppress or severity");
+                else if (streq(ks, "version")) {
+                        if (!vs || !streq(vs, "1"))
+                                r = fail(&ps, v, "unsupported policy version '%s'; this buildward reads version 1",
+                                         vs ? vs : "?");
+                        version = true;
+                } else if (streq(ks, "fail_on")) {
+                        if (!vs || severity_from_string(vs, &p->fail_on) < 0)
+                                r = fail(&ps, v, "'%s' is not a severity; use info, low, medium, high, critical or never",
+                                         vs ? vs : "?");
+                        p->has_fail_on = true;
+                } else if (streq(ks, "suppress"))
+                        r = parse_suppress(&ps, p, v);
+                else if (streq(ks, "severity"))
+                        r = parse_severity(&ps, p, v);
+                else
+                        r = fail(&ps, k, "unknown key '%s'; use version, fail_on, suppress or severity", ks);
+        }
+        if (r >= 0 && !version)
+                r = fail(&ps, root, "the policy has no version; add 'version: 1' at the top");
+        yaml_document_delete(&doc);
+        if (r < 0) {
+                *ret_error = ps.error;
+                policy_free(p);
+                return r;
+        }
+        p->file = xstrdup(name);
+        *ret = p;
+        return 0;
+}
+
+int policy_load(const char *path, struct policy **ret, char **ret_error) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                int r = -errno;
+                *ret_error = xasprintf("cannot open the policy '%s' (%s); pass an existing file to --policy", path,
+                                       strerror(-r));
+                return r;
+        }
+        _cleanup_free_ char *data = NULL;
+        size_t size;
+        int r = read_full_fd(fd, &data, &size, MAX_POLICY_SIZE);
+        if (r < 0) {
+                *ret_error = xasprintf("cannot read the policy '%s' (%s); policies are small YAML files", path,
+                                       strerror(-r));
+                return r;
+        }
+        struct policy *p;
+        r = policy_parse(path, data, size, &p, ret_error);
+        if (r < 0)
+                return r;
+        /* The digest goes into the report and the provenance: which policy judged this build. */
+        if (lseek(fd, 0, SEEK_SET) < 0 || sha256_fd(fd, p->digest, NULL) < 0) {
+                policy_free(p);
+                *ret_error = xasprintf("cannot hash the policy '%s'; check that it is readable", path);
+                return -EIO;
+        }
+        *ret = p;
+        return 0;
+}
