@@ -102,7 +102,8 @@ static const char *scalar(const yaml_node_t *n) {
 static int read_item(struct parse *ps, yaml_node_t *item, const char *const *keys, char **vals, size_t n,
                      unsigned required) {
         if (item->type != YAML_MAPPING_NODE)
-                return fail(ps, item, "an entry is not a mapping; write each entry as '- rule: ID' with 'reason: WHY' below it");
+                return fail(ps, item,
+                            "an entry is not a mapping; write each entry as '- rule: ID' with 'reason: WHY' below it");
         for (yaml_node_pair_t *pr = item->data.mapping.pairs.start; pr < item->data.mapping.pairs.top; pr++) {
                 yaml_node_t *k = yaml_document_get_node(ps->doc, pr->key),
                             *v = yaml_document_get_node(ps->doc, pr->value);
@@ -111,7 +112,10 @@ static int read_item(struct parse *ps, yaml_node_t *item, const char *const *key
                 for (i = 0; i < n && !(ks && streq(ks, keys[i])); i++)
                         ;
                 if (i == n)
-                        return fail(ps, k, "unknown key '%s'; suppress entries take rule, reason, exe, path and severity entries rule, severity, reason", ks ? ks : "?");
+                        return fail(ps, k,
+                                    "unknown key '%s'; suppress entries take rule, reason, exe, path and severity "
+                                    "entries rule, severity, reason",
+                                    ks ? ks : "?");
                 if (!vs || !*vs)
                         return fail(ps, v, "'%s' is empty; give it a value", keys[i]);
                 if (vals[i])
@@ -215,7 +219,8 @@ int policy_parse(const char *name, const char *data, size_t size, struct policy 
                         version = true;
                 } else if (streq(ks, "fail_on")) {
                         if (!vs || severity_from_string(vs, &p->fail_on) < 0)
-                                r = fail(&ps, v, "'%s' is not a severity; use info, low, medium, high, critical or never",
+                                r = fail(&ps, v,
+                                         "'%s' is not a severity; use info, low, medium, high, critical or never",
                                          vs ? vs : "?");
                         p->has_fail_on = true;
                 } else if (streq(ks, "suppress"))
