@@ -14,20 +14,18 @@
 #include <sys/types.h>
 
 /* The system calls the monitor records; the names are those of events.jsonl. */
-#define SYSCALL_LIST(X)                                                                                                \
-        X(open)                                                                                                        \
-        X(creat) X(openat) X(openat2) X(unlink) X(unlinkat) X(rename) X(renameat) X(renameat2) X(link) X(linkat)       \
-                X(symlink) X(symlinkat) X(truncate) X(chmod) X(fchmodat) X(chdir) X(fchdir) X(utimensat) X(utimes)     \
-                        X(connect) X(sendto) X(sendmsg) X(bind) X(listen) X(socket) X(dup2) X(dup3) X(memfd_create)    \
-                                X(execveat) X(ptrace) X(process_vm_readv) X(process_vm_writev) X(mount) X(umount2)     \
-                                        X(pivot_root) X(chroot) X(open_tree) X(move_mount) X(fsopen) X(fsmount) X(     \
-                                                mount_setattr) X(unshare) X(setns) X(clone) X(clone3) X(init_module)   \
-                                                X(finit_module) X(delete_module) X(kexec_load) X(kexec_file_load)      \
-                                                        X(bpf) X(perf_event_open) X(keyctl) X(userfaultfd)             \
-                                                                X(io_uring_setup) X(setuid) X(setgid) X(setreuid)      \
-                                                                        X(setregid) X(setresuid) X(setresgid)          \
-                                                                                X(setfsuid) X(setfsgid) X(capset)      \
-                                                                                        X(ioctl) X(mknod) X(mknodat)
+// clang-format off
+#define SYSCALL_LIST(X) \
+        X(open) X(creat) X(openat) X(openat2) X(unlink) X(unlinkat) X(rename) X(renameat) \
+        X(renameat2) X(link) X(linkat) X(symlink) X(symlinkat) X(truncate) X(chmod) X(fchmodat) \
+        X(chdir) X(fchdir) X(utimensat) X(utimes) X(connect) X(sendto) X(sendmsg) X(bind) X(listen) \
+        X(socket) X(dup2) X(dup3) X(memfd_create) X(execveat) X(ptrace) X(process_vm_readv) \
+        X(process_vm_writev) X(mount) X(umount2) X(pivot_root) X(chroot) X(open_tree) X(move_mount) \
+        X(fsopen) X(fsmount) X(mount_setattr) X(unshare) X(setns) X(clone) X(clone3) X(init_module) \
+        X(finit_module) X(delete_module) X(kexec_load) X(kexec_file_load) X(bpf) X(perf_event_open) \
+        X(keyctl) X(userfaultfd) X(io_uring_setup) X(setuid) X(setgid) X(setreuid) X(setregid) \
+        X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(capset) X(ioctl) X(mknod) X(mknodat)
+// clang-format on
 
 #define SC_ENUM_(n) SC_##n,
 enum sc { SC_NONE, SYSCALL_LIST(SC_ENUM_) _SC_MAX };
