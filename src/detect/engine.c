@@ -539,6 +539,15 @@ void emit_finding(struct engine *e, const char *rule_id, const struct event *ev,
                 evidence = json_object_new_object();
         if (path && !json_object_object_get_ex(evidence, "path", NULL))
                 json_object_object_add(evidence, "path", json_object_new_string(path));
+        if (ev && ev->type == EV_SYSCALL) {
+                json_object_object_add(evidence, "syscall", json_object_new_string(sc_name(ev->sc)));
+                if (ev->has_result)
+                        json_object_object_add(evidence, "result",
+                                               json_object_new_string(ev->result >= 0 ? "succeeded"
+                                                                      : ev->result == -EPERM
+                                                                              ? "refused by the sandbox (EPERM)"
+                                                                              : errno_name((int) -ev->result)));
+        }
         if (o)
                 json_object_object_add(evidence, "severity_changed_by_policy", json_object_new_string(o->reason));
         finding_list_add(&e->findings, (struct finding){
@@ -657,7 +666,7 @@ void engine_sample(struct engine *e, uint64_t now, void (*emit)(void *userdata, 
                 link[l > 0 ? l : 0] = 0;
                 bool deleted = l > 10 && strcmp(link + l - 10, " (deleted)") == 0;
                 /* Only what a rule can use goes on record: busy processes and vanished executables. */
-                bool busy = !first && period > 0 && used_ms * 10 >= period / 1000 * 8;
+                bool busy = !first && period > 0 && used_ms * 2 >= period / 1000;
                 if (!busy && !(deleted && !p->exe_deleted))
                         continue;
                 struct event ev = {

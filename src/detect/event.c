@@ -181,6 +181,8 @@ json_object *event_to_json(const struct event *e) {
                 if (e->flags)
                         json_object_object_add(o, "flags", json_object_new_uint64(e->flags));
                 add_str(o, "addr", e->addr);
+                if (e->has_result)
+                        json_object_object_add(o, "result", json_object_new_int64(e->result));
                 if (e->source_file)
                         json_object_object_add(o, "source_file", json_object_new_boolean(true));
                 if (e->fd.kind != FD_NONE)
@@ -250,6 +252,10 @@ static void addr_from_string(struct event *e, const char *a) {
         if (startswith(a, "unix:")) {
                 e->addr_family = AF_UNIX;
                 e->addr_loopback = true;
+                return;
+        }
+        if (startswith(a, "family:")) {
+                e->addr_family = (int) strtol(a + strlen("family:"), NULL, 10);
                 return;
         }
         const char *colon = strrchr(a, ':');
@@ -323,6 +329,8 @@ int event_from_json(json_object *o, struct event *ret) {
                 e.path_truncated = get_bool(o, "path_truncated");
                 e.flags = (uint64_t) get_int(o, "flags");
                 e.source_file = get_bool(o, "source_file");
+                e.has_result = json_object_object_get_ex(o, "result", &v);
+                e.result = e.has_result ? json_object_get_int64(v) : 0;
                 const char *a = get_str(o, "addr");
                 if (a)
                         addr_from_string(&e, a);

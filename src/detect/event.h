@@ -91,6 +91,8 @@ struct event {
         /* set by the engine in a live run, recorded for replay: the path named a
          * file of the original source tree (it existed before the build) */
         bool source_file;
+        bool has_result; /* recorded at the call's exit (seccomp may refuse these) */
+        int64_t result;  /* its return value: -EPERM when the sandbox refused it */
 
         /* EV_SAMPLE */
         uint64_t cpu_ms;      /* CPU time used in the sampling period */

@@ -667,7 +667,8 @@ static void rules_sample(struct engine *e, const struct event *ev, struct proc *
                              ev_obj("exe_link", ev->exe_link, NULL, NULL),
                              "'%s' is running from a file that has since been deleted", exe_of(p));
         }
-        if (ev->period_ms > 0 && ev->cpu_ms * 10 >= ev->period_ms * 8)
+        /* half a CPU or more: a miner takes all it gets, but a loaded builder may not give it all */
+        if (ev->period_ms > 0 && ev->cpu_ms * 2 >= ev->period_ms)
                 p->hot_samples++;
         else
                 p->hot_samples = 0;

@@ -122,6 +122,8 @@ static int on_event(void *ctx, void *data, size_t size) {
                 for (int i = 0; i < 6; i++)
                         ev.arg[i] = (int64_t) k->arg[i];
                 ev.path_truncated = k->flags & BW_EVF_PATH_TRUNCATED;
+                ev.has_result = k->flags & BW_EVF_RESULT;
+                ev.result = k->exit_code;
                 fd_decode(&k->fd[0], &ev.fd);
                 switch (ev.sc) {
                 case SC_connect:

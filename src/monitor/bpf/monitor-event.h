@@ -25,6 +25,7 @@ enum bw_event_type {
 #define BW_EVF_ARGS_TRUNCATED (1u << 0)
 #define BW_EVF_PATH_TRUNCATED (1u << 1)
 #define BW_EVF_COMPAT         (1u << 2) /* a 32-bit task */
+#define BW_EVF_RESULT         (1u << 3) /* SYSCALL recorded at exit: exit_code holds its result */
 
 /* What a file descriptor refers to, read from the kernel's file table. */
 enum bw_fd_kind {

@@ -266,16 +266,18 @@ static __always_inline bool has_prefix(const char *s, const char *p, int n) {
 
 /*
  * Reads worth a rule: credentials and keys, other processes' memory and
- * environment, system state. Hidden path components (.ssh, .aws, .gnupg,
+ * environment, system state, and files in the world-writable directories
+ * (libraries preloaded from /tmp). Hidden path components (.ssh, .aws, .gnupg,
  * .git-credentials, .docker ...) are kept too; the rules sort them out.
  */
 static __always_inline bool sensitive_read(const char *p) {
-        if (p[0] == '/' && (PREFIX(p, "/proc/") || PREFIX(p, "/etc/shadow") || PREFIX(p, "/etc/gshadow") ||
-                            PREFIX(p, "/etc/sudoers") || PREFIX(p, "/etc/ssh/") || PREFIX(p, "/etc/ssl/private") ||
-                            PREFIX(p, "/etc/security/") || PREFIX(p, "/etc/ld.so.preload") || PREFIX(p, "/root") ||
-                            PREFIX(p, "/run/") || PREFIX(p, "/var/run/") || PREFIX(p, "/var/log/") ||
-                            PREFIX(p, "/var/spool/") || PREFIX(p, "/sys/") || PREFIX(p, "/dev/mem") ||
-                            PREFIX(p, "/dev/kmem") || PREFIX(p, "/dev/port") || PREFIX(p, "/boot/")))
+        if (p[0] == '/' &&
+            (PREFIX(p, "/proc/") || PREFIX(p, "/etc/shadow") || PREFIX(p, "/etc/gshadow") ||
+             PREFIX(p, "/etc/sudoers") || PREFIX(p, "/etc/ssh/") || PREFIX(p, "/etc/ssl/private") ||
+             PREFIX(p, "/etc/security/") || PREFIX(p, "/etc/ld.so.preload") || PREFIX(p, "/root") ||
+             PREFIX(p, "/run/") || PREFIX(p, "/var/run/") || PREFIX(p, "/var/log/") || PREFIX(p, "/var/spool/") ||
+             PREFIX(p, "/sys/") || PREFIX(p, "/dev/mem") || PREFIX(p, "/dev/kmem") || PREFIX(p, "/dev/port") ||
+             PREFIX(p, "/boot/") || PREFIX(p, "/tmp/") || PREFIX(p, "/var/tmp/") || PREFIX(p, "/dev/shm/")))
                 return true;
         for (int i = 0; i < BW_PATH_LEN - 2; i++) {
                 char c = p[i];
@@ -342,8 +344,47 @@ static __always_inline void read_sockaddr(struct bw_event *e, __u64 uptr, __u64 
                 e->addr_len = len;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
+/*
+ * Calls the build's seccomp filter may refuse are recorded at sys_exit: the
+ * kernel runs seccomp before the sys_enter tracepoint, so a refused call never
+ * reaches it, but every call, refused or not, passes sys_exit with its
+ * arguments still in the registers. The result goes into the event.
+ */
+static __always_inline bool at_exit(long nr) {
+        switch (nr) {
+        case __NR_chmod:
+        case __NR_fchmodat:
+        case __NR_mount:
+        case __NR_umount2:
+        case __NR_pivot_root:
+        case __NR_chroot:
+        case __NR_open_tree:
+        case __NR_move_mount:
+        case __NR_fsopen:
+        case __NR_fsmount:
+        case __NR_mount_setattr:
+        case __NR_unshare:
+        case __NR_setns:
+        case __NR_clone:
+        case __NR_clone3:
+        case __NR_init_module:
+        case __NR_finit_module:
+        case __NR_delete_module:
+        case __NR_kexec_load:
+        case __NR_kexec_file_load:
+        case __NR_bpf:
+        case __NR_perf_event_open:
+        case __NR_keyctl:
+        case __NR_userfaultfd:
+        case __NR_io_uring_setup:
+        case __NR_ioctl:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
         /* One switch decides before anything else: most calls are not recorded. */
         switch (nr) {
         case __NR_open:
@@ -453,7 +494,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         }
         case __NR_socket:
                 /* Raw and packet sockets only: ordinary ones show up at connect. */
-                if (a0 != AF_PACKET && (a1 & 0xf) != SOCK_RAW)
+                /* (netlink sockets are raw too, and every getaddrinfo() opens one) */
+                if (a0 != AF_PACKET && !((a0 == AF_INET || a0 == AF_INET6) && (a1 & 0xf) == SOCK_RAW))
                         return 0;
                 break;
         case __NR_dup2:
@@ -489,6 +531,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         e = sys_event(nr, regs);
         if (!e)
                 return 0;
+        if (at_exit(nr)) { /* its result: -EPERM when seccomp refused it */
+                e->exit_code = ret;
+                e->flags |= BW_EVF_RESULT;
+        }
         switch (nr) {
         case __NR_unlink:
         case __NR_chdir:
@@ -581,4 +627,19 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         }
         submit(e);
         return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
+        if (at_exit(nr))
+                return 0;
+        return on_syscall(regs, nr, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
+        long nr = regs->orig_ax;
+        if (!at_exit(nr))
+                return 0;
+        return on_syscall(regs, nr, ret);
 }
