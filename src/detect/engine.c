@@ -412,7 +412,7 @@ static struct proc *track(struct engine *e, const struct event *ev) {
                 p->exe_ino = ev->exe_ino;
                 p->exe_nlink = ev->exe_nlink;
                 p->exec_seen = true;
-                p->hot_samples = 0;
+                p->cpu_ms = 0;
                 snprintf(p->comm, sizeof(p->comm), "%s", ev->comm ? ev->comm : "");
                 /* a script runs as its interpreter: that is what the process is */
                 p->tool = tool_classify(p->interp ? p->interp : p->exe);
@@ -666,7 +666,8 @@ void engine_sample(struct engine *e, uint64_t now, void (*emit)(void *userdata, 
                 link[l > 0 ? l : 0] = 0;
                 bool deleted = l > 10 && strcmp(link + l - 10, " (deleted)") == 0;
                 /* Only what a rule can use goes on record: busy processes and vanished executables. */
-                bool busy = !first && period > 0 && used_ms * 2 >= period / 1000;
+                /* a fifth of a CPU counts towards sustained use (see rules_sample()) */
+                bool busy = !first && period > 0 && used_ms * 5 >= period / 1000;
                 if (!busy && !(deleted && !p->exe_deleted))
                         continue;
                 struct event ev = {

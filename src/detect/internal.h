@@ -36,7 +36,7 @@ struct proc {
         unsigned exe_writer_tool; /* tool class of the process that wrote exe, when the build did */
         bool exe_written;         /* the build wrote its executable */
         bool exe_deleted;
-        unsigned hot_samples; /* consecutive busy samples */
+        uint64_t cpu_ms;      /* CPU time recorded by samples */
         uint64_t cpu_ticks;   /* live sampling: last utime+stime */
         /* watchdog: when this process last saw a child of its killed */
         char *killed_child_exe;
@@ -73,7 +73,8 @@ struct engine {
         bool live;
 };
 
-#define MAX_FINDINGS 500
+#define MAX_FINDINGS     500
+#define SUSTAINED_CPU_MS 3000
 #define MAX_WRITERS  200000
 
 struct proc *proc_get(struct engine *e, pid_t pid);

@@ -667,16 +667,19 @@ static void rules_sample(struct engine *e, const struct event *ev, struct proc *
                              ev_obj("exe_link", ev->exe_link, NULL, NULL),
                              "'%s' is running from a file that has since been deleted", exe_of(p));
         }
-        /* half a CPU or more: a miner takes all it gets, but a loaded builder may not give it all */
-        if (ev->period_ms > 0 && ev->cpu_ms * 2 >= ev->period_ms)
-                p->hot_samples++;
-        else
-                p->hot_samples = 0;
-        if (p->hot_samples >= 3 && (exe_foreign(e, p) || daemon_name(p->comm)))
-                emit_finding(e, "crypto-miner.sustained-cpu", ev, p, NULL, p->exe, NULL,
-                             "'%s' kept a CPU busy for %u seconds and is not a program of the toolchain or the "
-                             "build",
-                             exe_of(p), p->hot_samples);
+        /*
+         * CPU time, not wall time: a miner takes all it gets, but a loaded
+         * builder may give it half a core. Three CPU-seconds is more than any
+         * helper script needs; what the build compiled is not counted here.
+         */
+        p->cpu_ms += ev->cpu_ms;
+        if (p->cpu_ms >= SUSTAINED_CPU_MS && (exe_foreign(e, p) || daemon_name(p->comm))) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "cpu_ms", json_object_new_int64((int64_t) p->cpu_ms));
+                emit_finding(e, "crypto-miner.sustained-cpu", ev, p, NULL, p->exe, o,
+                             "'%s' used %.1f s of CPU and is not a program of the toolchain or the build", exe_of(p),
+                             (double) p->cpu_ms / 1000.0);
+        }
 }
 
 void rules_run(struct engine *e, struct event *ev, struct proc *p) {

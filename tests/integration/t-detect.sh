@@ -8,6 +8,9 @@
 # `buildward replay` of its events.jsonl gives the same rules (fixtures for
 # the root-free unit tests come from these runs).
 #
+# BW_DETECT_FIXTURES=DIR keeps each scenario's events.jsonl as DIR/NAME.jsonl
+# with the rules it gave in DIR/NAME.rules: tests/unit/data/detect is made so.
+#
 # Safety (TESTING.md): every scenario runs inside the sandbox; network
 # traffic goes only to the sandbox's own loopback; CPU burners are bounded.
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +73,10 @@ PY
         local live_events
         live_events=$(rj '" ".join(sorted(set(f["rule"] for f in d["findings"] if not f["rule"].startswith(("process-survival.", "resource-abuse.")))))')
         expect_eq "$name: replay of events.jsonl gives the same rules" "$live_events" "$replayed"
+        if [ -n "${BW_DETECT_FIXTURES:-}" ]; then
+                cp "$OUT/events.jsonl" "$BW_DETECT_FIXTURES/$name.jsonl"
+                echo "$replayed" | tr ' ' '\n' | sed '/^$/d' >"$BW_DETECT_FIXTURES/$name.rules"
+        fi
 }
 
 # -- reverse-shell: a shell driven through a socket (the listener is the sandbox's own loopback)
@@ -105,9 +112,9 @@ scenario miner-incident \
         /tmp/mysql -c "echo \$\$ >/tmp/minerpid; i=0; while [ \$i -lt 50000000 ] && [ ! -e /tmp/stop ]; do i=\$((i+1)); done"
         n=$((n+1))
 done) &
-sleep 4.5
+sleep 6
 rm -f /tmp/mysql
-sleep 1.5
+sleep 2
 kill -9 "$(cat /tmp/minerpid)"
 sleep 1
 touch /tmp/stop

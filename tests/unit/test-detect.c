@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The rule engine without root: recorded scenarios (tests/unit/data/detect,
+ * made by t-detect.sh with BW_DETECT_FIXTURES) replayed to the same rules,
+ * synthetic events for what a test must not do for real (traffic to other
+ * hosts), the policy file, and the catalog's own consistency.
+ */
+#include <dirent.h>
+
+#include "basic/util.h"
+
+#include "detect/catalog.h"
+#include "detect/engine.h"
+#include "detect/policy.h"
+#include "tap.h"
+
+#ifndef BW_TEST_DATA
+#error "BW_TEST_DATA must name tests/unit/data"
+#endif
+
+/* Replays FILE through an engine with POLICY; returns the sorted, unique rule ids, space-separated. */
+static char *replay_file(const char *file, const struct policy *policy, struct finding_list *ret) {
+        FILE *f = fopen(file, "re");
+        if (!f)
+                return NULL;
+        struct engine *e = engine_new(policy);
+        char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+                json_object *o = json_tokener_parse(line);
+                struct event ev;
+                if (o && event_from_json(o, &ev) == 0) {
+                        engine_feed(e, &ev);
+                        free(ev.argv);
+                }
+                json_object_put(o);
+        }
+        free(line);
+        fclose(f);
+        struct finding_list fl = {};
+        engine_take_findings(e, &fl);
+        engine_free(e);
+        /* unique, sorted */
+        char **ids = NULL;
+        for (size_t i = 0; i < fl.n; i++) {
+                bool dup = false;
+                for (char **x = ids; x && *x; x++)
+                        dup = dup || streq(*x, fl.v[i].rule);
+                if (!dup)
+                        strv_push(&ids, xstrdup(fl.v[i].rule));
+        }
+        size_t n = strv_length(ids);
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++)
+                        if (strcmp(ids[i], ids[j]) > 0) {
+                                char *t = ids[i];
+                                ids[i] = ids[j];
+                                ids[j] = t;
+                        }
+        char *s = xstrdup("");
+        for (size_t i = 0; i < n; i++) {
+                char *t = xasprintf("%s%s%s", s, i ? " " : "", ids[i]);
+                free(s);
+                s = t;
+        }
+        strv_free(ids);
+        if (ret)
+                *ret = fl;
+        else
+                finding_list_done(&fl);
+        return s;
+}
+
+TEST(recorded_scenarios_replay_to_their_rules) {
+        const char *dir = BW_TEST_DATA "/detect";
+        DIR *d = opendir(dir);
+        ASSERT_TRUE(d != NULL);
+        if (!d)
+                return;
+        int n = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                size_t l = strlen(de->d_name);
+                if (l < 7 || !streq(de->d_name + l - 6, ".jsonl"))
+                        continue;
+                _cleanup_free_ char *jsonl = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_free_ char *rules_file = xasprintf("%s/%.*s.rules", dir, (int) (l - 6), de->d_name);
+                _cleanup_free_ char *want = NULL;
+                size_t sz;
+                ASSERT_EQ_INT(read_full_file(rules_file, &want, &sz, 1 << 16), 0);
+                if (!want)
+                        continue;
+                for (char *c = want; *c; c++)
+                        if (*c == '\n')
+                                *c = ' ';
+                while (sz > 0 && want[sz - 1] == ' ')
+                        want[--sz] = 0;
+                _cleanup_free_ char *got = replay_file(jsonl, NULL, NULL);
+                if (!streq_ptr(got, want))
+                        printf("#   %s\n", de->d_name);
+                ASSERT_STREQ(got, want);
+                n++;
+        }
+        closedir(d);
+        ASSERT_TRUE(n >= 15);
+}
+
+/* Feeds the events of JSONL (one event per line, in a string) to a fresh engine. */
+static char *replay_string(const char *jsonl, const struct policy *policy, struct finding_list *ret) {
+        char path[] = "/tmp/bw-unit-detect.XXXXXX";
+        int fd = mkstemp(path);
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_EQ_INT(loop_write(fd, jsonl, strlen(jsonl)), 0);
+        close(fd);
+        char *s = replay_file(path, policy, ret);
+        unlink(path);
+        return s;
+}
+
+#define START "{\"time\":\"2026-01-01T00:00:00.000Z\",\"type\":\"start\",\"source\":\"/src\",\"version\":1}\n"
+#define EXEC(pid, ppid, file, argv)                                                                                    \
+        "{\"time\":\"2026-01-01T00:00:01.000Z\",\"type\":\"exec\",\"pid\":" #pid ",\"ppid\":" #ppid                    \
+        ",\"comm\":\"x\",\"filename\":\"" file "\",\"exe_ino\":5,\"exe_nlink\":1,\"argv\":" argv "}\n"
+#define CONNECT(pid, addr)                                                                                             \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid                                    \
+        ",\"ppid\":1,\"syscall\":\"connect\",\"addr\":\"" addr "\",\"args\":[3,0,16,0,0,0]}\n"
+
+TEST(network_egress_without_sending_anything) {
+        /* Events only: no test sends traffic to another host (TESTING.md). */
+        _cleanup_free_ char *got = replay_string(START EXEC(10, 1, "/usr/bin/curl", "[\"curl\",\"https://x\"]")
+                                                         CONNECT(10, "192.0.2.7:443") CONNECT(10, "198.51.100.9:3333")
+                                                                 CONNECT(10, "127.0.0.1:8080") CONNECT(10, "[::1]:80"),
+                                                 NULL, NULL);
+        ASSERT_STREQ(got, "crypto-miner.pool-port network-egress.connect network-egress.download-tool");
+}
+
+TEST(loopback_and_test_servers_are_quiet) {
+        _cleanup_free_ char *got = replay_string(START EXEC(10, 1, "/usr/bin/python3", "[\"python3\",\"t.py\"]")
+                                                         CONNECT(10, "127.0.0.1:5432") CONNECT(10, "[::1]:6379")
+                                                                 CONNECT(10, "unix:/tmp/test.sock"),
+                                                 NULL, NULL);
+        ASSERT_STREQ(got, "");
+}
+
+TEST(host_daemon_socket) {
+        _cleanup_free_ char *got = replay_string(START EXEC(10, 1, "/usr/bin/python3", "[\"python3\"]")
+                                                         CONNECT(10, "unix:/var/run/docker.sock"),
+                                                 NULL, NULL);
+        ASSERT_STREQ(got, "sandbox-escape.host-socket");
+}
+
+TEST(every_rule_is_checked_no_first_match) {
+        /* one exec matching several rules: all of them report */
+        _cleanup_free_ char *got = replay_string(
+                START EXEC(10, 1, "/tmp/xmrig", "[\"kworker\",\"-o\",\"stratum+tcp://p:3333\"]"), NULL, NULL);
+        ASSERT_STREQ(got, "anti-forensics.masquerade crypto-miner.known-miner exec-from-writable.dropped-binary");
+}
+
+TEST(policy_suppresses_with_reason_and_changes_severity) {
+        static const char yaml[] = "version: 1\n"
+                                   "fail_on: medium\n"
+                                   "suppress:\n"
+                                   "  - rule: exec-from-writable.*\n"
+                                   "    reason: our tests run helpers from /tmp\n"
+                                   "    path: /tmp/**\n"
+                                   "  - rule: anti-forensics.masquerade\n"
+                                   "    reason: never matches this exe\n"
+                                   "    exe: /usr/bin/*\n"
+                                   "severity:\n"
+                                   "  - rule: crypto-miner.known-miner\n"
+                                   "    severity: low\n"
+                                   "    reason: a benchmark named like a miner\n";
+        struct policy *p = NULL;
+        _cleanup_free_ char *err = NULL;
+        ASSERT_EQ_INT(policy_parse("p.yml", yaml, sizeof(yaml) - 1, &p, &err), 0);
+        if (!p) {
+                printf("#   %s\n", err);
+                return;
+        }
+        ASSERT_TRUE(p->has_fail_on && p->fail_on == SEV_MEDIUM);
+        ASSERT_EQ_INT(p->n_supp, 2);
+        struct finding_list fl = {};
+        _cleanup_free_ char *got =
+                replay_string(START EXEC(10, 1, "/tmp/xmrig", "[\"kworker\",\"-o\",\"stratum+tcp://p:3333\"]"), p, &fl);
+        ASSERT_STREQ(got, "anti-forensics.masquerade crypto-miner.known-miner");
+        for (size_t i = 0; i < fl.n; i++)
+                if (streq(fl.v[i].rule, "crypto-miner.known-miner")) {
+                        ASSERT_EQ_INT(fl.v[i].severity, SEV_LOW);
+                        json_object *why;
+                        ASSERT_TRUE(json_object_object_get_ex(fl.v[i].evidence, "severity_changed_by_policy", &why));
+                }
+        finding_list_done(&fl);
+        ASSERT_EQ_INT(policy_suppression(p, "exec-from-writable.dropped-binary", "/x", "/tmp/a/b"), 0);
+        ASSERT_EQ_INT(policy_suppression(p, "exec-from-writable.dropped-binary", "/x", "/var/tmp/a"), -1);
+        ASSERT_EQ_INT(policy_suppression(p, "anti-forensics.masquerade", "/tmp/x", NULL), -1);
+        ASSERT_EQ_INT(policy_suppression(p, "anti-forensics.masquerade", "/usr/bin/x", NULL), 1);
+        policy_free(p);
+}
+
+TEST(policy_errors_name_the_line_and_the_fix) {
+        static const struct {
+                const char *yaml, *want;
+        } bad[] = {
+                { "", "needs at least 'version: 1'" },
+                { "fail_on: high\n", "no version" },
+                { "version: 2\n", "version '2'" },
+                { "version: 1\nsuppress:\n  - rule: x.y\n    reason: r\n", "p.yml:3: no rule is called 'x.y'" },
+                { "version: 1\nsuppress:\n  - rule: network-egress.connect\n", "p.yml:3: this entry has no 'reason'" },
+                { "version: 1\nsuppress:\n  - rule: network-egress.*\n    reason: a\n    reason: b\n", "given twice" },
+                { "version: 1\nseverity:\n  - rule: network-egress.connect\n    severity: urgent\n    reason: r\n",
+                  "'urgent' is not a severity" },
+                { "version: 1\nsupress: []\n", "p.yml:2: unknown key 'supress'" },
+                { "version: 1\nsuppress: [\n", "not valid YAML" },
+                { "- a\n- b\n", "not a mapping" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                struct policy *p = NULL;
+                char *err = NULL;
+                ASSERT_EQ_INT(policy_parse("p.yml", bad[i].yaml, strlen(bad[i].yaml), &p, &err), -EINVAL);
+                ASSERT_TRUE(p == NULL);
+                ASSERT_TRUE(err && strstr(err, bad[i].want));
+                if (err && !strstr(err, bad[i].want))
+                        printf("#   got: %s\n", err);
+                ASSERT_TRUE(err && strchr(err, ';')); /* cause; fix */
+                free(err);
+        }
+}
+
+TEST(event_json_roundtrip) {
+        char *argv[] = { (char *) "sh", (char *) "-c", (char *) "x", NULL };
+        struct event e = {
+                .type = EV_EXEC,
+                .time_usec = 1767225600123000ULL,
+                .pid = 7,
+                .ppid = 3,
+                .uid = 1000,
+                .comm = "sh",
+                .filename = "/bin/sh",
+                .interp = NULL,
+                .exe_name = "memfd:x",
+                .argv = argv,
+                .exe_ino = 9,
+                .exe_nlink = 0,
+                .exe_magic = 0x1021994,
+                .stdio = { { .kind = FD_INET, .peer = "10.0.0.1:4444" }, { .kind = FD_PIPE }, { .kind = FD_CHR } },
+        };
+        json_object *o = event_to_json(&e);
+        struct event back;
+        ASSERT_EQ_INT(event_from_json(o, &back), 0);
+        ASSERT_EQ_INT(back.type, EV_EXEC);
+        ASSERT_EQ_U64(back.time_usec, e.time_usec);
+        ASSERT_EQ_INT(back.pid, 7);
+        ASSERT_STREQ(back.filename, "/bin/sh");
+        ASSERT_STREQ(back.exe_name, "memfd:x");
+        ASSERT_EQ_INT(back.exe_nlink, 0);
+        ASSERT_EQ_U64(back.exe_magic, 0x1021994);
+        ASSERT_STREQ(back.argv[2], "x");
+        ASSERT_TRUE(back.argv[3] == NULL);
+        ASSERT_EQ_INT(back.stdio[0].kind, FD_INET);
+        ASSERT_STREQ(back.stdio[0].peer, "10.0.0.1:4444");
+        ASSERT_TRUE(!back.stdio[0].peer_loopback);
+        ASSERT_EQ_INT(back.stdio[1].kind, FD_PIPE);
+        free(back.argv);
+        json_object_put(o);
+
+        struct event s = { .type = EV_SYSCALL, .time_usec = 1767225600000000ULL, .pid = 8, .sc = SC_connect };
+        uint8_t sa[16] = { 2, 0, 0, 53, 127, 0, 0, 53 }; /* AF_INET, port 53, 127.0.0.53 */
+        event_set_sockaddr(&s, sa, sizeof(sa));
+        ASSERT_STREQ(s.addr, "127.0.0.53:53");
+        ASSERT_TRUE(s.addr_loopback);
+        o = event_to_json(&s);
+        ASSERT_EQ_INT(event_from_json(o, &back), 0);
+        ASSERT_EQ_INT(back.sc, SC_connect);
+        ASSERT_EQ_INT(back.addr_port, 53);
+        ASSERT_TRUE(back.addr_loopback);
+        json_object_put(o);
+
+        json_object *junk = json_tokener_parse("{\"type\":\"syscall\",\"time\":\"2026-01-01T00:00:00Z\","
+                                               "\"syscall\":\"nope\"}");
+        ASSERT_EQ_INT(event_from_json(junk, &back), -EINVAL);
+        json_object_put(junk);
+}
+
+TEST(catalog_is_consistent) {
+        static const char *const categories[] = {
+                "reverse-shell",  "network-egress", "crypto-miner",     "fileless-exec",    "exec-from-writable",
+                "secret-access",  "persistence",    "toolchain-tamper", "source-tamper",    "privilege-escalation",
+                "sandbox-escape", "anti-forensics", "process-survival", "watchdog-respawn", "resource-abuse",
+        };
+        size_t n;
+        const struct rule_info *c = rule_catalog(&n);
+        bool seen[ELEMENTSOF(categories)] = {};
+        for (size_t i = 0; i < n; i++) {
+                size_t cl = strlen(c[i].category);
+                ASSERT_TRUE(strncmp(c[i].id, c[i].category, cl) == 0 && c[i].id[cl] == '.');
+                ASSERT_TRUE(strlen(c[i].summary) > 10 && strlen(c[i].attack) > 10);
+                ASSERT_TRUE(rule_find(c[i].id) == &c[i]);
+                bool known = false;
+                for (size_t k = 0; k < ELEMENTSOF(categories); k++)
+                        if (streq(categories[k], c[i].category))
+                                known = seen[k] = true;
+                ASSERT_TRUE(known);
+        }
+        for (size_t k = 0; k < ELEMENTSOF(categories); k++)
+                ASSERT_TRUE(seen[k]); /* every category has rules */
+}
