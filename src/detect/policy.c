@@ -90,7 +90,13 @@ static int fail(struct parse *ps, const yaml_node_t *n, const char *fmt, ...) {
         if (vasprintf(&msg, fmt, ap) < 0)
                 abort();
         va_end(ap);
-        ps->error = xasprintf("%s:%zu: %s", ps->name, n ? n->start_mark.line + 1 : (size_t) 0, msg);
+        /* values from the file are quoted in the message: keep it one line, free of terminal controls */
+        _cleanup_free_ char *clean = xmalloc(strlen(msg) * 4 + 1);
+        char *o = clean;
+        for (const unsigned char *c = (const unsigned char *) msg; *c; c++)
+                o += *c < 0x20 || *c == 0x7f ? sprintf(o, "\\x%02x", *c) : (*o = (char) *c, 1);
+        *o = 0;
+        ps->error = xasprintf("%s:%zu: %s", ps->name, n ? n->start_mark.line + 1 : (size_t) 0, clean);
         return -EINVAL;
 }
 

@@ -17,17 +17,23 @@ if ! command -v clang >/dev/null; then
 fi
 out=$TEST_TMP/fuzz
 mkdir -p "$out"
-cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/src")
+cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/src"
+        -I/usr/include/json-c)
 
 declare -A units=(
         [glob]="$src/src/basic/glob.c"
         [size]="$src/src/basic/size.c"
         [env]="$src/src/sandbox/env.c $src/src/basic/util.c"
+        [policy]="$src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
+        [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
 )
-for name in glob size env; do
+# extra libraries and the longest input of each harness
+declare -A libs=([policy]="-lyaml -ljson-c" [replay]="-lyaml -ljson-c")
+declare -A maxlen=([replay]=8192 [policy]=2048)
+for name in glob size env policy replay; do
         bin=$out/fuzz-$name
         # shellcheck disable=SC2086
-        if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} -lcrypto -o "$bin" >"$out/$name.build.log" 2>&1; then
+        if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} ${libs[$name]:-} -lcrypto -o "$bin" >"$out/$name.build.log" 2>&1; then
                 if grep -q "libclang_rt.fuzzer" "$out/$name.build.log"; then
                         skip "clang has no libFuzzer runtime (package libclang-rt-14-dev)" "fuzz-$name"
                 else
@@ -38,7 +44,7 @@ for name in glob size env; do
         corpus=$out/corpus-$name
         mkdir -p "$corpus"
         [ -d "$src/tests/fuzz/corpus/$name" ] && cp "$src/tests/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null
-        if (cd "$out" && "$bin" -max_total_time="$secs" -max_len=512 -timeout=10 "$corpus") >"$out/$name.log" 2>&1; then
+        if (cd "$out" && "$bin" -max_total_time="$secs" -max_len="${maxlen[$name]:-512}" -timeout=10 "$corpus") >"$out/$name.log" 2>&1; then
                 ok "fuzz-$name: $(grep -Eo 'Done [0-9]+ runs' "$out/$name.log" | tail -n 1) without a crash or broken invariant"
         else
                 not_ok "fuzz-$name found a problem" "$(grep -E 'ERROR|SUMMARY|abort|Test unit written' "$out/$name.log" | head -n 5)"
