@@ -74,7 +74,7 @@ struct engine {
 };
 
 #define MAX_FINDINGS     500
-#define SUSTAINED_CPU_MS 3000
+#define SUSTAINED_CPU_MS 2000
 #define MAX_WRITERS  200000
 
 struct proc *proc_get(struct engine *e, pid_t pid);

@@ -669,7 +669,7 @@ static void rules_sample(struct engine *e, const struct event *ev, struct proc *
         }
         /*
          * CPU time, not wall time: a miner takes all it gets, but a loaded
-         * builder may give it half a core. Three CPU-seconds is more than any
+         * builder may give it half a core. Two CPU-seconds is more than any
          * helper script needs; what the build compiled is not counted here.
          */
         p->cpu_ms += ev->cpu_ms;

@@ -201,7 +201,8 @@ int monitor_open(struct monitor **ret, char **ret_reason) {
                 *ret_reason = xasprintf("the kernel refused the eBPF programs (%s); buildward needs root, BTF "
                                         "(/sys/kernel/btf/vmlinux) and tp_btf support: run `buildward doctor`",
                                         strerror(-r));
-        else if (r >= 0 && (r = monitor_bpf__attach(m->skel)) < 0)
+        else if (r >= 0 && (log_debug_enabled ? log_step_impl("monitor: loaded") : (void) 0,
+                            (r = monitor_bpf__attach(m->skel)) < 0))
                 *ret_reason = xasprintf(
                         "cannot attach the eBPF programs to the sched tracepoints (%s); run `buildward doctor`",
                         strerror(-r));

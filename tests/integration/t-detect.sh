@@ -112,7 +112,7 @@ scenario miner-incident \
         /tmp/mysql -c "echo \$\$ >/tmp/minerpid; i=0; while [ \$i -lt 50000000 ] && [ ! -e /tmp/stop ]; do i=\$((i+1)); done"
         n=$((n+1))
 done) &
-sleep 6
+sleep 7
 rm -f /tmp/mysql
 sleep 2
 kill -9 "$(cat /tmp/minerpid)"

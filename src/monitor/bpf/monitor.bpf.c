@@ -264,6 +264,25 @@ static __always_inline bool has_prefix(const char *s, const char *p, int n) {
 }
 #define PREFIX(s, lit) has_prefix(s, lit, sizeof(lit) - 1)
 
+/* bpf_loop() callback: is path component I hidden (".ssh", not "." or "..")? Verified once, not per index. */
+static long hidden_component(__u64 i, void *ctx) {
+        __u32 zero = 0;
+        struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+        if (!s || i >= BW_PATH_LEN - 2)
+                return 1;
+        char c = s->path[i];
+        if (!c)
+                return 1;
+        if (c == '.' && (i == 0 || s->path[(i - 1) & (BW_PATH_LEN - 1)] == '/')) {
+                char d = s->path[i + 1];
+                if (d && d != '.' && d != '/') {
+                        *(bool *) ctx = true;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
 /*
  * Reads worth a rule: credentials and keys, other processes' memory and
  * environment, system state, and files in the world-writable directories
@@ -271,25 +290,38 @@ static __always_inline bool has_prefix(const char *s, const char *p, int n) {
  * .git-credentials, .docker ...) are kept too; the rules sort them out.
  */
 static __always_inline bool sensitive_read(const char *p) {
-        if (p[0] == '/' &&
-            (PREFIX(p, "/proc/") || PREFIX(p, "/etc/shadow") || PREFIX(p, "/etc/gshadow") ||
-             PREFIX(p, "/etc/sudoers") || PREFIX(p, "/etc/ssh/") || PREFIX(p, "/etc/ssl/private") ||
-             PREFIX(p, "/etc/security/") || PREFIX(p, "/etc/ld.so.preload") || PREFIX(p, "/root") ||
-             PREFIX(p, "/run/") || PREFIX(p, "/var/run/") || PREFIX(p, "/var/log/") || PREFIX(p, "/var/spool/") ||
-             PREFIX(p, "/sys/") || PREFIX(p, "/dev/mem") || PREFIX(p, "/dev/kmem") || PREFIX(p, "/dev/port") ||
-             PREFIX(p, "/boot/") || PREFIX(p, "/tmp/") || PREFIX(p, "/var/tmp/") || PREFIX(p, "/dev/shm/")))
-                return true;
-        for (int i = 0; i < BW_PATH_LEN - 2; i++) {
-                char c = p[i];
-                if (!c)
-                        break;
-                if (c == '.' && (i == 0 || p[i - 1] == '/')) {
-                        char d = p[i + 1];
-                        if (d && d != '.' && d != '/')
-                                return true;
+        if (p[0] == '/') {
+                switch (p[1]) {
+                case 'p':
+                        return PREFIX(p, "/proc/");
+                case 'e':
+                        return PREFIX(p, "/etc/shadow") || PREFIX(p, "/etc/gshadow") || PREFIX(p, "/etc/sudoers") ||
+                               PREFIX(p, "/etc/ssh/") || PREFIX(p, "/etc/ssl/private") || PREFIX(p, "/etc/security/") ||
+                               PREFIX(p, "/etc/ld.so.preload");
+                case 'r':
+                        return PREFIX(p, "/root") || PREFIX(p, "/run/");
+                case 'v':
+                        return PREFIX(p, "/var/run/") || PREFIX(p, "/var/log/") || PREFIX(p, "/var/spool/") ||
+                               PREFIX(p, "/var/tmp/");
+                case 's':
+                        return PREFIX(p, "/sys/");
+                case 'd':
+                        return PREFIX(p, "/dev/mem") || PREFIX(p, "/dev/kmem") || PREFIX(p, "/dev/port") ||
+                               PREFIX(p, "/dev/shm/");
+                case 'b':
+                        return PREFIX(p, "/boot/");
+                case 't':
+                        return PREFIX(p, "/tmp/");
                 }
         }
-        return false;
+        bool hidden = false;
+        bpf_loop(BW_PATH_LEN - 2, hidden_component, &hidden, 0);
+        return hidden;
+}
+
+static __always_inline bool compat_task(void) {
+        /* A 32-bit task numbers its calls differently: see docs/detection.md. */
+        return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
 }
 
 static __always_inline struct bw_event *sys_event(long nr, struct pt_regs *regs) {
@@ -344,47 +376,9 @@ static __always_inline void read_sockaddr(struct bw_event *e, __u64 uptr, __u64 
                 e->addr_len = len;
 }
 
-/*
- * Calls the build's seccomp filter may refuse are recorded at sys_exit: the
- * kernel runs seccomp before the sys_enter tracepoint, so a refused call never
- * reaches it, but every call, refused or not, passes sys_exit with its
- * arguments still in the registers. The result goes into the event.
- */
-static __always_inline bool at_exit(long nr) {
-        switch (nr) {
-        case __NR_chmod:
-        case __NR_fchmodat:
-        case __NR_mount:
-        case __NR_umount2:
-        case __NR_pivot_root:
-        case __NR_chroot:
-        case __NR_open_tree:
-        case __NR_move_mount:
-        case __NR_fsopen:
-        case __NR_fsmount:
-        case __NR_mount_setattr:
-        case __NR_unshare:
-        case __NR_setns:
-        case __NR_clone:
-        case __NR_clone3:
-        case __NR_init_module:
-        case __NR_finit_module:
-        case __NR_delete_module:
-        case __NR_kexec_load:
-        case __NR_kexec_file_load:
-        case __NR_bpf:
-        case __NR_perf_event_open:
-        case __NR_keyctl:
-        case __NR_userfaultfd:
-        case __NR_io_uring_setup:
-        case __NR_ioctl:
-                return true;
-        default:
-                return false;
-        }
-}
-
-static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
+/* Calls recorded at entry: they are not refused by the sandbox, and a blocking one must show before it returns. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         /* One switch decides before anything else: most calls are not recorded. */
         switch (nr) {
         case __NR_open:
@@ -401,8 +395,6 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
         case __NR_symlink:
         case __NR_symlinkat:
         case __NR_truncate:
-        case __NR_chmod:
-        case __NR_fchmodat:
         case __NR_chdir:
         case __NR_fchdir:
         case __NR_utimensat:
@@ -420,29 +412,6 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
         case __NR_ptrace:
         case __NR_process_vm_readv:
         case __NR_process_vm_writev:
-        case __NR_mount:
-        case __NR_umount2:
-        case __NR_pivot_root:
-        case __NR_chroot:
-        case __NR_open_tree:
-        case __NR_move_mount:
-        case __NR_fsopen:
-        case __NR_fsmount:
-        case __NR_mount_setattr:
-        case __NR_unshare:
-        case __NR_setns:
-        case __NR_clone:
-        case __NR_clone3:
-        case __NR_init_module:
-        case __NR_finit_module:
-        case __NR_delete_module:
-        case __NR_kexec_load:
-        case __NR_kexec_file_load:
-        case __NR_bpf:
-        case __NR_perf_event_open:
-        case __NR_keyctl:
-        case __NR_userfaultfd:
-        case __NR_io_uring_setup:
         case __NR_setuid:
         case __NR_setgid:
         case __NR_setreuid:
@@ -452,22 +421,16 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
         case __NR_setfsuid:
         case __NR_setfsgid:
         case __NR_capset:
-        case __NR_ioctl:
         case __NR_mknod:
         case __NR_mknodat:
                 break;
         default:
                 return 0;
         }
-        if (!in_build())
-                return 0;
-        struct task_struct *task = bpf_get_current_task_btf();
-        /* A 32-bit task numbers its calls differently: see docs/detection.md. */
-        if (task->thread_info.status & TS_COMPAT)
+        if (!in_build() || compat_task())
                 return 0;
 
         __u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8;
-        struct bw_event *e;
         switch (nr) {
         case __NR_open:
                 return on_open(nr, regs, a0, a1);
@@ -480,21 +443,9 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
                 bpf_probe_read_user(&flags, sizeof(flags), (void *) a2); /* struct open_how starts with flags */
                 return on_open(nr, regs, a1, flags);
         }
-        case __NR_clone:
-                if (!(a0 & CLONE_NEW_FLAGS))
-                        return 0;
-                break;
-        case __NR_clone3: {
-                __u64 flags = 0;
-                bpf_probe_read_user(&flags, sizeof(flags), (void *) a0); /* struct clone_args starts with flags */
-                if (!(flags & CLONE_NEW_FLAGS))
-                        return 0;
-                a0 = flags;
-                break;
-        }
         case __NR_socket:
-                /* Raw and packet sockets only: ordinary ones show up at connect. */
-                /* (netlink sockets are raw too, and every getaddrinfo() opens one) */
+                /* Raw and packet sockets only: ordinary ones show up at connect. Netlink
+                 * sockets are raw too, and every getaddrinfo() opens one. */
                 if (a0 != AF_PACKET && !((a0 == AF_INET || a0 == AF_INET6) && (a1 & 0xf) == SOCK_RAW))
                         return 0;
                 break;
@@ -502,15 +453,6 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
         case __NR_dup3:
                 /* Only a socket put on stdin, stdout or stderr: the shape of a reverse shell. */
                 if (a1 > 2)
-                        return 0;
-                break;
-        case __NR_ioctl:
-                if ((__u32) a1 != TIOCSTI && (__u32) a1 != TIOCLINUX)
-                        return 0;
-                break;
-        case __NR_chmod:
-        case __NR_fchmodat:
-                if (!((nr == __NR_chmod ? a1 : a2) & (S_ISUID | S_ISGID)))
                         return 0;
                 break;
         case __NR_utimensat:
@@ -528,28 +470,25 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
                 break;
         }
 
-        e = sys_event(nr, regs);
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct bw_event *e = sys_event(nr, regs);
         if (!e)
                 return 0;
-        if (at_exit(nr)) { /* its result: -EPERM when seccomp refused it */
-                e->exit_code = ret;
-                e->flags |= BW_EVF_RESULT;
-        }
         switch (nr) {
         case __NR_unlink:
         case __NR_chdir:
         case __NR_truncate:
-        case __NR_chmod:
         case __NR_utimes:
-        case __NR_umount2:
-        case __NR_chroot:
         case __NR_mknod:
                 read_path(e, e->str1, a0);
                 break;
         case __NR_unlinkat:
-        case __NR_fchmodat:
         case __NR_mknodat:
+        case __NR_execveat:
                 read_path(e, e->str1, a1);
+                break;
+        case __NR_memfd_create:
+                read_path(e, e->str1, a0);
                 break;
         case __NR_utimensat: {
                 read_path(e, e->str1, a1);
@@ -564,7 +503,6 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
         case __NR_rename:
         case __NR_link:
         case __NR_symlink:
-        case __NR_pivot_root:
                 read_path(e, e->str1, a0);
                 read_path(e, e->str2, a1);
                 break;
@@ -577,18 +515,6 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
         case __NR_symlinkat:
                 read_path(e, e->str1, a0);
                 read_path(e, e->str2, a2);
-                break;
-        case __NR_mount:
-                read_path(e, e->str1, a1); /* target */
-                read_path(e, e->str2, a2); /* filesystem type */
-                break;
-        case __NR_memfd_create:
-        case __NR_init_module:
-                if (nr == __NR_memfd_create)
-                        read_path(e, e->str1, a0);
-                break;
-        case __NR_execveat:
-                read_path(e, e->str1, a1);
                 break;
         case __NR_connect:
         case __NR_bind:
@@ -610,7 +536,6 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
                 break;
         }
         case __NR_listen:
-        case __NR_ioctl:
                 fd_describe(task, a0, &e->fd[0]);
                 break;
         case __NR_dup2:
@@ -621,25 +546,111 @@ static __always_inline int on_syscall(struct pt_regs *regs, long nr, long ret) {
                         return 0;
                 }
                 break;
+        }
+        submit(e);
+        return 0;
+}
+
+/*
+ * Calls the build's seccomp filter may refuse are recorded at sys_exit: the
+ * kernel runs seccomp before the sys_enter tracepoint, so a refused call never
+ * reaches it, but every call, refused or not, passes sys_exit with its
+ * arguments still in the registers. The result goes into the event.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
+        long nr = regs->orig_ax;
+        switch (nr) {
+        case __NR_chmod:
+        case __NR_fchmodat:
+        case __NR_mount:
+        case __NR_umount2:
+        case __NR_pivot_root:
+        case __NR_chroot:
+        case __NR_open_tree:
+        case __NR_move_mount:
+        case __NR_fsopen:
+        case __NR_fsmount:
+        case __NR_mount_setattr:
+        case __NR_unshare:
+        case __NR_setns:
+        case __NR_clone:
+        case __NR_clone3:
+        case __NR_init_module:
+        case __NR_finit_module:
+        case __NR_delete_module:
+        case __NR_kexec_load:
+        case __NR_kexec_file_load:
+        case __NR_bpf:
+        case __NR_perf_event_open:
+        case __NR_keyctl:
+        case __NR_userfaultfd:
+        case __NR_io_uring_setup:
+        case __NR_ioctl:
+                break;
+        default:
+                return 0;
+        }
+        if (!in_build() || compat_task())
+                return 0;
+
+        __u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx;
+        switch (nr) {
+        case __NR_clone:
+                if (!(a0 & CLONE_NEW_FLAGS))
+                        return 0;
+                break;
+        case __NR_clone3: {
+                __u64 flags = 0;
+                bpf_probe_read_user(&flags, sizeof(flags), (void *) a0); /* struct clone_args starts with flags */
+                if (!(flags & CLONE_NEW_FLAGS))
+                        return 0;
+                a0 = flags;
+                break;
+        }
+        case __NR_ioctl:
+                if ((__u32) a1 != TIOCSTI && (__u32) a1 != TIOCLINUX)
+                        return 0;
+                break;
+        case __NR_chmod:
+                if (!(a1 & (S_ISUID | S_ISGID)))
+                        return 0;
+                break;
+        case __NR_fchmodat:
+                if (!(a2 & (S_ISUID | S_ISGID)))
+                        return 0;
+                break;
+        }
+
+        struct bw_event *e = sys_event(nr, regs);
+        if (!e)
+                return 0;
+        e->exit_code = ret; /* -EPERM when seccomp refused it */
+        e->flags |= BW_EVF_RESULT;
+        switch (nr) {
+        case __NR_chmod:
+        case __NR_umount2:
+        case __NR_chroot:
+                read_path(e, e->str1, a0);
+                break;
+        case __NR_fchmodat:
+                read_path(e, e->str1, a1);
+                break;
+        case __NR_pivot_root:
+                read_path(e, e->str1, a0);
+                read_path(e, e->str2, a1);
+                break;
+        case __NR_mount:
+                read_path(e, e->str1, a1); /* target */
+                read_path(e, e->str2, a2); /* filesystem type */
+                break;
+        case __NR_ioctl:
+                fd_describe(bpf_get_current_task_btf(), a0, &e->fd[0]);
+                break;
         case __NR_clone3:
                 e->arg[0] = a0; /* the flags read from struct clone_args */
                 break;
         }
         submit(e);
         return 0;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
-        if (at_exit(nr))
-                return 0;
-        return on_syscall(regs, nr, 0);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
-        long nr = regs->orig_ax;
-        if (!at_exit(nr))
-                return 0;
-        return on_syscall(regs, nr, ret);
 }
