@@ -36,8 +36,8 @@ struct proc {
         unsigned exe_writer_tool; /* tool class of the process that wrote exe, when the build did */
         bool exe_written;         /* the build wrote its executable */
         bool exe_deleted;
-        uint64_t cpu_ms;      /* CPU time recorded by samples */
-        uint64_t cpu_ticks;   /* live sampling: last utime+stime */
+        uint64_t cpu_ms;    /* CPU time recorded by samples */
+        uint64_t cpu_ticks; /* live sampling: last utime+stime */
         /* watchdog: when this process last saw a child of its killed */
         char *killed_child_exe;
         uint64_t killed_child_usec;
@@ -75,7 +75,7 @@ struct engine {
 
 #define MAX_FINDINGS     500
 #define SUSTAINED_CPU_MS 2000
-#define MAX_WRITERS  200000
+#define MAX_WRITERS      200000
 
 struct proc *proc_get(struct engine *e, pid_t pid);
 /* PATH made absolute against P's cwd and normalised ("a/../b" -> "b"); NULL in: NULL out. Free it. */
