@@ -33,6 +33,7 @@ static void proc_free(struct proc *p) {
         free(p->interp);
         strv_free(p->argv);
         free(p->cwd);
+        strv_free(p->sockets);
         free(p->killed_child_exe);
         free(p->fixture_path);
         free(p);
@@ -444,6 +445,17 @@ static struct proc *track(struct engine *e, const struct event *ev) {
                         free(p->cwd);
                         p->cwd = d[0] == '/' ? d : (free(d), NULL);
                 }
+                if (p && ev->type == EV_SYSCALL && strv_length(p->sockets) < MAX_SOCKETS_PER_PROC) {
+                        const char *verb = ev->sc == SC_connect                          ? "connect"
+                                           : ev->sc == SC_bind                           ? "bind"
+                                           : ev->sc == SC_sendto || ev->sc == SC_sendmsg ? "send"
+                                           : ev->sc == SC_listen                         ? "listen"
+                                                                                         : NULL;
+                        if (verb && ev->sc == SC_listen)
+                                strv_push(&p->sockets, xasprintf("listen port %u", ev->fd.lport));
+                        else if (verb && ev->addr[0])
+                                strv_push(&p->sockets, xasprintf("%s %s", verb, ev->addr));
+                }
                 if (p && ev->type == EV_SYSCALL && ev->sc == SC_fchdir) {
                         free(p->cwd);
                         p->cwd = NULL; /* the directory behind an fd is not recorded */
@@ -605,6 +617,8 @@ json_object *engine_processes_json(struct engine *e, size_t max, bool *ret_trunc
                 json_object_object_add(o, "comm", json_object_new_string(p->comm));
                 json_object_object_add(o, "argv", jstrv(p->argv));
                 json_object_object_add(o, "cwd", p->cwd ? json_object_new_string(p->cwd) : NULL);
+                if (p->sockets)
+                        json_object_object_add(o, "sockets", jstrv(p->sockets));
                 format_rfc3339(p->start_usec, ts, sizeof(ts));
                 json_object_object_add(o, "start", json_object_new_string(ts));
                 if (p->exited) {

@@ -27,7 +27,8 @@ struct proc {
         char *exe;    /* the executed path, made absolute against cwd where possible */
         char *interp; /* a script's interpreter */
         char **argv;
-        char *cwd; /* NULL: unknown (fchdir) */
+        char *cwd;      /* NULL: unknown (fchdir) */
+        char **sockets; /* what it did with sockets: "connect 127.0.0.1:5432", "listen :8080" (capped) */
         uint64_t exe_ino;
         uint32_t exe_nlink;
         bool exec_seen, exited;
@@ -73,9 +74,10 @@ struct engine {
         bool live;
 };
 
-#define MAX_FINDINGS     500
-#define SUSTAINED_CPU_MS 2000
-#define MAX_WRITERS      200000
+#define MAX_SOCKETS_PER_PROC 16
+#define MAX_FINDINGS         500
+#define SUSTAINED_CPU_MS     2000
+#define MAX_WRITERS          200000
 
 struct proc *proc_get(struct engine *e, pid_t pid);
 /* PATH made absolute against P's cwd and normalised ("a/../b" -> "b"); NULL in: NULL out. Free it. */
