@@ -643,13 +643,14 @@ int cmd_run(int argc, char **argv) {
         (void) unlinkat(out_fd, "report.json", 0);
 
         (void) unlinkat(out_fd, "events.jsonl", 0);
+        /* Even without the monitor: the sandbox's own findings go through the policy too. */
+        rm.engine = engine_new(a.policy);
         if (!a.no_monitor) {
                 if (geteuid() != 0)
                         /* Also: an unprivileged start must stay single-threaded to enter its user namespace. */
                         rm.reason = xstrdup("the eBPF monitor needs root; run buildward as root to watch the build");
                 else {
                         rm.out_fd = out_fd;
-                        rm.engine = engine_new(a.policy);
                         engine_set_live(rm.engine, true);
                         rm.source = a.cfg.source;
                         rm.loading = pthread_create(&rm.loader, NULL, monitor_load, &rm) == 0;
@@ -681,7 +682,6 @@ int cmd_run(int argc, char **argv) {
                 sandbox_reap(&res);
                 monitor_stop(rm.m, &rm.stats);
                 rm.armed = false;
-                engine_take_findings(rm.engine, &fl);
         } else if (!a.no_monitor)
                 log_warning("the build ran without the eBPF monitor: %s", rm.reason ? rm.reason : "it did not start");
         if (rm.stats.lost)
@@ -692,8 +692,11 @@ int cmd_run(int argc, char **argv) {
         for (char **w = st.warnings; w && *w; w++)
                 log_warning("%s", *w);
 
-        add_survivor_findings(&res, &fl);
-        add_limit_findings(&a, &res, &fl);
+        struct finding_list own = {};
+        add_survivor_findings(&res, &own);
+        add_limit_findings(&a, &res, &own);
+        engine_adopt_findings(rm.engine, &own);
+        engine_take_findings(rm.engine, &fl);
         if (a.artifacts && (r = artifacts_collect(views.merged_fd, a.artifacts, out_fd, a.artifact_max, &al)) < 0) {
                 ret = fail_setup("cannot copy artifacts into '%s/artifacts' (%s); check the out folder", a.out,
                                  strerror(-r));

@@ -579,6 +579,30 @@ void emit_finding(struct engine *e, const char *rule_id, const struct event *ev,
                                        });
 }
 
+void engine_adopt_findings(struct engine *e, struct finding_list *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                struct finding *f = &l->v[i];
+                json_object *path = NULL;
+                (void) json_object_object_get_ex(f->evidence, "path", &path);
+                int s = e->policy ? policy_suppression(e->policy, f->rule, f->exe, json_object_get_string(path)) : -1;
+                if (s >= 0) {
+                        e->supp_counts[s]++;
+                        continue; /* freed with the list below */
+                }
+                const struct severity_override *o = e->policy ? policy_override(e->policy, f->rule) : NULL;
+                if (o) {
+                        f->severity = o->severity;
+                        if (!f->evidence)
+                                f->evidence = json_object_new_object();
+                        json_object_object_add(f->evidence, "severity_changed_by_policy",
+                                               json_object_new_string(o->reason));
+                }
+                finding_list_add(&e->findings, *f);
+                *f = (struct finding){}; /* moved */
+        }
+        finding_list_done(l);
+}
+
 void engine_take_findings(struct engine *e, struct finding_list *ret) {
         *ret = e->findings;
         e->findings = (struct finding_list){};

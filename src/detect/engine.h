@@ -32,6 +32,8 @@ void engine_set_live(struct engine *e, bool live);
 void engine_sample(struct engine *e, uint64_t now_usec, void (*emit)(void *userdata, const struct event *ev),
                    void *userdata);
 
+/* Takes findings made outside the engine (survivors, limits) through the policy, emptying L. */
+void engine_adopt_findings(struct engine *e, struct finding_list *l);
 /* Moves the findings out (the engine keeps none). */
 void engine_take_findings(struct engine *e, struct finding_list *ret);
 /* Findings not kept because the report already holds MAX_FINDINGS. */

@@ -223,6 +223,36 @@ scenario survivor "process-survival.alive-at-exit" "" -- 'setsid sleep 30 </dev/
 scenario timeout "resource-abuse.timeout" "" --timeout 1 -- 'sleep 10'
 expect_rc "timeout: exit 124" 124
 
+# -- a policy: suppress with a reason, re-grade, and the verdict follows
+cat >"$TEST_TMP/policy.yml" <<'YML'
+version: 1
+suppress:
+  - rule: process-survival.*
+    reason: the integration test leaves a helper daemon on purpose
+  - rule: exec-from-writable.dropped-binary
+    reason: our test harness copies helpers to /tmp/helpers
+    path: /tmp/helpers/**
+severity:
+  - rule: network-egress.dns-query
+    severity: low
+    reason: the resolver test sends one query to loopback
+YML
+OUT=$TEST_TMP/out-policy RUN_OUT=$OUT.stdout RUN_ERR=$OUT.stderr
+(cd "$SRC" && timeout -s KILL 60 "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" --policy "$TEST_TMP/policy.yml" -- \
+        sh -c 'mkdir -p /tmp/helpers && cp /bin/true /tmp/helpers/h && /tmp/helpers/h
+               getent hosts x.invalid; setsid sleep 30 </dev/null >/dev/null 2>&1 & sleep 0.3' \
+        </dev/null >"$RUN_OUT" 2>"$RUN_ERR")
+RC=$?
+expect_rc "policy: suppressed and re-graded findings leave a passing build (exit 0)" 0
+expect_eq "policy: the dns query is reported at its new severity, with the reason" \
+        '["low", "the resolver test sends one query to loopback"]' \
+        "$(rj '[[f["severity"], f["evidence"]["severity_changed_by_policy"]] for f in d["findings"] if f["rule"] == "network-egress.dns-query"][0]')"
+expect_eq "policy: each suppression is listed with its reason and how often it applied" \
+        '[["process-survival.*", 1], ["exec-from-writable.dropped-binary", 1]]' \
+        "$(rj '[[s["rule"], s["count"]] for s in d["policy"]["suppressed"]]')"
+expect_match "policy: the report names the policy and its sha256" "^\[\"$TEST_TMP/policy.yml\", \"[0-9a-f]{64}\"\]$" \
+        "$(rj '[d["policy"]["file"], d["policy"]["sha256"]]')"
+
 # -- benign: a small C build with a test run raises nothing
 scenario benign "" "" -- '
 gcc -O2 -o hello main.c && ./hello && cc -c good.c -o /tmp/good.o && ar rcs /tmp/libgood.a /tmp/good.o
