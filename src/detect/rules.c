@@ -291,6 +291,11 @@ static void rules_exec(struct engine *e, const struct event *ev, struct proc *p)
                 emit_finding(e, "network-egress.download-tool", ev, p, NULL, NULL, NULL,
                              "'%s' was run with a URL: the build tried to download something", base);
 
+        /* a program hidden by its name (".x"), as droppers name their payloads */
+        if (base[0] == '.' && exe[0] == '/' && !path_in_source(e, exe) && !path_in_system(exe))
+                emit_finding(e, "anti-forensics.hidden-executable", ev, p, NULL, exe, NULL,
+                             "the hidden file '%s' was executed", exe);
+
         /* names borrowed from daemons */
         if (exe[0] == '/' && !path_in_system(exe) && (daemon_name(base) || daemon_name(arg0)))
                 emit_finding(e, "anti-forensics.masquerade", ev, p, NULL, exe,

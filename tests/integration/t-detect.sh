@@ -210,12 +210,13 @@ expect_match "escape: a refused call says the sandbox refused it" 'refused by th
         "$(rj '[f["evidence"].get("result") for f in d["findings"] if f["rule"] == "sandbox-escape.bpf"][0]')"
 
 # -- anti-forensics: history wiped, a log truncated, a timestamp backdated, a kworker name
-scenario anti-forensics "anti-forensics.history anti-forensics.log-tamper anti-forensics.backdate anti-forensics.masquerade" \
-        "" -- '
+scenario anti-forensics "anti-forensics.history anti-forensics.log-tamper anti-forensics.backdate anti-forensics.masquerade anti-forensics.hidden-executable" \
+        "exec-from-writable" -- '
 echo ls >~/.bash_history && rm ~/.bash_history
 sh -c ": >/var/log/auth.log"
 touch -d 2001-01-01 /etc/hostname
 python3 -c "import ctypes; ctypes.CDLL(None).prctl(15, b\"kworker/0:1\", 0, 0, 0)"
+cp /bin/true /tmp/.cache-helper && /tmp/.cache-helper
 true'
 
 # -- process-survival and resource-abuse come from the sandbox (see t-cli.sh); here with the monitor on
