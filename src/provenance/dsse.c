@@ -103,6 +103,10 @@ int dsse_parse(const char *text, size_t n, struct dsse_envelope *ret) {
                 return -ENOMEM;
         json_object *o = json_tokener_parse_ex(tok, text, (int) n);
         bool complete = json_tokener_get_error(tok) == json_tokener_success;
+        /* one document and nothing after it but white space */
+        for (size_t i = complete ? json_tokener_get_parse_end(tok) : n; i < n; i++)
+                if (!strchr(" \t\r\n", text[i]) || !text[i])
+                        complete = false;
         json_tokener_free(tok);
         struct dsse_envelope e = {};
         int r = -EBADMSG;
