@@ -5,13 +5,14 @@
 # entry i started at 2026-11-25 10:00 + START-MINUTE + i minutes, one subject each
 gen_entries() {
         python3 - "$@" <<'PY'
-import hashlib, json, sys
+import datetime, hashlib, json, sys
 n, builder, start = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 prefix = sys.argv[4] if len(sys.argv) > 4 else builder
+t0 = datetime.datetime(2026, 11, 25, 10, 0, 0)
 for i in range(n):
-    m = start + i
-    t = "2026-11-25T%02d:%02d:00Z" % (10 + m // 60, m % 60)
-    f = "2026-11-25T%02d:%02d:30Z" % (10 + m // 60, m % 60)
+    m = t0 + datetime.timedelta(minutes=start + i)
+    t = m.strftime("%Y-%m-%dT%H:%M:%SZ")
+    f = (m + datetime.timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     d = hashlib.sha256(("%s-%d" % (prefix, i)).encode()).hexdigest()
     print(json.dumps({"builder": builder, "startedOn": t, "finishedOn": f,
                       "command": ["make", "target-%d" % i], "verdict": "pass",
