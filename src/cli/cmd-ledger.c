@@ -473,7 +473,7 @@ static int do_append(const struct ledger_opts *o, char **args) {
                 n++;
         }
         if (!o->json)
-                printf("appended %zu entries; last index %" PRIu64 "\n", n, index);
+                printf(n ? "appended %zu entries; last index %" PRIu64 "\n" : "appended %zu entries\n", n, index);
         return 0;
 }
 

@@ -40,6 +40,7 @@ static const char schema[] =
         "CREATE INDEX IF NOT EXISTS entries_started ON entries (started_us);"
         "CREATE INDEX IF NOT EXISTS entries_finished ON entries (finished_us);"
         "CREATE INDEX IF NOT EXISTS entries_builder ON entries (builder, started_us);"
+        "CREATE INDEX IF NOT EXISTS entries_builder_finished ON entries (builder, finished_us);"
         "CREATE INDEX IF NOT EXISTS entries_provenance ON entries (provenance_sha256);"
         "CREATE TABLE IF NOT EXISTS subjects (seq BIGINT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL);"
         "CREATE INDEX IF NOT EXISTS subjects_sha256 ON subjects (sha256);"
@@ -907,12 +908,20 @@ int ledger_query_window(struct ledger *l, uint64_t since_usec, uint64_t until_us
         snprintf(until, sizeof(until), "%" PRIu64, until_usec);
         const char *p[] = { since, until, builder };
         json_object *arr = json_object_new_array();
-        /* Builds that started or finished in the window: two index ranges, not a scan. */
+        /*
+         * Builds that started or finished in the window: two index range scans
+         * ((builder,) started_us and (builder,) finished_us), never a scan of a
+         * builder's whole history.
+         */
         int r = l->ops->query(l,
-                              builder ? "SELECT body FROM entries WHERE ((started_us >= $1 AND started_us < $2) OR "
-                                        "(finished_us >= $1 AND finished_us < $2)) AND builder = $3 ORDER BY seq"
-                                      : "SELECT body FROM entries WHERE (started_us >= $1 AND started_us < $2) OR "
-                                        "(finished_us >= $1 AND finished_us < $2) ORDER BY seq",
+                              builder ? "SELECT body FROM entries WHERE seq IN ("
+                                        "SELECT seq FROM entries WHERE builder = $3 AND started_us >= $1 AND "
+                                        "started_us < $2 UNION SELECT seq FROM entries WHERE builder = $3 AND "
+                                        "finished_us >= $1 AND finished_us < $2) ORDER BY seq"
+                                      : "SELECT body FROM entries WHERE seq IN ("
+                                        "SELECT seq FROM entries WHERE started_us >= $1 AND started_us < $2 UNION "
+                                        "SELECT seq FROM entries WHERE finished_us >= $1 AND finished_us < $2) "
+                                        "ORDER BY seq",
                               builder ? 3 : 2, p, collect_body, arr);
         if (r < 0) {
                 json_object_put(arr);
@@ -945,7 +954,7 @@ static bool strv_contains(char **v, const char *s) {
         return false;
 }
 
-/* Pushes the subject digests of entry BODY onto QUEUE (with their depth). */
+/* Pushes the subject digests of entry BODY not seen before onto QUEUE. */
 static void queue_subjects(json_object *body, char ***queue, char ***seen) {
         json_object *subj;
         if (!json_object_object_get_ex(body, "subjects", &subj))
@@ -967,7 +976,7 @@ int ledger_blast_radius(struct ledger *l, const char *digest, const char *builde
                                  **visited = xcalloc(1, sizeof(char *));
         json_object *out = json_object_new_array();
         int r = 0;
-        /* Breadth first: the queue holds digests; DEPTHS tracks where each level ends. */
+        /* Breadth first: QUEUE holds digests; LEVEL_END marks where the current depth ends. */
         size_t level_end, depth = 1;
         if (digest) {
                 strv_push(&queue, xstrdup(digest));
