@@ -137,9 +137,12 @@ int provenance_for_run(json_object *report, int out_fd, const char *sign_key, co
         (void) fstat(out_fd, &out_st);
         struct source_listing files = {};
         if ((r = source_listing_collect(src, out_st.st_dev, out_st.st_ino, &files)) < 0) {
-                *ret_error = xasprintf("cannot hash the source tree '%s' for the provenance (%s); check that "
-                                       "buildward can read every file in it",
-                                       src, strerror(-r));
+                *ret_error = r == -E2BIG ? xasprintf("the source tree '%s' holds more than %d files, more than the "
+                                                     "provenance lists; build a smaller tree",
+                                                     src, SOURCE_MAX_FILES)
+                                         : xasprintf("cannot hash the source tree '%s' for the provenance (%s); "
+                                                     "check that buildward can read every file in it",
+                                                     src, strerror(-r));
                 return r;
         }
         char tree[65], report_sha[65], prov_sha[65];
