@@ -607,6 +607,10 @@ int cmd_run(int argc, char **argv) {
         log_step("parent: cmd_run");
         if ((ret = parse_args(argc, argv, &a)) != 0)
                 goto done;
+        if (provenance_check_args(a.sign_key, a.ledger, &prov_err) < 0) {
+                ret = fail_setup("%s", prov_err);
+                goto done;
+        }
         if (!a.cfg.source) {
                 char cwd[PATH_MAX];
                 if (!getcwd(cwd, sizeof(cwd))) {

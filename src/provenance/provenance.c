@@ -107,6 +107,34 @@ static json_object *ledger_input(json_object *st, const char *prov_sha256, const
         return in;
 }
 
+/* Loads the private key, or explains in one line why it cannot be used. */
+static int load_sign_key(const char *path, EVP_PKEY **ret, char **ret_error) {
+        int r = key_load_private(path, ret);
+        if (r == -EPERM)
+                *ret_error = xasprintf("the --sign-key '%s' is readable by group or others; `chmod 600 %s`, and "
+                                       "replace the key if others may have read it",
+                                       path, path);
+        else if (r == -EKEYREJECTED)
+                *ret_error = xasprintf("the --sign-key '%s' is not an Ed25519 private key; create one with "
+                                       "`buildward keygen -o KEY`",
+                                       path);
+        else if (r < 0)
+                *ret_error = xasprintf("cannot read the --sign-key '%s' (%s); pass the private key that "
+                                       "`buildward keygen -o KEY` wrote",
+                                       path, strerror(-r));
+        return r;
+}
+
+int provenance_check_args(const char *sign_key, const char *ledger_url, char **ret_error) {
+        if (ledger_url && !startswith(ledger_url, "sqlite:") && !startswith(ledger_url, "postgresql://") &&
+            !startswith(ledger_url, "postgres://")) {
+                *ret_error = xasprintf("invalid --ledger '%s'; use sqlite:PATH or a postgresql:// URL", ledger_url);
+                return -EINVAL;
+        }
+        _cleanup_pkey_ EVP_PKEY *key = NULL;
+        return sign_key ? load_sign_key(sign_key, &key, ret_error) : 0;
+}
+
 int provenance_for_run(json_object *report, int out_fd, const char *sign_key, const char *ledger_url,
                        char **ret_error) {
         (void) unlinkat(out_fd, PROVENANCE_FILE, 0); /* never leave an older build's provenance behind */
@@ -115,19 +143,8 @@ int provenance_for_run(json_object *report, int out_fd, const char *sign_key, co
         const char *url = ledger_url ? ledger_url : LEDGER_DEFAULT_URL;
         _cleanup_pkey_ EVP_PKEY *key = NULL;
         int r;
-        if (sign_key && (r = key_load_private(sign_key, &key)) < 0) {
-                *ret_error = r == -EPERM ? xasprintf("the signing key '%s' is readable by group or others; "
-                                                     "`chmod 600 %s` and replace it if others may have read it",
-                                                     sign_key, sign_key)
-                             : r == -EKEYREJECTED
-                                     ? xasprintf("'%s' is not an Ed25519 private key; create one with "
-                                                 "`buildward keygen -o KEY`",
-                                                 sign_key)
-                                     : xasprintf("cannot read the signing key '%s' (%s); pass the private key "
-                                                 "`buildward keygen` wrote",
-                                                 sign_key, strerror(-r));
+        if (sign_key && (r = load_sign_key(sign_key, &key, ret_error)) < 0)
                 return r;
-        }
         const char *src = json_object_get_string(json_path(report, "sandbox.source"));
         if (!src) {
                 *ret_error = xstrdup("the report names no source tree; this is a bug in buildward");

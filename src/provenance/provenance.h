@@ -17,6 +17,13 @@
  */
 int provenance_for_run(json_object *report, int out_fd, const char *sign_key, const char *ledger_url, char **ret_error);
 
+/*
+ * Checks before the build runs what provenance_for_run() will need: the key
+ * loads (Ed25519, mode 0600) and the ledger URL has a known scheme. A build
+ * must not run for an hour to fail on a typo.
+ */
+int provenance_check_args(const char *sign_key, const char *ledger_url, char **ret_error);
+
 /* The builder id described above (heap). */
 char *provenance_builder_id(void);
 

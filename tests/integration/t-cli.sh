@@ -181,7 +181,8 @@ bad_flag "a value flag with no value (--memory last)" "--memory" -- --out @OUT@ 
 bad_flag "no command after --" "command" -- --out @OUT@ --
 bad_flag "no command at all" "command" -- --out @OUT@
 bad_flag "--policy (a later capability)" "--policy|not implemented" -- --out @OUT@ --policy x -- true
-bad_flag "--sign-key (a later capability)" "--sign-key|not implemented" -- --out @OUT@ --sign-key k -- true
+bad_flag "--sign-key with no such key" "--sign-key|'k'|keygen" -- --out @OUT@ --sign-key k -- true
+bad_flag "--ledger with an unknown scheme" "--ledger|mysql://x" -- --out @OUT@ --ledger mysql://x -- true
 assert "no bad flag run created a report.json anywhere under the test dir" \
         "$(find "$TEST_TMP" -name report.json | head -n 3)" \
         test -z "$(find "$TEST_TMP" -name report.json)"

@@ -141,6 +141,7 @@ chmod 0644 "$T/key"
 run badkey --sign-key "$T/key" --ledger "$L" -- true
 expect_rc "a group/other-readable key is refused with 125" 125
 expect_match "naming the fix" "readable by group or others; .chmod 600" "$(cat "$RUN_ERR")"
+[ ! -e "$T/badkey/report.json" ] && ok "before the build runs" || not_ok "before the build runs"
 chmod 0600 "$T/key"
 run unsigned --ledger "sqlite:$T/unsigned.db" -- true
 expect_rc "--ledger alone records the build" 0
@@ -149,6 +150,8 @@ expect_rc "--ledger alone records the build" 0
 expect_match "its checkpoint is reported unsigned" "1 of 1 checkpoints are unsigned" "$(cat "$T/u.err")"
 run badledger --sign-key "$T/key" --ledger "mysql://x" -- true
 expect_rc "an unknown ledger URL is 125" 125
+[ ! -e "$T/badledger/report.json" ] && ok "and is refused before the build runs" ||
+        not_ok "and is refused before the build runs"
 
 # --- run without the flags touches neither the ledger nor its libraries ---
 strace -f -qq -e trace=openat,open,stat,newfstatat,access,mkdir -o "$T/strace.out" \
