@@ -14,7 +14,8 @@
 
 static void ledger_help(void) {
         printf("usage: buildward ledger COMMAND [OPTIONS]\n\n"
-               "  verify [--pubkey PUB]...        check the whole log; names the first bad entry\n"
+               "  verify [--pubkey PUB]... [--checkpoint SIZE:ROOT]\n"
+               "                                  check the whole log; names the first bad entry\n"
                "  query --since T --until T [--builder ID]\n"
                "                                  builds that started or finished in the window\n"
                "  blast-radius DIGEST|FILE        everything built from an artifact, transitively\n"
@@ -36,6 +37,8 @@ struct ledger_opts {
         char **pubkeys;
         bool json;
         uint64_t since_usec, until_usec;
+        uint64_t at_size; /* --checkpoint SIZE:ROOT */
+        merkle_hash at_root;
 };
 
 /* Loads --pubkey files into a NULL-terminated array (NULL when none were given). */
@@ -125,7 +128,7 @@ static int do_verify(const struct ledger_opts *o) {
         if ((ret = open_ledger(o, false, &l)) != 0)
                 goto out;
         struct ledger_verify_result res;
-        int r = ledger_verify(l, trusted, &res);
+        int r = ledger_verify(l, trusted, o->at_size, &res);
         if (r < 0) {
                 log_error("cannot read the ledger '%s' (%s); check that it is reachable and is a buildward ledger",
                           o->url, ledger_error(l));
@@ -134,6 +137,22 @@ static int do_verify(const struct ledger_opts *o) {
         }
         char root[HASH_HEX_SIZE];
         hash_to_hex(res.root, HASH_SIZE, root);
+        if (res.ok && o->at_size) {
+                /* a checkpoint kept elsewhere: the log must still extend it */
+                if (res.entries < o->at_size) {
+                        res.ok = false;
+                        res.bad_index = res.entries;
+                        res.reason = xasprintf("it is missing: the log ends at %" PRIu64 " entries but the checkpoint "
+                                               "you kept has %" PRIu64,
+                                               res.entries, o->at_size);
+                } else if (memcmp(res.root_at, o->at_root, HASH_SIZE) != 0) {
+                        res.ok = false;
+                        res.bad_index = o->at_size - 1;
+                        res.reason = xasprintf("the log's root at size %" PRIu64 " differs from the checkpoint you "
+                                               "kept: the log before it was rewritten",
+                                               o->at_size);
+                }
+        }
         if (o->json) {
                 json_object *j = json_object_new_object();
                 json_object_object_add(j, "ok", json_object_new_boolean(res.ok));
@@ -478,7 +497,16 @@ static int do_append(const struct ledger_opts *o, char **args) {
 }
 
 int cmd_ledger(int argc, char **argv) {
-        enum { OPT_LEDGER = 256, OPT_SINCE, OPT_UNTIL, OPT_BUILDER, OPT_PUBKEY, OPT_JSON, OPT_SIGN_KEY };
+        enum {
+                OPT_LEDGER = 256,
+                OPT_SINCE,
+                OPT_UNTIL,
+                OPT_BUILDER,
+                OPT_PUBKEY,
+                OPT_JSON,
+                OPT_SIGN_KEY,
+                OPT_CHECKPOINT
+        };
         static const struct option opts[] = {
                 { "ledger", required_argument, NULL, OPT_LEDGER },
                 { "since", required_argument, NULL, OPT_SINCE },
@@ -487,12 +515,14 @@ int cmd_ledger(int argc, char **argv) {
                 { "pubkey", required_argument, NULL, OPT_PUBKEY },
                 { "sign-key", required_argument, NULL, OPT_SIGN_KEY },
                 { "json", no_argument, NULL, OPT_JSON },
+                { "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         struct ledger_opts o = { .url = LEDGER_DEFAULT_URL };
         _cleanup_strv_free_ char **pubkeys = xcalloc(1, sizeof(char *)), **args = xcalloc(1, sizeof(char *));
         int c;
+        opterr = 0; /* one error line, ours */
         /* Options may come before or after the subcommand and its arguments (getopt permutes). */
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
                 switch (c) {
@@ -517,6 +547,19 @@ int cmd_ledger(int argc, char **argv) {
                 case OPT_JSON:
                         o.json = true;
                         break;
+                case OPT_CHECKPOINT: {
+                        char *colon = strchr(optarg, ':'), *end = NULL;
+                        errno = 0;
+                        o.at_size = strtoull(optarg, &end, 10);
+                        if (!colon || end != colon || errno || o.at_size == 0 ||
+                            hash_from_hex(colon + 1, o.at_root, HASH_SIZE) < 0) {
+                                log_error("invalid --checkpoint '%s'; use SIZE:ROOT as `ledger verify --json` prints "
+                                          "them (entries and root)",
+                                          optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                }
                 case 'h':
                         ledger_help();
                         return 0;

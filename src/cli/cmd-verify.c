@@ -125,6 +125,7 @@ int cmd_verify(int argc, char **argv) {
         };
         struct verify_opts o = {};
         int c;
+        opterr = 0; /* one error line, ours */
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
                 switch (c) {
                 case OPT_PUBKEY:

@@ -768,7 +768,7 @@ static const char select_entries[] =
         "SELECT seq, builder, started_us, finished_us, verdict, provenance_sha256, keyid, body, leaf_hash, "
         "root_hash, frontier, checkpoint_sig FROM entries WHERE seq >= $1 AND seq < $2 ORDER BY seq";
 
-int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, struct ledger_verify_result *ret) {
+int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, struct ledger_verify_result *ret) {
         struct ledger_verify_result res = { .ok = true };
         struct merkle_frontier f = {};
         struct chunk c = {}, sc = {}, mc = {};
@@ -870,6 +870,8 @@ int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, struct ledger_veri
                         }
                         memcpy(res.root, root, HASH_SIZE);
                         res.entries = index + 1;
+                        if (res.entries == at_size)
+                                memcpy(res.root_at, root, HASH_SIZE);
                 }
                 next += c.n;
         }

@@ -52,6 +52,7 @@ struct ledger_verify_result {
         uint64_t bad_index; /* the first bad entry when !ok */
         char *reason;       /* why it is bad, heap */
         merkle_hash root;
+        merkle_hash root_at; /* the root at tree size AT_SIZE, when entries >= AT_SIZE > 0 */
 };
 
 /*
@@ -59,10 +60,12 @@ struct ledger_verify_result {
  * subjects and materials equal to its signed body, every leaf hash, root and
  * checkpoint signature. TRUSTED (NULL-terminated, may be NULL) limits the keys
  * a checkpoint may be signed with and makes unsigned checkpoints errors;
- * without it, the keys recorded in the ledger are used. Returns 0 when it could
+ * without it, the keys recorded in the ledger are used. AT_SIZE (0: none) asks
+ * for the root at that size too, to compare with a checkpoint kept elsewhere,
+ * which is what reveals entries removed at the end. Returns 0 when it could
  * read the log (RET->ok tells the verdict), -errno when it could not.
  */
-int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, struct ledger_verify_result *ret);
+int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, struct ledger_verify_result *ret);
 
 /* Entries as JSON objects (the body plus "index"), for the queries. */
 int ledger_query_window(struct ledger *l, uint64_t since_usec, uint64_t until_usec, const char *builder,

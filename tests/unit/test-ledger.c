@@ -69,7 +69,7 @@ static long long verify(const char *url) {
         _cleanup_ledger_ struct ledger *l = NULL;
         ASSERT_EQ_INT(ledger_open(url, false, &l), 0);
         struct ledger_verify_result r;
-        ASSERT_EQ_INT(ledger_verify(l, NULL, &r), 0);
+        ASSERT_EQ_INT(ledger_verify(l, NULL, 0, &r), 0);
         if (!r.ok)
                 printf("#   first bad entry %llu: %s\n", (unsigned long long) r.bad_index, r.reason);
         free(r.reason);
@@ -100,15 +100,28 @@ TEST(append_verify_and_prove) {
         ASSERT_EQ_INT(key_load_public(k2, &other), 0);
         EVP_PKEY *trusted[] = { other, NULL };
         struct ledger_verify_result r;
-        ASSERT_EQ_INT(ledger_verify(l, trusted, &r), 0);
+        ASSERT_EQ_INT(ledger_verify(l, trusted, 0, &r), 0);
         ASSERT_TRUE(!r.ok);
         ASSERT_EQ_U64(r.bad_index, 0);
         free(r.reason);
         EVP_PKEY *mine[] = { f.key, NULL };
-        ASSERT_EQ_INT(ledger_verify(l, mine, &r), 0);
+        ASSERT_EQ_INT(ledger_verify(l, mine, 3, &r), 0);
         ASSERT_TRUE(r.ok);
         ASSERT_EQ_U64(r.entries, 5);
         free(r.reason);
+        /* the root at size 3, as a kept checkpoint would have it */
+        merkle_hash leaves[3];
+        json_object *all = NULL;
+        ASSERT_EQ_INT(ledger_query_window(l, 0, UINT64_MAX >> 1, NULL, &all), 0);
+        for (size_t i = 0; i < 3; i++) {
+                const char *b = json_object_to_json_string_ext(json_object_array_get_idx(all, i),
+                                                               JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                merkle_leaf_hash(b, strlen(b), leaves[i]);
+        }
+        json_object_put(all);
+        merkle_hash want;
+        merkle_root(leaves, 3, want);
+        ASSERT_TRUE(memcmp(want, r.root_at, HASH_SIZE) == 0);
         ledger_close(TAKE_PTR(l));
         teardown(&f);
 }
