@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
+#include <pthread.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
@@ -514,16 +515,21 @@ int ledger_key(struct ledger *l, const char *keyid, EVP_PKEY **ret) {
         return 0;
 }
 
-/* A small cache of keys by id for verify: a fleet has few builders. */
+/*
+ * The keys met so far, by id (a fleet has few builders). Never evicted: the
+ * signature workers hold pointers into it for a whole chunk.
+ */
 struct keycache {
-        char ids[32][KEYID_HEX_SIZE];
-        EVP_PKEY *keys[32];
+        char (*ids)[KEYID_HEX_SIZE];
+        EVP_PKEY **keys;
         size_t n;
 };
 
 static void keycache_done(struct keycache *c) {
         for (size_t i = 0; i < c->n; i++)
                 EVP_PKEY_free(c->keys[i]);
+        free(c->ids);
+        free(c->keys);
 }
 
 /* The key to check KEYID's signatures with: one of TRUSTED, else the ledger's record. NULL when none. */
@@ -545,19 +551,21 @@ static EVP_PKEY *key_for(struct ledger *l, struct keycache *c, EVP_PKEY *const *
                 k = NULL;
         if (!k)
                 return NULL;
-        if (c->n == ELEMENTSOF(c->keys)) {
-                EVP_PKEY_free(c->keys[0]);
-                memmove(c->keys, c->keys + 1, sizeof(c->keys[0]) * (c->n - 1));
-                memmove(c->ids, c->ids + 1, sizeof(c->ids[0]) * (c->n - 1));
-                c->n--;
-        }
-        memcpy(c->ids[c->n], keyid, KEYID_HEX_SIZE);
+        c->ids = realloc(c->ids, (c->n + 1) * sizeof(*c->ids));
+        c->keys = realloc(c->keys, (c->n + 1) * sizeof(*c->keys));
+        if (!c->ids || !c->keys)
+                abort();
+        snprintf(c->ids[c->n], KEYID_HEX_SIZE, "%s", keyid);
         c->keys[c->n++] = k;
         return k;
 }
 
-static int check_checkpoint(struct ledger *l, struct keycache *kc, EVP_PKEY *const *trusted, const char *keyid,
-                            const char *sig64, uint64_t size, const merkle_hash root, char **ret_reason) {
+/*
+ * The key for a checkpoint: 0 and *RET_KEY (owned by KC), 1 when it is unsigned
+ * and that is allowed, -EBADMSG with *RET_REASON when it cannot be checked.
+ */
+static int checkpoint_key(struct ledger *l, struct keycache *kc, EVP_PKEY *const *trusted, const char *keyid,
+                          const char *sig64, EVP_PKEY **ret_key, char **ret_reason) {
         if (!sig64 || !keyid) {
                 if (trusted) {
                         *ret_reason = xstrdup("its checkpoint is not signed, and --pubkey requires signed ones");
@@ -572,15 +580,95 @@ static int check_checkpoint(struct ledger *l, struct keycache *kc, EVP_PKEY *con
                                         keyid);
                 return -EBADMSG;
         }
+        *ret_key = k;
+        return 0;
+}
+
+/* Whether SIG64 is K's signature of the checkpoint (ORIGIN, SIZE, ROOT). No I/O: safe on any thread. */
+static bool checkpoint_signature_ok(const char *origin, EVP_PKEY *k, const char *sig64, uint64_t size,
+                                    const merkle_hash root) {
         _cleanup_free_ uint8_t *sig = NULL;
         size_t sl;
-        _cleanup_free_ char *cp = ledger_checkpoint_text(l->origin, size, root);
-        if (base64_decode(sig64, &sig, &sl) < 0 || verify_buffer(k, cp, strlen(cp), sig, sl) < 0) {
-                *ret_reason =
-                        xasprintf("the signature of its checkpoint (tree size %" PRIu64 ") does not verify", size);
+        _cleanup_free_ char *cp = ledger_checkpoint_text(origin, size, root);
+        return base64_decode(sig64, &sig, &sl) == 0 && verify_buffer(k, cp, strlen(cp), sig, sl) == 0;
+}
+
+static char *bad_signature(uint64_t size) {
+        return xasprintf("the signature of its checkpoint (tree size %" PRIu64 ") does not verify", size);
+}
+
+static int check_checkpoint(struct ledger *l, struct keycache *kc, EVP_PKEY *const *trusted, const char *keyid,
+                            const char *sig64, uint64_t size, const merkle_hash root, char **ret_reason) {
+        EVP_PKEY *k = NULL;
+        int r = checkpoint_key(l, kc, trusted, keyid, sig64, &k, ret_reason);
+        if (r != 0)
+                return r;
+        if (!checkpoint_signature_ok(l->origin, k, sig64, size, root)) {
+                *ret_reason = bad_signature(size);
                 return -EBADMSG;
         }
         return 0;
+}
+
+/*
+ * Signature checks of one chunk, spread over the CPUs: one Ed25519 verification
+ * per entry is most of what `ledger verify` costs. Each worker takes every
+ * n-th job and records the first that fails; the smallest index wins.
+ */
+struct sig_job {
+        EVP_PKEY *key; /* NULL: unsigned, nothing to check */
+        const char *sig64;
+        merkle_hash root;
+};
+
+struct sig_worker {
+        pthread_t thread;
+        const char *origin;
+        const struct sig_job *jobs;
+        size_t n, start, step;
+        uint64_t first_size; /* tree size of jobs[0] */
+        size_t first_bad;    /* n when none */
+};
+
+static void *sig_worker_run(void *arg) {
+        struct sig_worker *w = arg;
+        w->first_bad = w->n;
+        for (size_t i = w->start; i < w->n; i += w->step)
+                if (w->jobs[i].key && !checkpoint_signature_ok(w->origin, w->jobs[i].key, w->jobs[i].sig64,
+                                                               w->first_size + i, w->jobs[i].root)) {
+                        w->first_bad = i;
+                        break;
+                }
+        return NULL;
+}
+
+/* The index of the first job whose signature fails, or N. */
+static size_t check_signatures(const char *origin, const struct sig_job *jobs, size_t n, uint64_t first_size) {
+        struct sig_worker w[8];
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t nw = cpus < 1 ? 1 : cpus > (long) ELEMENTSOF(w) ? ELEMENTSOF(w) : (size_t) cpus;
+        if (n < 64)
+                nw = 1; /* not worth a thread */
+        for (size_t i = 0; i < nw; i++) {
+                w[i] = (struct sig_worker){
+                        .origin = origin, .jobs = jobs, .n = n, .start = i, .step = nw, .first_size = first_size
+                };
+                if (i > 0 && pthread_create(&w[i].thread, NULL, sig_worker_run, &w[i]) != 0) {
+                        /* no thread: this worker's share runs here */
+                        w[i].start = i;
+                        sig_worker_run(&w[i]);
+                        w[i].thread = 0;
+                }
+        }
+        sig_worker_run(&w[0]);
+        size_t bad = w[0].first_bad;
+        for (size_t i = 1; i < nw; i++) {
+                if (w[i].thread)
+                        pthread_join(w[i].thread, NULL);
+                if (w[i].first_bad < bad)
+                        bad = w[i].first_bad;
+        }
+        return bad;
 }
 
 /* ---- verify ------------------------------------------------------------------------------------------ */
@@ -773,6 +861,7 @@ int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, 
         struct merkle_frontier f = {};
         struct chunk c = {}, sc = {}, mc = {};
         struct keycache kc = {};
+        struct sig_job *jobs = NULL;
         int r = 0;
         uint64_t next = 0;
         for (;;) {
@@ -814,15 +903,16 @@ int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, 
                         }
                         break;
                 }
-                size_t si = 0, mi = 0;
+                size_t si = 0, mi = 0, n_ok = 0;
+                char *seq_why = NULL;
+                free(jobs);
+                jobs = xcalloc(c.n, sizeof(*jobs));
                 for (size_t i = 0; i < c.n; i++) {
                         const struct row *row = &c.rows[i];
                         uint64_t index = next + i;
                         if (row->seq != index) {
-                                res.ok = false;
-                                res.bad_index = index;
-                                res.reason = xasprintf("it is missing (the next entry row is %" PRIu64 ")", row->seq);
-                                goto out;
+                                seq_why = xasprintf("it is missing (the next entry row is %" PRIu64 ")", row->seq);
+                                break;
                         }
                         size_t s0 = si, m0 = mi;
                         while (si < sc.n_side && sc.side[si].seq == index)
@@ -831,10 +921,8 @@ int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, 
                                 mi++;
                         if ((si < sc.n_side && sc.side[si].seq < index) ||
                             (mi < mc.n_side && mc.side[mi].seq < index)) {
-                                res.ok = false;
-                                res.bad_index = index;
-                                res.reason = xstrdup("subject or material rows point at no entry before it");
-                                goto out;
+                                seq_why = xstrdup("subject or material rows point at no entry before it");
+                                break;
                         }
                         json_object *body = NULL;
                         char *why = check_row(row, index, &body, sc.side + s0, si - s0, mc.side + m0, mi - m0);
@@ -858,20 +946,37 @@ int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, 
                                         why = xstrdup("its stored frontier differs from the log's");
                         }
                         if (!why) {
-                                int k = check_checkpoint(l, &kc, trusted, row->v[5], row->v[10], index + 1, root, &why);
-                                if (k > 0)
-                                        res.unsigned_checkpoints++;
+                                jobs[i] = (struct sig_job){ .sig64 = row->v[10] };
+                                memcpy(jobs[i].root, root, HASH_SIZE);
+                                (void) checkpoint_key(l, &kc, trusted, row->v[5], row->v[10], &jobs[i].key, &why);
                         }
                         if (why) {
-                                res.ok = false;
-                                res.bad_index = index;
-                                res.reason = why;
-                                goto out;
+                                seq_why = why;
+                                break;
                         }
-                        memcpy(res.root, root, HASH_SIZE);
-                        res.entries = index + 1;
-                        if (res.entries == at_size)
-                                memcpy(res.root_at, root, HASH_SIZE);
+                        n_ok = i + 1;
+                }
+                /* The first bad entry: the first failed signature, or the first other failure after it. */
+                size_t sig_bad = check_signatures(l->origin, jobs, n_ok, next + 1);
+                size_t good = sig_bad < n_ok ? sig_bad : n_ok;
+                if (good > 0) {
+                        memcpy(res.root, jobs[good - 1].root, HASH_SIZE);
+                        res.entries = next + good;
+                        if (at_size > next && at_size <= next + good)
+                                memcpy(res.root_at, jobs[at_size - next - 1].root, HASH_SIZE);
+                }
+                for (size_t i = 0; i < good; i++)
+                        if (!jobs[i].key)
+                                res.unsigned_checkpoints++;
+                if (sig_bad < n_ok || seq_why) {
+                        res.ok = false;
+                        res.bad_index = next + good;
+                        if (sig_bad < n_ok) {
+                                res.reason = bad_signature(next + sig_bad + 1);
+                                free(seq_why);
+                        } else
+                                res.reason = seq_why;
+                        goto out;
                 }
                 next += c.n;
         }
@@ -882,6 +987,7 @@ out:
         free(c.rows);
         free(sc.side);
         free(mc.side);
+        free(jobs);
         keycache_done(&kc);
         if (r < 0) {
                 free(res.reason);

@@ -9,16 +9,16 @@
 /* a 64-digit hex digest of one repeated digit */
 #define D(c) c c c c c c c c c c c c c c c c
 
-/* Entry I: built at 10:0I from material M (a digest), producing subject S. */
+/* Entry I: built I minutes after 10:00 from material M (a digest), producing subject S. */
 static json_object *entry(int i, const char *builder, const char *material, const char *subject) {
         char buf[1024];
         snprintf(buf, sizeof(buf),
-                 "{\"builder\":\"%s\",\"startedOn\":\"2026-11-25T10:%02d:00Z\",\"finishedOn\":\"2026-11-25T10:%02d:"
+                 "{\"builder\":\"%s\",\"startedOn\":\"2026-11-25T%02d:%02d:00Z\",\"finishedOn\":\"2026-11-25T%02d:%02d:"
                  "30Z\",\"command\":[\"make\",\"%d\"],\"verdict\":\"pass\","
                  "\"materials\":[{\"name\":\"source\",\"digest\":{\"gitCommit\":\"%.40s\"}}],"
                  "\"subjects\":[{\"name\":\"out%d\",\"digest\":{\"sha256\":\"%s\"}}],"
                  "\"files\":[{\"path\":\"vendor/in.bin\",\"sha256\":\"%s\"},{\"path\":\"a.c\",\"sha256\":\"%s\"}]}",
-                 builder, i, i, i, material, i, subject, material, D("eeee"));
+                 builder, 10 + i / 60, i % 60, 10 + i / 60, i % 60, i, material, i, subject, material, D("eeee"));
         json_object *o = json_tokener_parse(buf);
         ASSERT_TRUE(o != NULL);
         return o;
@@ -206,5 +206,24 @@ TEST(refuses_bad_input) {
         put(f.dir, "junk.db", "this is not a database, just text that is long enough to look like a header....\n");
         _cleanup_free_ char *junk = xasprintf("sqlite:%s/junk.db", f.dir);
         ASSERT_TRUE(ledger_open(junk, false, &l) < 0);
+        teardown(&f);
+}
+
+/* Past 64 entries the signatures are checked on several threads: the first bad one still wins. */
+TEST(first_bad_signature_among_many) {
+        struct fixture f;
+        setup(&f, 200);
+        ASSERT_EQ_INT(verify(f.url), -1);
+        sql(f.db, "UPDATE entries SET checkpoint_sig = (SELECT checkpoint_sig FROM entries WHERE seq = 149) "
+                  "WHERE seq = 150");
+        ASSERT_EQ_INT(verify(f.url), 150);
+        /* a later failure of another kind does not hide it, an earlier one wins */
+        sql(f.db, "UPDATE entries SET verdict = 'fail' WHERE seq = 180");
+        ASSERT_EQ_INT(verify(f.url), 150);
+        sql(f.db, "UPDATE entries SET checkpoint_sig = (SELECT checkpoint_sig FROM entries WHERE seq = 10) "
+                  "WHERE seq = 77");
+        ASSERT_EQ_INT(verify(f.url), 77);
+        sql(f.db, "UPDATE entries SET verdict = 'fail' WHERE seq = 3");
+        ASSERT_EQ_INT(verify(f.url), 3);
         teardown(&f);
 }
