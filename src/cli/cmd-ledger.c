@@ -416,10 +416,13 @@ static int do_audit(const struct ledger_opts *o, char **files) {
                         json_object_object_add(j, "entry", json_object_get(json_path(entry, "index")));
                         json_object_object_add(j, "builder", json_object_get(json_path(entry, "builder")));
                         json_object_object_add(j, "keyid", json_object_get(json_path(entry, "keyid")));
+                        json_object_object_add(j, "verdict", json_object_get(json_path(entry, "verdict")));
+                        /* backed, but a build that failed its verdict may be exactly the one to look at */
                         if (!o->json)
-                                printf("ok       %s: ledger entry #%" PRId64 " by %s\n", *f,
+                                printf("ok       %s: ledger entry #%" PRId64 " by %s, verdict %s\n", *f,
                                        json_object_get_int64(json_path(entry, "index")),
-                                       json_object_get_string(json_path(entry, "builder")));
+                                       json_object_get_string(json_path(entry, "builder")),
+                                       json_object_get_string(json_path(entry, "verdict")));
                 } else {
                         bad++;
                         json_object_object_add(j, "reason", json_object_new_string(reason));

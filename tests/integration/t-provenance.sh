@@ -124,7 +124,7 @@ RC=0
 "$B" ledger audit-signatures --ledger "$L" "$T/one/artifacts/build/app" "$T/one/provenance.dsse.json" \
         "$T/forged/artifacts/build/app" "$T/forged/provenance.dsse.json" >"$T/audit.out" 2>&1 || RC=$?
 expect_rc "audit-signatures exits 1 when something is unbacked" 1
-expect_match "the genuine artifact is backed" "^ok +$T/one/artifacts/build/app: ledger entry #0" "$(cat "$T/audit.out")"
+expect_match "the genuine artifact is backed" "^ok +$T/one/artifacts/build/app: ledger entry #0 by urn:buildward:builder:test-host, verdict pass" "$(cat "$T/audit.out")"
 expect_match "the genuine provenance is backed" "^ok +$T/one/provenance.dsse.json: ledger entry #0" "$(cat "$T/audit.out")"
 expect_match "the forged artifact is named, with the forger's key" \
         "^UNBACKED $T/forged/artifacts/build/app: .*signed by key $rogue_id, which is not authorized" "$(cat "$T/audit.out")"
