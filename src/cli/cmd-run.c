@@ -16,6 +16,7 @@
 #include "detect/engine.h"
 #include "detect/policy.h"
 #include "monitor/monitor.h"
+#include "provenance/provenance.h"
 #include "report/report.h"
 #include "sandbox/env.h"
 #include "sandbox/sandbox.h"
@@ -37,6 +38,7 @@ struct run_args {
         struct policy *policy;
         bool no_monitor;
         bool quiet;
+        char *sign_key, *ledger; /* provenance and ledger (provenance/provenance.h) */
 };
 
 static void run_args_done(struct run_args *a) {
@@ -54,6 +56,8 @@ static void run_args_done(struct run_args *a) {
         strv_free(a->env_specs);
         free(a->policy_path);
         policy_free(a->policy);
+        free(a->sign_key);
+        free(a->ledger);
 }
 
 /*
@@ -133,7 +137,11 @@ static void help(void) {
                "  --bind SRC[:DST]         make a host path visible read-write\n"
                "  --env NAME[=VALUE]       pass one environment variable (repeatable)\n"
                "  --hostname NAME          hostname inside (default: buildward)\n"
-               "  --quiet                  no summary line\n\n"
+               "  --quiet                  no summary line\n"
+               "  --sign-key KEY           sign OUT/provenance.dsse.json with KEY (`buildward keygen`)\n"
+               "  --ledger URL             record the build in this ledger (sqlite:PATH or postgresql://...;\n"
+               "                           with --sign-key alone: "
+               "sqlite:/var/lib/buildward/ledger.db)\n\n"
                "Exit: CMD's code; 123 findings reached --fail-on; 124 timeout; 125 buildward failed;\n"
                "126 CMD not executable; 127 CMD not found; 128+N CMD killed by signal N.\n");
 }
@@ -192,6 +200,8 @@ enum {
         OPT_HOSTNAME,
         OPT_QUIET,
         OPT_POLICY,
+        OPT_SIGN_KEY,
+        OPT_LEDGER,
         OPT_LATER, /* flags of the contract that later capabilities implement */
         OPT_LATER_FLAG,
 };
@@ -217,8 +227,8 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 { "quiet", no_argument, NULL, OPT_QUIET },
                 { "policy", required_argument, NULL, OPT_POLICY },
                 { "toolchain", required_argument, NULL, OPT_LATER },
-                { "sign-key", required_argument, NULL, OPT_LATER },
-                { "ledger", required_argument, NULL, OPT_LATER },
+                { "sign-key", required_argument, NULL, OPT_SIGN_KEY },
+                { "ledger", required_argument, NULL, OPT_LEDGER },
                 { "enforce", no_argument, NULL, OPT_LATER_FLAG },
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -324,6 +334,14 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                         break;
                 case OPT_QUIET:
                         a->quiet = true;
+                        break;
+                case OPT_SIGN_KEY:
+                        free(a->sign_key);
+                        a->sign_key = xstrdup(optarg);
+                        break;
+                case OPT_LEDGER:
+                        free(a->ledger);
+                        a->ledger = xstrdup(optarg);
                         break;
                 case OPT_LATER:
                 case OPT_LATER_FLAG:
@@ -597,7 +615,7 @@ int cmd_run(int argc, char **argv) {
         struct finding_list fl = {};
         struct artifact_list al = {};
         struct change_list cl = {};
-        _cleanup_free_ char *failure = NULL, *env_err = NULL;
+        _cleanup_free_ char *failure = NULL, *env_err = NULL, *prov_err = NULL;
         _cleanup_close_ int out_fd = -EBADF;
         uint64_t start_rt = 0, start_mono = now_usec(CLOCK_MONOTONIC);
         int ret, r;
@@ -605,6 +623,10 @@ int cmd_run(int argc, char **argv) {
         log_step("parent: cmd_run");
         if ((ret = parse_args(argc, argv, &a)) != 0)
                 goto done;
+        if (provenance_check_args(a.sign_key, a.ledger, &prov_err) < 0) {
+                ret = fail_setup("%s", prov_err);
+                goto done;
+        }
         if (!a.cfg.source) {
                 char cwd[PATH_MAX];
                 if (!getcwd(cwd, sizeof(cwd))) {
@@ -723,11 +745,16 @@ int cmd_run(int argc, char **argv) {
         log_step("parent: artifacts and changes collected");
         json_object *report = build_report(&a, &rm, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
         r = json_write_file_at(out_fd, "report.json", report);
+        int pr = r < 0 ? 0 : provenance_for_run(report, out_fd, a.sign_key, a.ledger, &prov_err);
         json_object_put(report);
         /* Frozen and killed already; make sure the kernel is done before we say anything more. */
         sandbox_reap(&res);
         if (r < 0) {
                 ret = fail_setup("cannot write '%s/report.json' (%s); check the out folder", a.out, strerror(-r));
+                goto done;
+        }
+        if (pr < 0) {
+                ret = fail_setup("%s", prov_err);
                 goto done;
         }
         if (res.end == SANDBOX_END_EXEC_FAILED)

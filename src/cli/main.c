@@ -13,6 +13,8 @@ static const struct command {
         { "run", cmd_run, "run a build in a fresh, offline, disposable sandbox" },
         { "replay", cmd_replay, "run the detection rules over a recorded events.jsonl" },
         { "keygen", cmd_keygen, "create an Ed25519 signing key for provenance, manifests and bundles" },
+        { "verify", cmd_verify, "check an artifact against its signed provenance and the ledger" },
+        { "ledger", cmd_ledger, "query, verify and audit the provenance ledger" },
         { "doctor", cmd_doctor, "show which kernel features this host offers and what degrades without them" },
 };
 

@@ -189,7 +189,8 @@ printf 'version: 1\nsuppress: [\n' >"$TEST_TMP/pol-yaml.yml"
 bad_flag "--policy that is not YAML" "pol-yaml.yml|YAML" -- --out @OUT@ --policy "$TEST_TMP/pol-yaml.yml" -- true
 printf 'version: 2\n' >"$TEST_TMP/pol-ver.yml"
 bad_flag "--policy of another version" "version" -- --out @OUT@ --policy "$TEST_TMP/pol-ver.yml" -- true
-bad_flag "--sign-key (a later capability)" "--sign-key|not implemented" -- --out @OUT@ --sign-key k -- true
+bad_flag "--sign-key with no such key" "--sign-key|'k'|keygen" -- --out @OUT@ --sign-key k -- true
+bad_flag "--ledger with an unknown scheme" "--ledger|mysql://x" -- --out @OUT@ --ledger mysql://x -- true
 assert "no bad flag run created a report.json anywhere under the test dir" \
         "$(find "$TEST_TMP" -name report.json | head -n 3)" \
         test -z "$(find "$TEST_TMP" -name report.json)"

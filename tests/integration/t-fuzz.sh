@@ -26,11 +26,12 @@ declare -A units=(
         [env]="$src/src/sandbox/env.c $src/src/basic/util.c"
         [policy]="$src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
         [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
+        [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $src/src/basic/util.c -ljson-c"
 )
 # extra libraries and the longest input of each harness
 declare -A libs=([policy]="-lyaml -ljson-c" [replay]="-lyaml -ljson-c")
 declare -A maxlen=([replay]=8192 [policy]=2048)
-for name in glob size env policy replay; do
+for name in glob size env policy replay dsse; do
         bin=$out/fuzz-$name
         # shellcheck disable=SC2086
         if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} ${libs[$name]:-} -lcrypto -o "$bin" >"$out/$name.build.log" 2>&1; then

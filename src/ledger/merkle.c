@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <string.h>
+
+#include "basic/util.h"
+#include "ledger/merkle.h"
+
+void merkle_leaf_hash(const void *entry, size_t n, merkle_hash ret) {
+        static const uint8_t prefix = 0x00;
+        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(c, &prefix, 1) != 1 ||
+            EVP_DigestUpdate(c, entry, n) != 1 || EVP_DigestFinal_ex(c, ret, NULL) != 1)
+                abort(); /* out of memory: nothing sensible to hash with */
+        EVP_MD_CTX_free(c);
+}
+
+void merkle_node_hash(const merkle_hash left, const merkle_hash right, merkle_hash ret) {
+        uint8_t buf[1 + 2 * HASH_SIZE];
+        buf[0] = 0x01;
+        memcpy(buf + 1, left, HASH_SIZE);
+        memcpy(buf + 1 + HASH_SIZE, right, HASH_SIZE);
+        SHA256(buf, sizeof(buf), ret);
+}
+
+/* The largest power of two strictly below N (N >= 2). */
+static uint64_t split_point(uint64_t n) {
+        uint64_t k = 1;
+        while (k << 1 < n)
+                k <<= 1;
+        return k;
+}
+
+void merkle_root(const merkle_hash *leaves, uint64_t n, merkle_hash ret) {
+        if (n == 0) {
+                SHA256(NULL, 0, ret);
+                return;
+        }
+        if (n == 1) {
+                memcpy(ret, leaves[0], HASH_SIZE);
+                return;
+        }
+        uint64_t k = split_point(n);
+        merkle_hash l, r;
+        merkle_root(leaves, k, l);
+        merkle_root(leaves + k, n - k, r);
+        merkle_node_hash(l, r, ret);
+}
+
+static size_t path(const merkle_hash *leaves, uint64_t n, uint64_t m, merkle_hash *ret) {
+        if (n <= 1)
+                return 0;
+        uint64_t k = split_point(n);
+        size_t len;
+        if (m < k) {
+                len = path(leaves, k, m, ret);
+                merkle_root(leaves + k, n - k, ret[len]);
+        } else {
+                len = path(leaves + k, n - k, m - k, ret);
+                merkle_root(leaves, k, ret[len]);
+        }
+        return len + 1;
+}
+
+int merkle_inclusion_proof(const merkle_hash *leaves, uint64_t n, uint64_t m, merkle_hash ret[MERKLE_MAX_PROOF]) {
+        if (m >= n)
+                return -EINVAL;
+        return (int) path(leaves, n, m, ret);
+}
+
+/*
+ * Walks from the leaf to the root the way RFC 9162 §2.1.3.2 describes: the
+ * index's low bit says on which side the sibling is, and a node that is the
+ * last of its level (fn == sn) with no right sibling climbs without hashing.
+ */
+int merkle_verify_inclusion(const merkle_hash leaf, uint64_t m, uint64_t n, const merkle_hash *proof, size_t len,
+                            const merkle_hash root) {
+        if (m >= n)
+                return -EBADMSG;
+        uint64_t fn = m, sn = n - 1;
+        merkle_hash r;
+        memcpy(r, leaf, HASH_SIZE);
+        for (size_t i = 0; i < len; i++) {
+                if (sn == 0)
+                        return -EBADMSG;
+                if ((fn & 1) || fn == sn) {
+                        merkle_node_hash(proof[i], r, r);
+                        if (!(fn & 1))
+                                while (fn != 0 && !(fn & 1)) {
+                                        fn >>= 1;
+                                        sn >>= 1;
+                                }
+                } else
+                        merkle_node_hash(r, proof[i], r);
+                fn >>= 1;
+                sn >>= 1;
+        }
+        return sn == 0 && memcmp(r, root, HASH_SIZE) == 0 ? 0 : -EBADMSG;
+}
+
+void merkle_frontier_append(struct merkle_frontier *f, const merkle_hash leaf) {
+        merkle_hash cur;
+        memcpy(cur, leaf, HASH_SIZE);
+        /* Every trailing one bit of the old size is a subtree of the new leaf's size to merge with. */
+        for (uint64_t s = f->size; s & 1; s >>= 1) {
+                f->n--;
+                merkle_node_hash(f->h[f->n], cur, cur);
+        }
+        memcpy(f->h[f->n++], cur, HASH_SIZE);
+        f->size++;
+}
+
+void merkle_frontier_root(const struct merkle_frontier *f, merkle_hash ret) {
+        if (f->n == 0) {
+                SHA256(NULL, 0, ret);
+                return;
+        }
+        merkle_hash cur;
+        memcpy(cur, f->h[f->n - 1], HASH_SIZE);
+        for (unsigned i = f->n - 1; i > 0; i--)
+                merkle_node_hash(f->h[i - 1], cur, cur);
+        memcpy(ret, cur, HASH_SIZE);
+}
+
+void hash_to_hex(const uint8_t *h, size_t n, char *ret) {
+        static const char digits[] = "0123456789abcdef";
+        for (size_t i = 0; i < n; i++) {
+                ret[2 * i] = digits[h[i] >> 4];
+                ret[2 * i + 1] = digits[h[i] & 15];
+        }
+        ret[2 * n] = 0;
+}
+
+static int unhex(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1;
+}
+
+int hash_from_hex(const char *hex, uint8_t *ret, size_t n) {
+        if (!hex || strlen(hex) != 2 * n)
+                return -EBADMSG;
+        for (size_t i = 0; i < n; i++) {
+                int a = unhex(hex[2 * i]), b = unhex(hex[2 * i + 1]);
+                if (a < 0 || b < 0)
+                        return -EBADMSG;
+                ret[i] = (uint8_t) (a << 4 | b);
+        }
+        return 0;
+}
+
+char *merkle_frontier_to_hex(const struct merkle_frontier *f) {
+        char *s = xmalloc(f->n * 2 * HASH_SIZE + 1);
+        s[0] = 0;
+        for (unsigned i = 0; i < f->n; i++)
+                hash_to_hex(f->h[i], HASH_SIZE, s + i * 2 * HASH_SIZE);
+        return s;
+}
+
+int merkle_frontier_from_hex(uint64_t size, const char *hex, struct merkle_frontier *ret) {
+        struct merkle_frontier f = { .size = size, .n = (unsigned) __builtin_popcountll(size) };
+        if (!hex || strlen(hex) != f.n * 2 * HASH_SIZE)
+                return -EBADMSG;
+        for (unsigned i = 0; i < f.n; i++) {
+                char one[2 * HASH_SIZE + 1];
+                memcpy(one, hex + i * 2 * HASH_SIZE, 2 * HASH_SIZE);
+                one[2 * HASH_SIZE] = 0;
+                if (hash_from_hex(one, f.h[i], HASH_SIZE) < 0)
+                        return -EBADMSG;
+        }
+        *ret = f;
+        return 0;
+}

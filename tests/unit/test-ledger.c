@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The ledger on SQLite in a scratch directory: append, verify, queries, tampering. */
+#include <sqlite3.h>
+
+#include "ledger/ledger.h"
+#include "provenance/statement.h"
+#include "test-fs.h"
+
+/* a 64-digit hex digest of one repeated digit */
+#define D(c) c c c c c c c c c c c c c c c c
+
+/* Entry I: built I minutes after 10:00 from material M (a digest), producing subject S. */
+static json_object *entry(int i, const char *builder, const char *material, const char *subject) {
+        char buf[1024];
+        snprintf(buf, sizeof(buf),
+                 "{\"builder\":\"%s\",\"startedOn\":\"2026-11-25T%02d:%02d:00Z\",\"finishedOn\":\"2026-11-25T%02d:%02d:"
+                 "30Z\",\"command\":[\"make\",\"%d\"],\"verdict\":\"pass\","
+                 "\"materials\":[{\"name\":\"source\",\"digest\":{\"gitCommit\":\"%.40s\"}}],"
+                 "\"subjects\":[{\"name\":\"out%d\",\"digest\":{\"sha256\":\"%s\"}}],"
+                 "\"files\":[{\"path\":\"vendor/in.bin\",\"sha256\":\"%s\"},{\"path\":\"a.c\",\"sha256\":\"%s\"}]}",
+                 builder, 10 + i / 60, i % 60, 10 + i / 60, i % 60, i, material, i, subject, material, D("eeee"));
+        json_object *o = json_tokener_parse(buf);
+        ASSERT_TRUE(o != NULL);
+        return o;
+}
+
+struct fixture {
+        char *dir, *url, *db;
+        EVP_PKEY *key;
+};
+
+static void setup(struct fixture *f, int n) {
+        f->dir = tmpdir();
+        f->db = xasprintf("%s/l.db", f->dir);
+        f->url = xasprintf("sqlite:%s", f->db);
+        _cleanup_free_ char *k = xasprintf("%s/key", f->dir);
+        ASSERT_EQ_INT(key_generate(k), 0);
+        ASSERT_EQ_INT(key_load_private(k, &f->key), 0);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f->url, true, &l), 0);
+        /* a chain: 0 makes A from X, 1 makes B from A, 2 makes C from B, 3 unrelated from Y */
+        static const char *const digests[] = { D("0000"), D("aaaa"), D("bbbb"), D("cccc"), D("1111"), D("dddd") };
+        for (int i = 0; i < n; i++) {
+                json_object *e = i < 3 ? entry(i, "builder-1", digests[i], digests[i + 1])
+                                       : entry(i, "builder-2", digests[4], digests[5]);
+                uint64_t idx = 99;
+                ASSERT_EQ_INT(ledger_append(l, e, f->key, &idx), 0);
+                ASSERT_EQ_U64(idx, (uint64_t) i);
+                json_object_put(e);
+        }
+}
+
+static void teardown(struct fixture *f) {
+        EVP_PKEY_free(f->key);
+        free(f->url);
+        free(f->db);
+        cleanup_dir(f->dir);
+}
+
+static void sql(const char *db, const char *stmt) {
+        sqlite3 *h;
+        ASSERT_EQ_INT(sqlite3_open(db, &h), SQLITE_OK);
+        ASSERT_EQ_INT(sqlite3_exec(h, stmt, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+}
+
+/* Verifies and returns the first bad index, or -1 when the log is fine. */
+static long long verify(const char *url) {
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(url, false, &l), 0);
+        struct ledger_verify_result r;
+        ASSERT_EQ_INT(ledger_verify(l, NULL, 0, &r), 0);
+        if (!r.ok)
+                printf("#   first bad entry %llu: %s\n", (unsigned long long) r.bad_index, r.reason);
+        free(r.reason);
+        return r.ok ? -1 : (long long) r.bad_index;
+}
+
+TEST(append_verify_and_prove) {
+        struct fixture f;
+        setup(&f, 5);
+        ASSERT_EQ_INT(verify(f.url), -1);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, false, &l), 0);
+        for (uint64_t i = 0; i < 5; i++) {
+                uint64_t size = 0;
+                char *why = NULL;
+                ASSERT_EQ_INT(ledger_prove_inclusion(l, i, NULL, &size, &why), 0);
+                ASSERT_EQ_U64(size, 5);
+                free(why);
+        }
+        char *why = NULL;
+        uint64_t size;
+        ASSERT_EQ_INT(ledger_prove_inclusion(l, 5, NULL, &size, &why), -EBADMSG);
+        free(why);
+        /* a strict verifier with another key refuses every checkpoint */
+        _cleanup_free_ char *k2 = xasprintf("%s/other", f.dir);
+        ASSERT_EQ_INT(key_generate(k2), 0);
+        _cleanup_pkey_ EVP_PKEY *other = NULL;
+        ASSERT_EQ_INT(key_load_public(k2, &other), 0);
+        EVP_PKEY *trusted[] = { other, NULL };
+        struct ledger_verify_result r;
+        ASSERT_EQ_INT(ledger_verify(l, trusted, 0, &r), 0);
+        ASSERT_TRUE(!r.ok);
+        ASSERT_EQ_U64(r.bad_index, 0);
+        free(r.reason);
+        EVP_PKEY *mine[] = { f.key, NULL };
+        ASSERT_EQ_INT(ledger_verify(l, mine, 3, &r), 0);
+        ASSERT_TRUE(r.ok);
+        ASSERT_EQ_U64(r.entries, 5);
+        free(r.reason);
+        /* the root at size 3, as a kept checkpoint would have it */
+        merkle_hash leaves[3];
+        json_object *all = NULL;
+        ASSERT_EQ_INT(ledger_query_window(l, 0, UINT64_MAX >> 1, NULL, &all), 0);
+        for (size_t i = 0; i < 3; i++) {
+                const char *b = json_object_to_json_string_ext(json_object_array_get_idx(all, i),
+                                                               JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                merkle_leaf_hash(b, strlen(b), leaves[i]);
+        }
+        json_object_put(all);
+        merkle_hash want;
+        merkle_root(leaves, 3, want);
+        ASSERT_TRUE(memcmp(want, r.root_at, HASH_SIZE) == 0);
+        ledger_close(TAKE_PTR(l));
+        teardown(&f);
+}
+
+TEST(queries) {
+        struct fixture f;
+        setup(&f, 5);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, false, &l), 0);
+        json_object *a = NULL;
+        uint64_t since, until;
+        ASSERT_EQ_INT(rfc3339_parse("2026-11-25T10:01:00Z", &since), 0);
+        ASSERT_EQ_INT(rfc3339_parse("2026-11-25T10:03:00Z", &until), 0);
+        ASSERT_EQ_INT(ledger_query_window(l, since, until, NULL, &a), 0);
+        ASSERT_EQ_INT(json_object_array_length(a), 2); /* entries 1 and 2 */
+        json_object_put(a);
+        ASSERT_EQ_INT(ledger_query_window(l, since, until + 60000000, "builder-2", &a), 0);
+        ASSERT_EQ_INT(json_object_array_length(a), 1); /* entry 3 */
+        ASSERT_EQ_INT(json_object_get_int(json_path(json_object_array_get_idx(a, 0), "index")), 3);
+        json_object_put(a);
+        /* everything built from A: B (depth 1) and C (depth 2), not the unrelated builds */
+        ASSERT_EQ_INT(ledger_blast_radius(l, D("aaaa"), NULL, 0, 0, &a), 0);
+        ASSERT_EQ_INT(json_object_array_length(a), 2);
+        ASSERT_EQ_INT(json_object_get_int(json_path(json_object_array_get_idx(a, 0), "index")), 1);
+        ASSERT_EQ_INT(json_object_get_int(json_path(json_object_array_get_idx(a, 0), "depth")), 1);
+        ASSERT_EQ_INT(json_object_get_int(json_path(json_object_array_get_idx(a, 1), "index")), 2);
+        ASSERT_EQ_INT(json_object_get_int(json_path(json_object_array_get_idx(a, 1), "depth")), 2);
+        json_object_put(a);
+        /* builder-1 at 10:00-10:01: entry 0 and, downstream, 1 and 2 */
+        ASSERT_EQ_INT(ledger_blast_radius(l, NULL, "builder-1", since - 60000000, since, &a), 0);
+        ASSERT_EQ_INT(json_object_array_length(a), 3);
+        json_object_put(a);
+        ASSERT_EQ_INT(ledger_find_digest(l, D("cccc"), false, &a), 0);
+        ASSERT_EQ_INT(json_object_array_length(a), 1);
+        json_object_put(a);
+        ledger_close(TAKE_PTR(l));
+        teardown(&f);
+}
+
+TEST(tampering_is_named) {
+        static const struct {
+                const char *sql;
+                long long bad;
+        } cases[] = {
+                { "UPDATE entries SET body = replace(body, '\"make\"', '\"evil\"') WHERE seq = 2", 2 },
+                { "UPDATE entries SET builder = 'someone' WHERE seq = 1", 1 },
+                { "UPDATE subjects SET sha256 = '" D("ffff") "' WHERE seq = 3", 3 },
+                { "DELETE FROM materials WHERE seq = 1 AND name = 'file:a.c'", 1 },
+                { "DELETE FROM entries WHERE seq = 2", 2 },
+                { "DELETE FROM entries WHERE seq = 4", 4 }, /* its subject rows remain */
+                { "UPDATE entries SET seq = 9 WHERE seq = 1; UPDATE entries SET seq = 1 WHERE seq = 3;"
+                  "UPDATE entries SET seq = 3 WHERE seq = 9",
+                  1 },
+                { "UPDATE entries SET checkpoint_sig = NULL, keyid = NULL WHERE seq = 0", 0 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct fixture f;
+                setup(&f, 5);
+                sql(f.db, cases[i].sql);
+                long long bad = verify(f.url);
+                if (bad != cases[i].bad)
+                        printf("#   case %zu: %s\n", i, cases[i].sql);
+                ASSERT_EQ_INT(bad, cases[i].bad);
+                teardown(&f);
+        }
+}
+
+TEST(refuses_bad_input) {
+        struct fixture f;
+        setup(&f, 1);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, true, &l), 0);
+        json_object *e = json_tokener_parse("{\"builder\":\"b\",\"startedOn\":\"never\"}");
+        uint64_t idx;
+        ASSERT_EQ_INT(ledger_append(l, e, f.key, &idx), -EINVAL);
+        json_object_put(e);
+        ledger_close(TAKE_PTR(l));
+        ASSERT_EQ_INT(verify(f.url), -1);
+        _cleanup_free_ char *missing = xasprintf("sqlite:%s/none.db", f.dir);
+        ASSERT_EQ_INT(ledger_open(missing, false, &l), -ENOENT);
+        ASSERT_EQ_INT(ledger_open("mysql://x", false, &l), -EPROTONOSUPPORT);
+        put(f.dir, "junk.db", "this is not a database, just text that is long enough to look like a header....\n");
+        _cleanup_free_ char *junk = xasprintf("sqlite:%s/junk.db", f.dir);
+        ASSERT_TRUE(ledger_open(junk, false, &l) < 0);
+        teardown(&f);
+}
+
+/* Past 64 entries the signatures are checked on several threads: the first bad one still wins. */
+TEST(first_bad_signature_among_many) {
+        struct fixture f;
+        setup(&f, 200);
+        ASSERT_EQ_INT(verify(f.url), -1);
+        sql(f.db, "UPDATE entries SET checkpoint_sig = (SELECT checkpoint_sig FROM entries WHERE seq = 149) "
+                  "WHERE seq = 150");
+        ASSERT_EQ_INT(verify(f.url), 150);
+        /* a later failure of another kind does not hide it, an earlier one wins */
+        sql(f.db, "UPDATE entries SET verdict = 'fail' WHERE seq = 180");
+        ASSERT_EQ_INT(verify(f.url), 150);
+        sql(f.db, "UPDATE entries SET checkpoint_sig = (SELECT checkpoint_sig FROM entries WHERE seq = 10) "
+                  "WHERE seq = 77");
+        ASSERT_EQ_INT(verify(f.url), 77);
+        sql(f.db, "UPDATE entries SET verdict = 'fail' WHERE seq = 3");
+        ASSERT_EQ_INT(verify(f.url), 3);
+        teardown(&f);
+}
