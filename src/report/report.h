@@ -90,3 +90,5 @@ int source_changes_collect(int upper_fd, int lower_fd, size_t max, struct change
  * sees the old file or the whole new one. No fsync: a report is not a ledger.
  */
 int json_write_file_at(int dir_fd, const char *name, json_object *o);
+/* The same for N bytes of DATA. */
+int file_write_atomic_at(int dir_fd, const char *name, const void *data, size_t n);
