@@ -17,14 +17,17 @@ if ! command -v clang >/dev/null; then
 fi
 out=$TEST_TMP/fuzz
 mkdir -p "$out"
-cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/src")
+cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -DBUILDWARD_VERSION='"fuzz"' -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/src")
 
 declare -A units=(
         [glob]="$src/src/basic/glob.c"
         [size]="$src/src/basic/size.c"
         [env]="$src/src/sandbox/env.c $src/src/basic/util.c"
+        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $src/src/basic/util.c -ljson-c"
 )
-for name in glob size env; do
+# Inputs longer than 512 bytes where a realistic seed is longer (a whole report.json).
+declare -A max_len=([report]=16384)
+for name in glob size env report; do
         bin=$out/fuzz-$name
         # shellcheck disable=SC2086
         if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} -lcrypto -o "$bin" >"$out/$name.build.log" 2>&1; then
@@ -38,7 +41,7 @@ for name in glob size env; do
         corpus=$out/corpus-$name
         mkdir -p "$corpus"
         [ -d "$src/tests/fuzz/corpus/$name" ] && cp "$src/tests/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null
-        if (cd "$out" && "$bin" -max_total_time="$secs" -max_len=512 -timeout=10 "$corpus") >"$out/$name.log" 2>&1; then
+        if (cd "$out" && "$bin" -max_total_time="$secs" -max_len="${max_len[$name]:-512}" -timeout=10 "$corpus") >"$out/$name.log" 2>&1; then
                 ok "fuzz-$name: $(grep -Eo 'Done [0-9]+ runs' "$out/$name.log" | tail -n 1) without a crash or broken invariant"
         else
                 not_ok "fuzz-$name found a problem" "$(grep -E 'ERROR|SUMMARY|abort|Test unit written' "$out/$name.log" | head -n 5)"
