@@ -92,6 +92,22 @@ static void print_scalar(FILE *f, json_object *v) {
         }
 }
 
+/* " (70.0 MiB)" after a byte count the report names memory, memory_peak or tmp_size. */
+static void print_size_hint(FILE *f, const char *key, json_object *v) {
+        static const char *const keys[] = { "memory", "memory_peak", "tmp_size" };
+        static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+        bool known = false;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                known = known || streq(key, keys[i]);
+        if (!known || !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1024)
+                return;
+        double x = (double) json_object_get_int64(v) / 1024;
+        size_t u = 0;
+        for (; x >= 1024 && u + 1 < ELEMENTSOF(units); u++)
+                x /= 1024;
+        fprintf(f, " <span class=\"dim\">(%.1f %s)</span>", x, units[u]);
+}
+
 /* Any JSON value as nested tables and lists. */
 static void print_value(FILE *f, json_object *v, int depth) {
         if (depth > MAX_JSON_DEPTH) {
@@ -109,6 +125,7 @@ static void print_value(FILE *f, json_object *v, int depth) {
                         esc(f, key);
                         fputs("</th><td>", f);
                         print_value(f, val, depth + 1);
+                        print_size_hint(f, key, val);
                         fputs("</td></tr>", f);
                 }
                 fputs("</table>", f);

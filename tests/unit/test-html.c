@@ -59,6 +59,7 @@ TEST(fixture_page) {
         ASSERT_TRUE(contains(html, "<tr><td>modified</td><td><code>src/main.c</code></td></tr>"));
         ASSERT_TRUE(contains(html, "<tr><th>network</th><td><code>loopback only</code></td></tr>"));
         ASSERT_TRUE(contains(html, "<p>1234 events recorded, none lost.</p>"));
+        ASSERT_TRUE(contains(html, "<tr><th>memory_peak</th><td>73400320 <span class=\"dim\">(70.0 MiB)</span>"));
         ASSERT_TRUE(!contains(html, "class=\"warn\""));
         ASSERT_TRUE(!contains(html, "(null)"));
         json_object_put(r);
