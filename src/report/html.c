@@ -333,19 +333,47 @@ static void print_finding(FILE *f, json_object *finding, int sev, const struct p
         fputs("</table></details>\n", f);
 }
 
-struct ranked {
-        int sev;
-        size_t idx;
+enum cell { CELL_TEXT, CELL_CODE, CELL_DIGEST, CELL_INT };
+
+struct column {
+        const char *key, *title;
+        enum cell kind;
 };
 
-static int ranked_cmp(const void *a, const void *b) {
-        const struct ranked *x = a, *y = b;
-        if (x->sev != y->sev)
-                return x->sev > y->sev ? -1 : 1;
-        return x->idx < y->idx ? -1 : x->idx > y->idx;
+/* ROWS (an array of objects) as a table of COLS, at most MAX_ROWS rows. */
+static void print_rows(FILE *f, json_object *rows, const struct column *cols, size_t n_cols) {
+        fputs("<table><tr>", f);
+        for (size_t c = 0; c < n_cols; c++)
+                fprintf(f, "<th>%s</th>", cols[c].title);
+        fputs("</tr>", f);
+        for (size_t i = 0; i < rj_len(rows) && i < MAX_ROWS; i++) {
+                json_object *row = rj_at(rows, i);
+                fputs("<tr>", f);
+                for (size_t c = 0; c < n_cols; c++) {
+                        int64_t v;
+                        fputs(cols[c].kind == CELL_DIGEST ? "<td class=\"mono\">" : "<td>", f);
+                        if (cols[c].kind == CELL_INT) {
+                                if (rj_int(row, cols[c].key, &v))
+                                        fprintf(f, "%" PRId64, v);
+                        } else if (cols[c].kind == CELL_CODE && rj_str(row, cols[c].key)) {
+                                fputs("<code>", f);
+                                esc(f, rj_str(row, cols[c].key));
+                                fputs("</code>", f);
+                        } else
+                                esc(f, rj_str(row, cols[c].key));
+                        fputs("</td>", f);
+                }
+                fputs("</tr>", f);
+        }
+        fputs("</table>\n", f);
+        if (rj_len(rows) > MAX_ROWS)
+                fprintf(f, "<p class=\"note\">%zu more in report.json.</p>\n", rj_len(rows) - MAX_ROWS);
 }
 
 static void print_suppressed(FILE *f, json_object *report) {
+        static const struct column cols[] = { { "rule", "rule", CELL_CODE },
+                                              { "count", "count", CELL_INT },
+                                              { "reason", "reason", CELL_TEXT } };
         json_object *sup = rj_arr(rj_obj(report, "policy"), "suppressed");
         if (rj_len(sup) == 0)
                 return;
@@ -355,23 +383,11 @@ static void print_suppressed(FILE *f, json_object *report) {
                 esc(f, rj_str(rj_obj(report, "policy"), "file"));
                 fputs("</code>", f);
         }
-        fputs("</h3><table><tr><th>rule</th><th>count</th><th>reason</th></tr>", f);
-        for (size_t i = 0; i < rj_len(sup) && i < MAX_ROWS; i++) {
-                json_object *s = rj_at(sup, i);
-                int64_t count;
-                fputs("<tr><td><code>", f);
-                esc(f, rj_str(s, "rule"));
-                fputs("</code></td><td>", f);
-                if (rj_int(s, "count", &count))
-                        fprintf(f, "%" PRId64, count);
-                fputs("</td><td>", f);
-                esc(f, rj_str(s, "reason"));
-                fputs("</td></tr>", f);
-        }
-        fputs("</table>\n", f);
+        fputs("</h3>", f);
+        print_rows(f, sup, cols, ELEMENTSOF(cols));
 }
 
-static void print_findings(FILE *f, json_object *report, struct ranked *rank, size_t n, bool warned,
+static void print_findings(FILE *f, json_object *report, struct ranked_finding *rank, size_t n, bool warned,
                            const struct proc_index *ix) {
         fprintf(f, "<section id=\"findings\"><h2>Findings (%zu)</h2>\n", n);
         if (n == 0)
@@ -382,15 +398,15 @@ static void print_findings(FILE *f, json_object *report, struct ranked *rank, si
         int group = -2;
         json_object *findings = rj_arr(report, "findings");
         for (size_t i = 0; i < n && i < MAX_FINDINGS; i++) {
-                if (rank[i].sev != group) {
-                        group = rank[i].sev;
+                if (rank[i].severity != group) {
+                        group = rank[i].severity;
                         size_t count = 0;
-                        for (size_t k = i; k < n && rank[k].sev == group; k++)
+                        for (size_t k = i; k < n && rank[k].severity == group; k++)
                                 count++;
                         fprintf(f, "<h3>%s (%zu)</h3>\n",
                                 group >= 0 ? severity_name((enum severity) group) : "unknown severity", count);
                 }
-                print_finding(f, rj_at(findings, rank[i].idx), rank[i].sev, ix);
+                print_finding(f, rj_at(findings, rank[i].index), rank[i].severity, ix);
         }
         if (n > MAX_FINDINGS)
                 fprintf(f, "<p class=\"note\">%zu more findings are not shown here; report.json lists them all.</p>\n",
@@ -652,42 +668,26 @@ static void print_monitor(FILE *f, json_object *report) {
 }
 
 static void print_artifacts(FILE *f, json_object *report) {
+        static const struct column cols[] = { { "path", "path", CELL_CODE },
+                                              { "size", "size", CELL_INT },
+                                              { "sha256", "sha256", CELL_DIGEST } };
+        static const struct column refused_cols[] = { { "path", "path", CELL_CODE },
+                                                      { "reason", "reason", CELL_TEXT } };
         json_object *a = rj_arr(report, "artifacts"), *refused = rj_arr(report, "artifacts_refused");
         fprintf(f, "<section id=\"artifacts\"><h2>Artifacts (%zu)</h2>\n", rj_len(a));
         if (rj_len(a) == 0)
                 fputs("<p class=\"dim\">None collected.</p>\n", f);
-        else {
-                fputs("<table><tr><th>path</th><th>size</th><th>sha256</th></tr>", f);
-                for (size_t i = 0; i < rj_len(a) && i < MAX_ROWS; i++) {
-                        int64_t size;
-                        fputs("<tr><td><code>", f);
-                        esc(f, rj_str(rj_at(a, i), "path"));
-                        fputs("</code></td><td>", f);
-                        if (rj_int(rj_at(a, i), "size", &size))
-                                fprintf(f, "%" PRId64, size);
-                        fputs("</td><td class=\"mono\">", f);
-                        esc(f, rj_str(rj_at(a, i), "sha256"));
-                        fputs("</td></tr>", f);
-                }
-                fputs("</table>\n", f);
-                if (rj_len(a) > MAX_ROWS)
-                        fprintf(f, "<p class=\"note\">%zu more in report.json.</p>\n", rj_len(a) - MAX_ROWS);
-        }
+        else
+                print_rows(f, a, cols, ELEMENTSOF(cols));
         if (rj_len(refused) > 0) {
-                fputs("<h3>Refused</h3><table><tr><th>path</th><th>reason</th></tr>", f);
-                for (size_t i = 0; i < rj_len(refused) && i < MAX_ROWS; i++) {
-                        fputs("<tr><td><code>", f);
-                        esc(f, rj_str(rj_at(refused, i), "path"));
-                        fputs("</code></td><td>", f);
-                        esc(f, rj_str(rj_at(refused, i), "reason"));
-                        fputs("</td></tr>", f);
-                }
-                fputs("</table>\n", f);
+                fputs("<h3>Refused</h3>", f);
+                print_rows(f, refused, refused_cols, ELEMENTSOF(refused_cols));
         }
         fputs("</section>\n", f);
 }
 
 static void print_changes(FILE *f, json_object *report) {
+        static const struct column cols[] = { { "change", "change", CELL_TEXT }, { "path", "path", CELL_CODE } };
         json_object *c = rj_arr(report, "source_changes");
         bool truncated = false;
         (void) rj_bool(report, "source_changes_truncated", &truncated);
@@ -696,35 +696,14 @@ static void print_changes(FILE *f, json_object *report) {
                 fputs("<p class=\"note\">The list was cut at its limit when the report was written.</p>\n", f);
         if (rj_len(c) == 0)
                 fputs("<p class=\"dim\">The build changed nothing in its source tree.</p>\n", f);
-        else {
-                fputs("<table><tr><th>change</th><th>path</th></tr>", f);
-                for (size_t i = 0; i < rj_len(c) && i < MAX_ROWS; i++) {
-                        fputs("<tr><td>", f);
-                        esc(f, rj_str(rj_at(c, i), "change"));
-                        fputs("</td><td><code>", f);
-                        esc(f, rj_str(rj_at(c, i), "path"));
-                        fputs("</code></td></tr>", f);
-                }
-                fputs("</table>\n", f);
-                if (rj_len(c) > MAX_ROWS)
-                        fprintf(f, "<p class=\"note\">%zu more in report.json.</p>\n", rj_len(c) - MAX_ROWS);
-        }
+        else
+                print_rows(f, c, cols, ELEMENTSOF(cols));
         fputs("</section>\n", f);
 }
 
 int report_html_print(FILE *f, json_object *report) {
-        json_object *findings = rj_arr(report, "findings");
-        size_t n = 0, by_sev[SEV_CRITICAL + 1] = {};
-        _cleanup_free_ struct ranked *rank = xcalloc(rj_len(findings) + 1, sizeof(struct ranked));
-        for (size_t i = 0; i < rj_len(findings); i++) {
-                if (!json_object_is_type(rj_at(findings, i), json_type_object))
-                        continue;
-                int sev = rj_severity(rj_at(findings, i));
-                if (sev >= 0)
-                        by_sev[sev]++;
-                rank[n++] = (struct ranked){ sev, i };
-        }
-        qsort(rank, n, sizeof(*rank), ranked_cmp);
+        size_t n, by_sev[SEV_CRITICAL + 1];
+        _cleanup_free_ struct ranked_finding *rank = findings_ranked(report, by_sev, &n);
 
         const char *verdict = rj_str(report, "verdict");
         fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"

@@ -67,6 +67,32 @@ int rj_severity(json_object *finding) {
         return (int) s;
 }
 
+static int ranked_cmp(const void *a, const void *b) {
+        const struct ranked_finding *x = a, *y = b;
+        if (x->severity != y->severity)
+                return x->severity > y->severity ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+struct ranked_finding *findings_ranked(json_object *report, size_t by_severity[], size_t *ret_n) {
+        json_object *findings = rj_arr(report, "findings");
+        struct ranked_finding *v = xcalloc(rj_len(findings) + 1, sizeof(*v));
+        size_t n = 0;
+        for (int s = SEV_INFO; s <= SEV_CRITICAL; s++)
+                by_severity[s] = 0;
+        for (size_t i = 0; i < rj_len(findings); i++) {
+                if (!json_object_is_type(rj_at(findings, i), json_type_object))
+                        continue;
+                int sev = rj_severity(rj_at(findings, i));
+                if (sev >= 0)
+                        by_severity[sev]++;
+                v[n++] = (struct ranked_finding){ sev, i };
+        }
+        qsort(v, n, sizeof(*v), ranked_cmp);
+        *ret_n = n;
+        return v;
+}
+
 /*
  * Decodes one UTF-8 sequence at S (N bytes left). Returns its length and the
  * code point, or 0 for an invalid sequence (overlong forms, surrogates and

@@ -47,6 +47,18 @@ void text_escape_json(FILE *f, json_object *s, size_t max, enum text_mode m);
 /* A heap copy of S escaped with TEXT_PLAIN. */
 char *text_plain(const char *s, size_t len, size_t max);
 
+/* An object entry of report.findings and its severity (-1: unknown). */
+struct ranked_finding {
+        int severity;
+        size_t index;
+};
+/*
+ * The object entries of report.findings, most severe first and in report order
+ * within a severity (unknown severities last); BY_SEVERITY[SEV_INFO..SEV_CRITICAL]
+ * gets the count of each. Free the array.
+ */
+struct ranked_finding *findings_ranked(json_object *report, size_t by_severity[], size_t *ret_n);
+
 /* The lexical normal form of an absolute PATH: no "//", "." or ".." components. */
 char *path_normalize(const char *path);
 /* The part of normalized PATH below normalized ROOT ("" for ROOT itself), or NULL. */

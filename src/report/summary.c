@@ -52,18 +52,6 @@ static const char *severity_upper(int sev) {
         return sev >= 0 && sev < (int) ELEMENTSOF(names) ? names[sev] : "UNKNOWN";
 }
 
-struct ranked {
-        int sev;
-        size_t idx;
-};
-
-static int ranked_cmp(const void *a, const void *b) {
-        const struct ranked *x = a, *y = b;
-        if (x->sev != y->sev)
-                return x->sev > y->sev ? -1 : 1;
-        return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 static void print_exit(FILE *f, json_object *report) {
         int64_t code, bw_code;
         bool timed_out = false;
@@ -163,18 +151,8 @@ static void print_warnings(FILE *f, const struct style *st, json_object *report)
 
 void report_print_summary(FILE *f, json_object *report, bool color) {
         const struct style st = { color };
-        json_object *findings = rj_arr(report, "findings");
-        size_t n = 0, by_sev[SEVERITY_KEYS] = {};
-        _cleanup_free_ struct ranked *rank = xcalloc(rj_len(findings) + 1, sizeof(struct ranked));
-        for (size_t i = 0; i < rj_len(findings); i++) {
-                if (!json_object_is_type(rj_at(findings, i), json_type_object))
-                        continue;
-                int sev = rj_severity(rj_at(findings, i));
-                if (sev >= 0)
-                        by_sev[sev]++;
-                rank[n++] = (struct ranked){ sev, i };
-        }
-        qsort(rank, n, sizeof(*rank), ranked_cmp);
+        size_t n, by_sev[SEVERITY_KEYS];
+        _cleanup_free_ struct ranked_finding *rank = findings_ranked(report, by_sev, &n);
 
         const char *verdict = rj_str(report, "verdict");
         bool pass = verdict && streq(verdict, "pass"), fail = verdict && streq(verdict, "fail");
@@ -197,7 +175,7 @@ void report_print_summary(FILE *f, json_object *report, bool color) {
         struct proc_index ix;
         proc_index_build(&ix, report);
         for (size_t i = 0; i < n && i < MAX_SHOWN; i++)
-                print_finding(f, &st, rj_at(findings, rank[i].idx), rank[i].sev, &ix);
+                print_finding(f, &st, rj_at(rj_arr(report, "findings"), rank[i].index), rank[i].severity, &ix);
         proc_index_done(&ix);
         if (n > MAX_SHOWN)
                 fprintf(f, "  ... %zu more, see report.html\n", n - MAX_SHOWN);

@@ -18,37 +18,9 @@
 
 #include "basic/util.h"
 #include "report/writers.h"
+#include "../unit/utf8-valid.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-static bool utf8_valid(const unsigned char *p, size_t n) {
-        for (size_t i = 0; i < n;) {
-                unsigned c = p[i], len;
-                unsigned long cp, min;
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                } else if ((c & 0xe0) == 0xc0)
-                        len = 2, min = 0x80, cp = c & 0x1f;
-                else if ((c & 0xf0) == 0xe0)
-                        len = 3, min = 0x800, cp = c & 0x0f;
-                else if ((c & 0xf8) == 0xf0)
-                        len = 4, min = 0x10000, cp = c & 0x07;
-                else
-                        return false;
-                if (i + len > n)
-                        return false;
-                for (unsigned k = 1; k < len; k++) {
-                        if ((p[i + k] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (p[i + k] & 0x3f);
-                }
-                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                        return false;
-                i += len;
-        }
-        return true;
-}
 
 /* Whether the input itself has "(null)" somewhere, which an output may then show. */
 static bool input_has_null;
@@ -70,7 +42,7 @@ static bool has_null_text(json_object *o) {
 }
 
 static void check_text(const char *what, const char *s, size_t n) {
-        if (!utf8_valid((const unsigned char *) s, n)) {
+        if (!utf8_valid(s, n)) {
                 fprintf(stderr, "%s: not valid UTF-8\n", what);
                 abort();
         }
@@ -106,7 +78,7 @@ static void check_html(const char *s, size_t n) {
 static void check_sarif(json_object *log) {
         const char *text = json_object_to_json_string_ext(log, JSON_C_TO_STRING_PLAIN);
         size_t n = strlen(text);
-        if (!utf8_valid((const unsigned char *) text, n)) {
+        if (!utf8_valid(text, n)) {
                 fprintf(stderr, "sarif: not valid UTF-8\n");
                 abort();
         }
