@@ -29,13 +29,15 @@
 #define ARGV_MAX       1000 /* bytes of one command line shown */
 #define STR_MAX        2000 /* bytes of one other string shown */
 #define CHAIN_MAX      32
+#define KEY_MAX        32 /* bytes of a key shown: the key column does not wrap */
 
 static void esc(FILE *f, const char *s) {
         text_escape_str(f, s, STR_MAX, TEXT_HTML);
 }
 
 static const char *const css =
-        "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2329;background:#f5f6f8}"
+        "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2329;background:#f5f6f8;"
+        "overflow-wrap:anywhere}"
         "main{max-width:1200px;margin:0 auto;padding:0 20px 40px}"
         "code,.mono{font:12.5px/1.4 ui-monospace,'DejaVu Sans Mono',monospace;word-break:break-all}"
         "header.banner{color:#fff;padding:18px 20px}"
@@ -122,7 +124,7 @@ static void print_value(FILE *f, json_object *v, int depth) {
                 fputs("<table class=\"kv\">", f);
                 json_object_object_foreach(v, key, val) {
                         fputs("<tr><th>", f);
-                        esc(f, key);
+                        text_escape_str(f, key, KEY_MAX, TEXT_HTML);
                         fputs("</th><td>", f);
                         print_value(f, val, depth + 1);
                         print_size_hint(f, key, val);
@@ -589,7 +591,7 @@ static void tree_render(FILE *f, struct tree *t, size_t i, int depth) {
         bool open = false;
         for (size_t k = t->first[i]; k < t->first[i + 1] && !open; k++)
                 open = t->hot[t->kids[k]];
-        fprintf(f, "<details class=\"%s\"%s><summary>", hit + (*hit ? 1 : 0), open ? " open" : "");
+        fprintf(f, "<details%s%s><summary>", t->hit[i] ? " class=\"hit\"" : "", open ? " open" : "");
         tree_node_line(f, t, i);
         fputs("</summary>\n", f);
         if (depth + 1 >= MAX_TREE_DEPTH) {
