@@ -286,11 +286,10 @@ json_object **finding_chain(json_object *finding, const struct proc_index *ix, s
         size_t n = 0;
         json_object *proc = rj_obj(finding, "process");
         json_object *chain = rj_arr(proc, "chain");
-        if (rj_len(chain) > 0) {
-                for (size_t i = 0; i < rj_len(chain) && n < max; i++)
-                        if (json_object_is_type(rj_at(chain, i), json_type_object))
-                                v[n++] = rj_at(chain, i);
-        } else if (proc) {
+        for (size_t i = 0; i < rj_len(chain) && n < max; i++)
+                if (json_object_is_type(rj_at(chain, i), json_type_object))
+                        v[n++] = rj_at(chain, i);
+        if (n == 0 && proc && max > 0) {
                 v[n++] = proc;
                 int64_t ppid;
                 json_object *cur = proc;

@@ -38,6 +38,7 @@
 #define TEXT_MAX       4096 /* bytes of one build-supplied string kept in the log */
 #define MAX_LOCATIONS  10   /* GitHub reads the first; relatedLocations keep a few more */
 #define MAX_DEPTH      16   /* of evidence copied into result properties */
+#define MAX_RESULTS    5000 /* code scanning keeps 5000 results of a run and refuses over 25000 */
 
 static const char *sarif_level(int sev) {
         return sev >= SEV_HIGH ? "error" : sev == SEV_MEDIUM ? "warning" : "note";
@@ -148,8 +149,12 @@ static json_object *location(const char *path, const char *root, bool dir, const
                 _cleanup_free_ char *uri = *rel ? uri_of("", rel, dir ? "/" : "") : xstrdup(".");
                 add_str(al, "uri", uri);
                 add_str(al, "uriBaseId", "SRCROOT");
+        } else if (abs) {
+                _cleanup_free_ char *uri = uri_of("file://", abs, dir && abs[1] ? "/" : "");
+                add_str(al, "uri", uri);
         } else {
-                _cleanup_free_ char *uri = uri_of("file://", abs ? abs : "/", dir && abs && abs[1] ? "/" : "");
+                /* Relative, and the report names no source root to resolve it against: as it is. */
+                _cleanup_free_ char *uri = uri_of("", path, dir ? "/" : "");
                 add_str(al, "uri", uri);
         }
         json_object *pl = json_object_new_object();
@@ -421,7 +426,14 @@ static char *command_line(json_object *command) {
         return buf;
 }
 
-static json_object *invocation(json_object *report, const char *root) {
+static json_object *notification(const char *text) {
+        json_object *note = json_object_new_object();
+        json_object_object_add(note, "message", jmessage(text));
+        add_str(note, "level", "warning");
+        return note;
+}
+
+static json_object *invocation(json_object *report, const char *root, size_t omitted) {
         json_object *inv = json_object_new_object();
         int64_t bw_code, code;
         /* Whether buildward did its job (125: it could not), not whether the build passed. */
@@ -464,18 +476,17 @@ static json_object *invocation(json_object *report, const char *root) {
                 _cleanup_free_ char *r = text_plain(reason ? reason : "no reason given",
                                                     reason ? strlen(reason) : strlen("no reason given"), 512);
                 _cleanup_free_ char *t = xasprintf("the monitor was off (%s): no runtime detection ran", r);
-                json_object *note = json_object_new_object();
-                json_object_object_add(note, "message", jmessage(t));
-                add_str(note, "level", "warning");
-                json_object_array_add(notes, note);
+                json_object_array_add(notes, notification(t));
         }
         if (rj_int(mon, "lost", &lost) && lost > 0) {
                 _cleanup_free_ char *t =
                         xasprintf("%" PRId64 " monitor events were lost: the findings may be incomplete", lost);
-                json_object *note = json_object_new_object();
-                json_object_object_add(note, "message", jmessage(t));
-                add_str(note, "level", "warning");
-                json_object_array_add(notes, note);
+                json_object_array_add(notes, notification(t));
+        }
+        if (omitted > 0) {
+                _cleanup_free_ char *t = xasprintf("%zu less severe findings past the first %d are only in report.json",
+                                                   omitted, MAX_RESULTS);
+                json_object_array_add(notes, notification(t));
         }
         if (rj_len(notes) > 0)
                 json_object_object_add(inv, "toolExecutionNotifications", notes);
@@ -515,11 +526,13 @@ json_object *sarif_from_report(json_object *report) {
 
         struct proc_index ix;
         proc_index_build(&ix, report);
+        /* Most severe first: when there are too many, the ones left out are the least severe. */
+        size_t n, by_sev[SEV_CRITICAL + 1];
+        _cleanup_free_ struct ranked_finding *rank = findings_ranked(report, by_sev, &n);
         json_object *results = json_object_new_array();
         json_object *findings = rj_arr(report, "findings");
-        for (size_t i = 0; i < rj_len(findings); i++)
-                if (json_object_is_type(rj_at(findings, i), json_type_object))
-                        json_object_array_add(results, result_of(rj_at(findings, i), rules, root, &ix));
+        for (size_t i = 0; i < n && i < MAX_RESULTS; i++)
+                json_object_array_add(results, result_of(rj_at(findings, rank[i].index), rules, root, &ix));
         proc_index_done(&ix);
 
         json_object *driver = json_object_new_object();
@@ -542,7 +555,7 @@ json_object *sarif_from_report(json_object *report) {
                 json_object_object_add(run, "originalUriBaseIds", bases);
         }
         json_object *invs = json_object_new_array();
-        json_object_array_add(invs, invocation(report, root));
+        json_object_array_add(invs, invocation(report, root, n > MAX_RESULTS ? n - MAX_RESULTS : 0));
         json_object_object_add(run, "invocations", invs);
         json_object_object_add(run, "results", results);
         json_object_object_add(run, "properties", run_properties(report));

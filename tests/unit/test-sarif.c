@@ -290,10 +290,40 @@ TEST(written_atomically) {
         ASSERT_EQ_INT(report_write_sarif(dfd, r), 0);
         _cleanup_free_ char *p = xasprintf("%s/report.sarif", dir), *tmp = xasprintf("%s/.report.sarif.tmp", dir);
         json_object *back = json_object_from_file(p);
-        ASSERT_STREQ(at_str(back, "runs.0.results.0.ruleId"), "secret-access.ssh-key");
+        ASSERT_STREQ(at_str(back, "runs.0.results.0.ruleId"), "reverse-shell.stdio-socket"); /* critical first */
         ASSERT_TRUE(access(tmp, F_OK) < 0);
         json_object_put(back);
         json_object_put(r);
         close(dfd);
         cleanup_dir(TAKE_PTR(dir));
+}
+
+TEST(results_capped_most_severe_kept) {
+        json_object *r = jparse("{\"sandbox\": {\"source\": \"/s\"}, \"findings\": []}");
+        json_object *findings = at(r, "findings");
+        for (int i = 0; i < 5003; i++) {
+                _cleanup_free_ char *text = xasprintf("{\"rule\": \"x.%s\", \"severity\": \"%s\", \"detail\": \"%d\"}",
+                                                      i < 5000 ? "low" : "bad", i < 5000 ? "low" : "critical", i);
+                json_object_array_add(findings, jparse(text));
+        }
+        json_object *s = sarif_from_report(r);
+        json_object *results = at(s, "runs.0.results");
+        ASSERT_EQ_INT(json_object_array_length(results), 5000);
+        for (int i = 0; i < 3; i++)
+                ASSERT_STREQ(at_str(json_object_array_get_idx(results, i), "ruleId"), "x.bad");
+        ASSERT_STREQ(at_str(results, "3.message.text"), "0"); /* then report order */
+        ASSERT_STREQ(at_str(s, "runs.0.invocations.0.toolExecutionNotifications.0.message.text"),
+                     "3 less severe findings past the first 5000 are only in report.json");
+        json_object_put(s);
+        json_object_put(r);
+}
+
+TEST(relative_path_without_a_source_root) {
+        json_object *r = jparse("{\"findings\": [{\"rule\": \"x.y\", \"evidence\": {\"path\": \"obj/a b.o\"}}]}");
+        json_object *s = sarif_from_report(r);
+        ASSERT_STREQ(at_str(s, "runs.0.results.0.locations.0.physicalLocation.artifactLocation.uri"), "obj/a%20b.o");
+        ASSERT_TRUE(at(s, "runs.0.results.0.locations.0.physicalLocation.artifactLocation.uriBaseId") == NULL);
+        ASSERT_TRUE(at(s, "runs.0.originalUriBaseIds") == NULL);
+        json_object_put(s);
+        json_object_put(r);
 }

@@ -152,3 +152,11 @@ TEST(chain_walk_stops_at_a_cycle) {
         ASSERT_TRUE(contains(out, "\n           c(3) <- b(2) <- a(1)\n"));
         json_object_put(r);
 }
+
+TEST(chain_of_no_objects_falls_back_to_the_process) {
+        json_object *r = jparse("{\"findings\": [{\"rule\": \"x.y\", \"severity\": \"low\", \"detail\": \"d\", "
+                                "\"process\": {\"pid\": 3, \"exe\": \"/bin/c\", \"chain\": [1, \"x\", null]}}]}");
+        _cleanup_free_ char *out = summary_of(r, false);
+        ASSERT_TRUE(contains(out, "\n           c(3)\n"));
+        json_object_put(r);
+}
