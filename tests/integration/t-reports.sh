@@ -217,4 +217,45 @@ expect_match "fixture: the summary's first line" \
         '^FAIL  exit 0 \(buildward exits 123\), 12.34 s, 5 findings \(1 critical, 2 high, 1 medium, 1 low\)' \
         "$(head -n 1 "$TEST_TMP/fixture/summary")"
 
+# ---- a real report.json: `buildward run` with a daemon that outlives the build -------
+if [ "$(id -u)" != 0 ]; then
+        skip "needs root (buildward run)" "a real run's report renders into valid reports"
+else
+        real_src=$TEST_TMP/real-src
+        mkdir -p "$real_src" && chmod 0755 "$real_src"
+        tag=301.$$
+        (cd "$real_src" && timeout -s KILL 120 "$BUILDWARD" run --quiet --source "$real_src" \
+                --out "$TEST_TMP/real-out" -- sh -c "setsid sleep $tag & while ! pgrep -xf 'sleep $tag' \
+                >/dev/null && [ \$((i+=1)) -le 50 ]; do sleep 0.1; done; echo x >made.o; exit 0" \
+                </dev/null >"$TEST_TMP/real.stdout" 2>"$TEST_TMP/real.stderr")
+        rc=$?
+        if [ "$rc" != 123 ] || [ ! -s "$TEST_TMP/real-out/report.json" ]; then
+                not_ok "buildward run leaves a report with a finding" "exit $rc (expected 123)" \
+                        "$(tail -n 3 "$TEST_TMP/real.stderr")"
+        elif render real "$TEST_TMP/real-out/report.json"; then
+                ok "a real run's report renders (exit 123, a process-survival finding)"
+                if [ -n "$py" ]; then
+                        out=$(schema_valid "$TEST_TMP/real/report.sarif") &&
+                                ok "real: report.sarif validates against the SARIF 2.1.0 schema" ||
+                                not_ok "real: report.sarif validates against the SARIF 2.1.0 schema" "$out"
+                fi
+                out=$(github_rules "$TEST_TMP/real/report.sarif") &&
+                        ok "real: report.sarif follows code scanning's upload rules" ||
+                        not_ok "real: report.sarif follows code scanning's upload rules" "$out"
+                expect_eq "real: the finding's rule is the catalog's, with its location in the source tree" \
+                        '["process-survival.alive-at-exit", ".", "SRCROOT"]' \
+                        "$(json "$TEST_TMP/real/report.sarif" '[d["runs"][0]["results"][0]["ruleId"],
+                            d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                            d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"]]')"
+                out=$(html_clean "$TEST_TMP/real/report.html") &&
+                        ok "real: report.html holds only the page's own markup" ||
+                        not_ok "real: report.html holds only the page's own markup" "$out"
+                expect_match "real: the summary says FAIL and names the finding" \
+                        "^FAIL  exit 0 \(buildward exits 123\).*
+  HIGH     process-survival.alive-at-exit: " "$(cat "$TEST_TMP/real/summary")"
+        else
+                not_ok "a real run's report renders" "$(cat "$TEST_TMP/real/stderr")"
+        fi
+fi
+
 done_testing
