@@ -550,6 +550,13 @@ static void tree_node_line(FILE *f, const struct tree *t, size_t i) {
                 fprintf(f, "exit %" PRId64, code);
         else if (json_object_object_get_ex(p, "end", NULL) && !rj_str(p, "end"))
                 fputs("still running at the end", f);
+        double start, end;
+        if (rfc3339_utc_parse(rj_str(p, "start"), &start) && rfc3339_utc_parse(rj_str(p, "end"), &end) &&
+            end >= start) {
+                char d[32];
+                duration_format(end - start, d, sizeof(d));
+                fprintf(f, " · %s", d);
+        }
         if (t->below[i])
                 fprintf(f, " · %zu below", t->below[i]);
         fputs("</span>", f);

@@ -367,6 +367,26 @@ void argv_print(FILE *f, json_object *argv, size_t max, enum text_mode m) {
         free(buf);
 }
 
+bool rfc3339_utc_parse(const char *s, double *ret) {
+        struct tm tm = {};
+        const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        if (!rest)
+                return false;
+        double frac = 0, scale = 0.1;
+        if (*rest == '.') {
+                rest++;
+                if (*rest < '0' || *rest > '9')
+                        return false;
+                for (; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
+                        frac += (*rest - '0') * scale;
+        }
+        time_t t = timegm(&tm);
+        if (!streq(rest, "Z") || t == (time_t) -1 || t < 0)
+                return false;
+        *ret = (double) t + frac;
+        return true;
+}
+
 void duration_format(double seconds, char *buf, size_t n) {
         if (!(seconds >= 0) || seconds > 1e9)
                 snprintf(buf, n, "?");

@@ -95,5 +95,11 @@ const char *proc_name(json_object *proc);
 /* Writes argv joined by spaces, arguments with blanks or quotes single-quoted; at most MAX bytes. */
 void argv_print(FILE *f, json_object *argv, size_t max, enum text_mode m);
 
+/*
+ * Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (what
+ * format_rfc3339() writes; UTC only). False for anything else, NULL included.
+ */
+bool rfc3339_utc_parse(const char *s, double *ret);
+
 /* A "%.2f s" / "1 m 5 s" / "2 h 3 m" rendering of SECONDS into BUF. */
 void duration_format(double seconds, char *buf, size_t n);

@@ -382,36 +382,13 @@ static json_object *result_of(json_object *finding, json_object *rules, const ch
         return res;
 }
 
-/* RFC 3339 as SARIF's date-time wants it: UTC, "Z"; anything else is left out. */
-static bool utc_timestamp(const char *s) {
-        struct tm tm = {};
-        const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-        if (!rest)
-                return false;
-        if (*rest == '.') {
-                rest++;
-                if (*rest < '0' || *rest > '9')
-                        return false;
-                while (*rest >= '0' && *rest <= '9')
-                        rest++;
-        }
-        return streq(rest, "Z");
-}
-
 /* started_at + duration_s, for reports written before finished_at existed. */
 static bool end_time(json_object *report, char *buf, size_t n) {
-        const char *start = rj_str(report, "started_at");
-        double secs;
-        struct tm tm = {};
-        if (!utc_timestamp(start) || !rj_num(report, "duration_s", &secs) || secs < 0 || secs > 1e9 ||
-            !strptime(start, "%Y-%m-%dT%H:%M:%S", &tm))
+        double start, secs;
+        if (!rfc3339_utc_parse(rj_str(report, "started_at"), &start) || !rj_num(report, "duration_s", &secs) ||
+            secs < 0 || secs > 1e9)
                 return false;
-        const char *frac = strchr(start, '.');
-        double usec = frac ? strtod(frac, NULL) * 1e6 : 0;
-        time_t t = timegm(&tm);
-        if (t == (time_t) -1 || t < 0)
-                return false;
-        format_rfc3339((uint64_t) t * 1000000ULL + (uint64_t) (usec + secs * 1e6 + 0.5), buf, n);
+        format_rfc3339((uint64_t) ((start + secs) * 1e6 + 0.5), buf, n);
         return true;
 }
 
@@ -451,9 +428,11 @@ static json_object *invocation(json_object *report, const char *root, size_t omi
         }
         const char *start = rj_str(report, "started_at"), *end = rj_str(report, "finished_at");
         char end_buf[64];
-        if (utc_timestamp(start))
+        double ignored;
+        /* RFC 3339 as SARIF's date-time wants it, UTC with "Z"; anything else is left out. */
+        if (rfc3339_utc_parse(start, &ignored))
                 add_str(inv, "startTimeUtc", start);
-        if (utc_timestamp(end))
+        if (rfc3339_utc_parse(end, &ignored))
                 add_str(inv, "endTimeUtc", end);
         else if (end_time(report, end_buf, sizeof(end_buf)))
                 add_str(inv, "endTimeUtc", end_buf);

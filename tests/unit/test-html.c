@@ -71,7 +71,7 @@ TEST(tree_highlights_findings_and_folds_the_rest) {
         /* make: ancestor of hits, expanded; dash: ancestor of bash and cat, expanded and itself not a hit. */
         _cleanup_free_ char *make = line_with(html, "<span class=\"pid\">1100</span>");
         ASSERT_TRUE(startswith(make, "<details open><summary>") != NULL);
-        ASSERT_TRUE(contains(make, "exit 0 · 7 below"));
+        ASSERT_TRUE(contains(make, "exit 0 · 12.10 s · 7 below"));
         _cleanup_free_ char *dash = line_with(html, "<span class=\"pid\">1200</span>");
         ASSERT_TRUE(startswith(dash, "<details open>") != NULL);
         /* bash and cat: hits, leaves. */
@@ -83,7 +83,7 @@ TEST(tree_highlights_findings_and_folds_the_rest) {
         /* cc: no finding below it, folded, with its count. */
         _cleanup_free_ char *cc = line_with(html, "<span class=\"pid\">1150</span>");
         ASSERT_TRUE(startswith(cc, "<details><summary>") != NULL);
-        ASSERT_TRUE(contains(cc, "· 1 below"));
+        ASSERT_TRUE(contains(cc, "exit 0 · 1.00 s · 1 below"));
         ASSERT_TRUE(contains(cc, "title=\"/usr/bin/gcc in /work/src/hello\""));
         ASSERT_TRUE(contains(html, "<h2>Process tree (8 processes)</h2>"));
         json_object_put(r);
