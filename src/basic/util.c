@@ -269,3 +269,8 @@ int parse_rfc3339(const char *s, uint64_t *ret_usec) {
         *ret_usec = (uint64_t) t * 1000000 + frac;
         return 0;
 }
+
+const char *path_basename(const char *path) {
+        const char *slash = strrchr(path, '/');
+        return slash ? slash + 1 : path;
+}

@@ -105,5 +105,7 @@ const char *errno_name(int err);
 uint64_t now_usec(clockid_t clock);
 void format_rfc3339(uint64_t realtime_usec, char *buf, size_t n);
 int sha256_fd(int fd, char ret_hex[65], uint64_t *ret_size);
+/* The last component of PATH ("" for "dir/"); PATH itself when it has no '/'. */
+const char *path_basename(const char *path);
 /* Parses what format_rfc3339() writes (fraction optional, "Z" only). 0 or -EINVAL. */
 int parse_rfc3339(const char *s, uint64_t *ret_usec);

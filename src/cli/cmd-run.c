@@ -18,6 +18,7 @@
 #include "monitor/monitor.h"
 #include "provenance/provenance.h"
 #include "report/report.h"
+#include "report/writers.h"
 #include "sandbox/env.h"
 #include "sandbox/sandbox.h"
 
@@ -393,7 +394,7 @@ static void add_survivor_findings(const struct sandbox_result *res, struct findi
         for (size_t i = 0; i < res->n_survivors; i++) {
                 const struct survivor *s = &res->survivors[i];
                 json_object *ev = json_object_new_object();
-                json_object_object_add(ev, "host_pid", json_object_new_int(s->host_pid));
+                json_object_object_add(ev, "pid_in_sandbox", json_object_new_int(s->pid));
                 json_object_object_add(ev, "exe_deleted", json_object_new_boolean(s->exe_deleted));
                 json_object_object_add(ev, "action", json_object_new_string("killed"));
                 const char *name = s->argv && s->argv[0] ? s->argv[0] : (s->exe ? s->exe : "?");
@@ -402,8 +403,8 @@ static void add_survivor_findings(const struct sandbox_result *res, struct findi
                         .category = "process-survival",
                         .severity = SEV_HIGH,
                         .time_usec = s->seen_usec,
-                        .pid = s->pid,
-                        .ppid = s->ppid,
+                        .pid = s->host_pid, /* host pids throughout the report, as in "processes" */
+                        .ppid = 0,
                         .host_pid = s->host_pid,
                         .exe = s->exe ? xstrdup(s->exe) : NULL,
                         .argv = strv_copy(s->argv),
@@ -463,6 +464,8 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
                                        ? json_object_new_int(cmd_code)
                                        : NULL);
         json_object_object_add(o, "buildward_exit_code", json_object_new_int(exit_code));
+        char out_abs[PATH_MAX];
+        json_object_object_add(o, "out", json_object_new_string(realpath(a->out, out_abs) ? out_abs : a->out));
         json_object_object_add(o, "verdict", json_object_new_string(pass ? "pass" : "fail"));
         json_object_object_add(o, "fail_on", json_object_new_string(severity_name(a->fail_on)));
         format_rfc3339(start_rt, ts, sizeof(ts));
@@ -745,15 +748,22 @@ int cmd_run(int argc, char **argv) {
         log_step("parent: artifacts and changes collected");
         json_object *report = build_report(&a, &rm, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
         r = json_write_file_at(out_fd, "report.json", report);
+        const char *failed = "report.json";
+        /* The same document for code scanning and for people (src/report/writers.h). */
+        if (r >= 0 && (r = report_write_sarif(out_fd, report)) < 0)
+                failed = "report.sarif";
+        else if (r >= 0 && (r = report_write_html(out_fd, report)) < 0)
+                failed = "report.html";
         int pr = r < 0 ? 0 : provenance_for_run(report, out_fd, a.sign_key, a.ledger, &prov_err);
-        json_object_put(report);
         /* Frozen and killed already; make sure the kernel is done before we say anything more. */
         sandbox_reap(&res);
         if (r < 0) {
-                ret = fail_setup("cannot write '%s/report.json' (%s); check the out folder", a.out, strerror(-r));
+                json_object_put(report);
+                ret = fail_setup("cannot write '%s/%s' (%s); check the out folder", a.out, failed, strerror(-r));
                 goto done;
         }
         if (pr < 0) {
+                json_object_put(report);
                 ret = fail_setup("%s", prov_err);
                 goto done;
         }
@@ -761,24 +771,9 @@ int cmd_run(int argc, char **argv) {
                 log_error("cannot execute '%s' in the sandbox (%s); the sandbox sees the host's /usr, /bin and /lib "
                           "plus the source tree: check the command's path and PATH=" SANDBOX_PATH,
                           a.cfg.argv[0], strerror(res.exec_errno));
-        if (!a.quiet) {
-                char code[48];
-                if (res.end == SANDBOX_END_TIMEOUT)
-                        snprintf(code, sizeof(code), "timed out");
-                else if (res.end == SANDBOX_END_INTERRUPTED)
-                        snprintf(code, sizeof(code), "interrupted by %s", sigabbrev_np(res.signal));
-                else if (WIFSIGNALED(res.status))
-                        snprintf(code, sizeof(code), "killed by SIG%s", sigabbrev_np(WTERMSIG(res.status)));
-                else
-                        snprintf(code, sizeof(code), "exit %d", WEXITSTATUS(res.status));
-                log_info("%s: %s, %.2f s, %zu finding%s, %zu artifact%s, %zu source change%s; report: %s/report.json",
-                         pass ? "pass" : "FAIL", code, (double) duration / 1e6, fl.n, fl.n == 1 ? "" : "s", al.n,
-                         al.n == 1 ? "" : "s", cl.n, cl.n == 1 ? "" : "s", a.out);
-                for (size_t i = 0; i < fl.n && i < 10; i++)
-                        log_info("  %s %s: %s", severity_name(fl.v[i].severity), fl.v[i].rule, fl.v[i].detail);
-                if (fl.n > 10)
-                        log_info("  ... and %zu more findings in the report", fl.n - 10);
-        }
+        if (!a.quiet)
+                report_print_summary(stderr, report, isatty(STDERR_FILENO));
+        json_object_put(report);
 done:
         if (rm.loading)
                 pthread_join(rm.loader, NULL);

@@ -95,11 +95,6 @@ static struct proc *proc_new(struct engine *e, pid_t pid, pid_t ppid, uint64_t t
         return p;
 }
 
-const char *path_basename(const char *p) {
-        const char *s = strrchr(p, '/');
-        return s ? s + 1 : p;
-}
-
 /* Lexical normalisation of an absolute path: "//", "/./" and "/x/../" go. */
 static char *normalize(const char *abs) {
         size_t n = strlen(abs);
@@ -588,6 +583,14 @@ void engine_adopt_findings(struct engine *e, struct finding_list *l) {
                 if (s >= 0) {
                         e->supp_counts[s]++;
                         continue; /* freed with the list below */
+                }
+                /* a survivor the monitor saw: its chain and directory from the process table */
+                const struct proc *p = f->pid ? proc_get(e, f->pid) : NULL;
+                if (p && !f->chain) {
+                        f->chain = chain_json(e, p);
+                        f->ppid = p->ppid;
+                        if (!f->cwd && p->cwd)
+                                f->cwd = xstrdup(p->cwd);
                 }
                 const struct severity_override *o = e->policy ? policy_override(e->policy, f->rule) : NULL;
                 if (o) {

@@ -85,7 +85,6 @@ char *proc_resolve(const struct proc *p, const char *path);
 const struct writer *writer_get(struct engine *e, const char *path);
 void writer_set(struct engine *e, const char *path, const struct proc *p);
 unsigned tool_classify(const char *path);
-const char *path_basename(const char *p);
 
 bool path_in_source(const struct engine *e, const char *abs);
 bool path_in_system(const char *abs);   /* the read-only toolchain: /usr, /bin, /lib* ... */

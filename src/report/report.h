@@ -96,3 +96,5 @@ int json_write_file_at(int dir_fd, const char *name, json_object *o);
 /* The report schema of a finding (DESIGN.md §5), shared by run, replay and triage. */
 json_object *finding_to_json(const struct finding *f);
 json_object *findings_to_json(const struct finding_list *l);
+/* The same for N bytes of DATA. */
+int file_write_atomic_at(int dir_fd, const char *name, const void *data, size_t n);

@@ -17,7 +17,7 @@ if ! command -v clang >/dev/null; then
 fi
 out=$TEST_TMP/fuzz
 mkdir -p "$out"
-cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/src"
+cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -DBUILDWARD_VERSION='"fuzz"' -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/src"
         -I/usr/include/json-c)
 
 declare -A units=(
@@ -27,11 +27,13 @@ declare -A units=(
         [policy]="$src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
         [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
         [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $src/src/basic/util.c -ljson-c"
+        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $src/src/basic/util.c -ljson-c"
 )
-# extra libraries and the longest input of each harness
+# extra libraries, and the longest input of each harness where a realistic seed
+# is longer than 512 bytes (a policy, an event stream, a whole report.json)
 declare -A libs=([policy]="-lyaml -ljson-c" [replay]="-lyaml -ljson-c")
-declare -A maxlen=([replay]=8192 [policy]=2048)
-for name in glob size env policy replay dsse; do
+declare -A max_len=([replay]=8192 [policy]=2048 [report]=16384)
+for name in glob size env policy replay dsse report; do
         bin=$out/fuzz-$name
         # shellcheck disable=SC2086
         if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} ${libs[$name]:-} -lcrypto -o "$bin" >"$out/$name.build.log" 2>&1; then
@@ -45,7 +47,7 @@ for name in glob size env policy replay dsse; do
         corpus=$out/corpus-$name
         mkdir -p "$corpus"
         [ -d "$src/tests/fuzz/corpus/$name" ] && cp "$src/tests/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null
-        if (cd "$out" && "$bin" -max_total_time="$secs" -max_len="${maxlen[$name]:-512}" -timeout=10 "$corpus") >"$out/$name.log" 2>&1; then
+        if (cd "$out" && "$bin" -max_total_time="$secs" -max_len="${max_len[$name]:-512}" -timeout=10 "$corpus") >"$out/$name.log" 2>&1; then
                 ok "fuzz-$name: $(grep -Eo 'Done [0-9]+ runs' "$out/$name.log" | tail -n 1) without a crash or broken invariant"
         else
                 not_ok "fuzz-$name found a problem" "$(grep -E 'ERROR|SUMMARY|abort|Test unit written' "$out/$name.log" | head -n 5)"
