@@ -408,9 +408,10 @@ static void add_survivor_findings(const struct sandbox_result *res, struct findi
                         .host_pid = s->host_pid,
                         .exe = s->exe ? xstrdup(s->exe) : NULL,
                         .argv = strv_copy(s->argv),
-                        .detail = xasprintf("'%s' (pid %d) was still running when the build command exited, "
-                                            "as a daemon or backdoor left behind would be; buildward killed it",
-                                            name, (int) s->pid),
+                        .detail = xasprintf("'%s' (pid %d, %d in the sandbox) was still running when the build "
+                                            "command exited, as a daemon or backdoor left behind would be; "
+                                            "buildward killed it",
+                                            name, (int) s->host_pid, (int) s->pid),
                         .evidence = ev,
                 };
                 finding_list_add(fl, f);

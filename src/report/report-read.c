@@ -314,6 +314,10 @@ const char *proc_name(json_object *proc) {
                 json_object_get_string(json_object_is_type(rj_at(argv, 0), json_type_string) ? rj_at(argv, 0) : NULL);
         if (a0 && *path_basename(a0))
                 return path_basename(a0);
+        /* a process that never executed anything: buildward's own sandbox init */
+        const char *comm = rj_str(proc, "comm");
+        if (comm && *comm)
+                return comm;
         return "?";
 }
 

@@ -381,7 +381,7 @@ assert "skip.txt (not matched) is not copied" "it is" test ! -e "$OUT/artifacts/
 after=$(outside_listing)
 assert "nothing was created or changed outside OUT" "$(diff <(echo "$before") <(echo "$after") | head -n 6)" \
         test "$before" = "$after"
-expect_eq "OUT holds only report.json and artifacts/" "artifacts report.json" "$(ls "$OUT" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "OUT holds only the reports and artifacts/" "artifacts report.html report.json report.sarif" "$(ls "$OUT" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "no symlink under OUT/artifacts" "" "$(find "$OUT/artifacts" -type l)"
 cat >"$SRC/build2.sh" <<'EOF'
 echo second >second.bin
