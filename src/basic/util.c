@@ -274,3 +274,34 @@ const char *path_basename(const char *path) {
         const char *slash = strrchr(path, '/');
         return slash ? slash + 1 : path;
 }
+
+char *path_normalize(const char *path) {
+        size_t n = strlen(path);
+        char *out = xmalloc(n + 2);
+        size_t o = 0;
+        const char *p = path;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                size_t l = strcspn(p, "/");
+                if (l == 0)
+                        break;
+                if (l == 1 && p[0] == '.') {
+                        /* nothing */
+                } else if (l == 2 && p[0] == '.' && p[1] == '.') {
+                        while (o > 0 && out[o - 1] != '/')
+                                o--;
+                        if (o > 0)
+                                o--; /* the slash before the dropped component */
+                } else {
+                        out[o++] = '/';
+                        memcpy(out + o, p, l);
+                        o += l;
+                }
+                p += l;
+        }
+        if (o == 0)
+                out[o++] = '/';
+        out[o] = 0;
+        return out;
+}

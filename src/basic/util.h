@@ -105,6 +105,8 @@ const char *errno_name(int err);
 uint64_t now_usec(clockid_t clock);
 void format_rfc3339(uint64_t realtime_usec, char *buf, size_t n);
 int sha256_fd(int fd, char ret_hex[65], uint64_t *ret_size);
+/* The lexical normal form of an absolute PATH: no "//", "." or ".." components ("/" at least). */
+char *path_normalize(const char *path);
 /* The last component of PATH ("" for "dir/"); PATH itself when it has no '/'. */
 const char *path_basename(const char *path);
 /* Parses what format_rfc3339() writes (fraction optional, "Z" only). 0 or -EINVAL. */

@@ -95,45 +95,15 @@ static struct proc *proc_new(struct engine *e, pid_t pid, pid_t ppid, uint64_t t
         return p;
 }
 
-/* Lexical normalisation of an absolute path: "//", "/./" and "/x/../" go. */
-static char *normalize(const char *abs) {
-        size_t n = strlen(abs);
-        char *out = xmalloc(n + 2);
-        size_t o = 0;
-        for (const char *p = abs; *p;) {
-                while (*p == '/')
-                        p++;
-                if (!*p)
-                        break;
-                size_t l = strcspn(p, "/");
-                if (l == 1 && p[0] == '.') {
-                } else if (l == 2 && p[0] == '.' && p[1] == '.') {
-                        while (o > 0 && out[o - 1] != '/')
-                                o--;
-                        if (o > 0)
-                                o--;
-                } else {
-                        out[o++] = '/';
-                        memcpy(out + o, p, l);
-                        o += l;
-                }
-                p += l;
-        }
-        if (o == 0)
-                out[o++] = '/';
-        out[o] = 0;
-        return out;
-}
-
 char *proc_resolve(const struct proc *p, const char *path) {
         if (!path)
                 return NULL;
         if (path[0] == '/')
-                return normalize(path);
+                return path_normalize(path);
         if (!p || !p->cwd)
                 return xstrdup(path); /* relative to a directory we do not know */
         _cleanup_free_ char *j = xasprintf("%s/%s", p->cwd, path);
-        return normalize(j);
+        return path_normalize(j);
 }
 
 const struct writer *writer_get(struct engine *e, const char *path) {
@@ -467,7 +437,7 @@ void engine_feed(struct engine *e, struct event *ev) {
         e->events++;
         if (ev->type == EV_START) {
                 free(e->source);
-                e->source = ev->source ? normalize(ev->source) : NULL;
+                e->source = ev->source ? path_normalize(ev->source) : NULL;
                 e->start_usec = ev->time_usec;
                 return;
         }

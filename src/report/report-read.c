@@ -191,37 +191,6 @@ char *text_plain(const char *s, size_t len, size_t max) {
         return buf;
 }
 
-char *path_normalize(const char *path) {
-        size_t n = strlen(path);
-        char *out = xmalloc(n + 2);
-        size_t o = 0;
-        const char *p = path;
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                size_t l = strcspn(p, "/");
-                if (l == 0)
-                        break;
-                if (l == 1 && p[0] == '.') {
-                        /* nothing */
-                } else if (l == 2 && p[0] == '.' && p[1] == '.') {
-                        while (o > 0 && out[o - 1] != '/')
-                                o--;
-                        if (o > 0)
-                                o--; /* the slash before the dropped component */
-                } else {
-                        out[o++] = '/';
-                        memcpy(out + o, p, l);
-                        o += l;
-                }
-                p += l;
-        }
-        if (o == 0)
-                out[o++] = '/';
-        out[o] = 0;
-        return out;
-}
-
 const char *path_below(const char *path, const char *root) {
         if (streq(root, "/"))
                 return path[0] == '/' ? path + 1 : NULL;

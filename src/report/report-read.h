@@ -59,8 +59,6 @@ struct ranked_finding {
  */
 struct ranked_finding *findings_ranked(json_object *report, size_t by_severity[], size_t *ret_n);
 
-/* The lexical normal form of an absolute PATH: no "//", "." or ".." components. */
-char *path_normalize(const char *path);
 /* The part of normalized PATH below normalized ROOT ("" for ROOT itself), or NULL. */
 const char *path_below(const char *path, const char *root);
 /* The last component of PATH ("" when PATH ends in '/'). */
