@@ -9,3 +9,13 @@
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_seal(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/*
+ * `run --toolchain MANIFEST`: checks the sealed trees before the build starts.
+ * 0 and *RET the report's "toolchain" object when they match; otherwise prints
+ * the reason and the differences and returns EXIT_SETUP.
+ */
+#include <json-c/json.h>
+int toolchain_gate(const char *manifest, json_object **ret);

@@ -12,6 +12,8 @@ static const struct command {
 } commands[] = {
         { "run", cmd_run, "run a build in a fresh, offline, disposable sandbox" },
         { "keygen", cmd_keygen, "create an Ed25519 signing key for provenance, manifests and bundles" },
+        { "seal", cmd_seal, "write a manifest of fs-verity digests of a toolchain tree" },
+        { "check", cmd_check, "compare a tree with its manifest: added, removed and changed files" },
         { "doctor", cmd_doctor, "show which kernel features this host offers and what degrades without them" },
 };
 
