@@ -30,6 +30,8 @@ struct run_args {
         enum severity fail_on;
         bool no_monitor;
         bool quiet;
+        char *toolchain;               /* --toolchain MANIFEST */
+        json_object *toolchain_report; /* report.json's sandbox.toolchain */
 };
 
 static void run_args_done(struct run_args *a) {
@@ -45,6 +47,8 @@ static void run_args_done(struct run_args *a) {
         free(a->out);
         strv_free(a->artifacts);
         strv_free(a->env_specs);
+        free(a->toolchain);
+        json_object_put(a->toolchain_report);
 }
 
 /*
@@ -121,6 +125,7 @@ static void help(void) {
                "  --bind SRC[:DST]         make a host path visible read-write\n"
                "  --env NAME[=VALUE]       pass one environment variable (repeatable)\n"
                "  --hostname NAME          hostname inside (default: buildward)\n"
+               "  --toolchain MANIFEST     refuse to start (exit 125) unless the sealed trees match\n"
                "  --quiet                  no summary line\n\n"
                "Exit: CMD's code; 123 findings reached --fail-on; 124 timeout; 125 buildward failed;\n"
                "126 CMD not executable; 127 CMD not found; 128+N CMD killed by signal N.\n");
@@ -179,6 +184,7 @@ enum {
         OPT_ENV,
         OPT_HOSTNAME,
         OPT_QUIET,
+        OPT_TOOLCHAIN,
         OPT_LATER, /* flags of the contract that later capabilities implement */
         OPT_LATER_FLAG,
 };
@@ -203,7 +209,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 { "hostname", required_argument, NULL, OPT_HOSTNAME },
                 { "quiet", no_argument, NULL, OPT_QUIET },
                 { "policy", required_argument, NULL, OPT_LATER },
-                { "toolchain", required_argument, NULL, OPT_LATER },
+                { "toolchain", required_argument, NULL, OPT_TOOLCHAIN },
                 { "sign-key", required_argument, NULL, OPT_LATER },
                 { "ledger", required_argument, NULL, OPT_LATER },
                 { "enforce", no_argument, NULL, OPT_LATER_FLAG },
@@ -306,6 +312,10 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                         break;
                 case OPT_QUIET:
                         a->quiet = true;
+                        break;
+                case OPT_TOOLCHAIN:
+                        free(a->toolchain);
+                        a->toolchain = xstrdup(optarg);
                         break;
                 case OPT_LATER:
                 case OPT_LATER_FLAG:
@@ -494,6 +504,8 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
                 json_object_array_add(envn, json_object_new_string_len(*e, (int) strcspn(*e, "=")));
         json_object_object_add(sb, "env", envn);
         json_object_object_add(sb, "warnings", jstrv(st->warnings));
+        if (a->toolchain_report)
+                json_object_object_add(sb, "toolchain", json_object_get(a->toolchain_report));
         json_object_object_add(o, "sandbox", sb);
 
         json_object *mon = json_object_new_object();
@@ -608,6 +620,8 @@ int cmd_run(int argc, char **argv) {
                 ret = fail_setup("%s", env_err);
                 goto done;
         }
+        if (a.toolchain && (ret = toolchain_gate(a.toolchain, &a.toolchain_report)) != 0)
+                goto done; /* the differences are printed; the build never starts */
         if (!a.out)
                 a.out = xstrdup("buildward-out");
         if ((r = mkdir_p(a.out, 0755)) < 0 || (out_fd = open(a.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
