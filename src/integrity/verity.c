@@ -242,13 +242,13 @@ int verity_digest_buffer(struct verity_hasher *h, const void *data, size_t n, ui
 }
 
 int verity_measure_kernel(int fd, uint8_t ret[VERITY_DIGEST_SIZE]) {
-        struct {
-                struct fsverity_digest d;
-                uint8_t digest[64];
-        } m = { .d.digest_size = 64 };
-        if (ioctl(fd, FS_IOC_MEASURE_VERITY, &m) < 0)
+        /* struct fsverity_digest ends in a flexible array: room for the largest digest (SHA-512). */
+        _Alignas(struct fsverity_digest) uint8_t buf[sizeof(struct fsverity_digest) + 64] = {};
+        struct fsverity_digest *m = (struct fsverity_digest *) buf;
+        m->digest_size = 64;
+        if (ioctl(fd, FS_IOC_MEASURE_VERITY, m) < 0)
                 return -errno;
-        if (m.d.digest_algorithm != FS_VERITY_HASH_ALG_SHA256 || m.d.digest_size != VERITY_DIGEST_SIZE)
+        if (m->digest_algorithm != FS_VERITY_HASH_ALG_SHA256 || m->digest_size != VERITY_DIGEST_SIZE)
                 return -ENODATA;
         /* The digest depends on block size and salt too: only ours compare with a manifest. */
         struct fsverity_descriptor desc = {};
@@ -259,7 +259,7 @@ int verity_measure_kernel(int fd, uint8_t ret[VERITY_DIGEST_SIZE]) {
         };
         if (ioctl(fd, FS_IOC_READ_VERITY_METADATA, &arg) < 0 || desc.log_blocksize != 12 || desc.salt_size != 0)
                 return -ENODATA;
-        memcpy(ret, m.digest, VERITY_DIGEST_SIZE);
+        memcpy(ret, m->digest, VERITY_DIGEST_SIZE);
         return 0;
 }
 
