@@ -158,6 +158,22 @@ static void compute_hmac(const struct digest_cache *c, const char *data, size_t 
         HMAC(EVP_sha256(), c->key, sizeof(c->key), (const unsigned char *) data, n, out, &len);
 }
 
+/* "DEV INO SIZE MTIME CTIME BTIME sha256:HEX": strtoull, not sscanf, which costs 10 ms per 10000 lines. */
+static int parse_line(const char *line, struct file_id *id, uint8_t d[VERITY_DIGEST_SIZE]) {
+        uint64_t f[6];
+        const char *p = line;
+        for (unsigned i = 0; i < 6; i++) {
+                char *end;
+                errno = 0;
+                f[i] = i < 3 ? strtoull(p, &end, 10) : (uint64_t) strtoll(p, &end, 10);
+                if (errno || end == p || *end != ' ')
+                        return -EBADMSG;
+                p = end + 1;
+        }
+        *id = (struct file_id){ f[0], f[1], f[2], (int64_t) f[3], (int64_t) f[4], (int64_t) f[5] };
+        return verity_parse(p, d) < 0 ? -EBADMSG : 0;
+}
+
 /* Verifies and parses DIR/digests; a missing file is an empty cache. */
 static int load_entries(struct digest_cache *c, const char *dir, char **ret_why) {
         _cleanup_free_ char *what = xasprintf("%s/" CACHE_FILE, dir);
@@ -200,14 +216,11 @@ static int load_entries(struct digest_cache *c, const char *dir, char **ret_why)
         for (char *line = data + strlen(CACHE_MAGIC); *line;) {
                 char *nl = strchr(line, '\n');
                 struct file_id id;
-                char hex[VERITY_DIGEST_HEX];
                 uint8_t d[VERITY_DIGEST_SIZE];
                 if (!nl)
                         return -EBADMSG;
                 *nl = 0;
-                if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %71s",
-                           &id.dev, &id.ino, &id.size, &id.mtime_ns, &id.ctime_ns, &id.btime_ns, hex) != 7 ||
-                    verity_parse(hex, d) < 0) {
+                if (parse_line(line, &id, d) < 0) {
                         if (ret_why)
                                 *ret_why = xasprintf("'%s' has a malformed line under a valid HMAC", what);
                         return -EBADMSG;

@@ -208,23 +208,16 @@ int toolchain_check_fd(struct toolchain *t, int fd, const char *path, enum toolc
         struct file_id id;
         file_id_from_statx(&sx, &id);
         uint8_t d[VERITY_DIGEST_SIZE];
-        int r = 0;
-        if (verity_measure_kernel(fd, d) == 0 || (t->cache && digest_cache_lookup(t->cache, &id, d)))
-                goto compare;
-        pthread_mutex_lock(&t->lock);
-        r = verity_digest_fd(t->hasher, fd, id.size, d);
+        struct hash_stats ignored = {};
+        pthread_mutex_lock(&t->lock); /* one hasher */
+        int r = file_digest(t->hasher, fd, &id, t->cache, true, d, &ignored);
         pthread_mutex_unlock(&t->lock);
+        if (r == -ESTALE) { /* written to while we read it: not the sealed file, whatever it ends up as */
+                *ret = TOOLCHAIN_MISMATCH;
+                return 0;
+        }
         if (r < 0)
                 return r;
-        if (t->cache) {
-                /* Cache only what did not change while we read it. */
-                struct statx after;
-                if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &after) == 0 &&
-                    after.stx_ctime.tv_sec == sx.stx_ctime.tv_sec && after.stx_ctime.tv_nsec == sx.stx_ctime.tv_nsec &&
-                    after.stx_size == sx.stx_size)
-                        digest_cache_put(t->cache, &id, d);
-        }
-compare:
         *ret = memcmp(d, e->digest, VERITY_DIGEST_SIZE) == 0 ? TOOLCHAIN_MATCH : TOOLCHAIN_MISMATCH;
         return 0;
 }

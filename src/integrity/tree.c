@@ -147,18 +147,14 @@ static bool same_version(const struct file_id *a, const struct file_id *b) {
                a->ctime_ns == b->ctime_ns;
 }
 
-/*
- * The digest of FD, whose statx ID was just taken: the kernel's, the cache's,
- * or computed (and cached). -ESTALE when the file changed while it was read.
- */
-static int digest_of(struct verity_hasher *h, int fd, const struct file_id *id, struct digest_cache *cache,
-                     bool use_cached, uint8_t ret[VERITY_DIGEST_SIZE], struct hash_stats *st) {
-        if (verity_measure_kernel(fd, ret) == 0) {
-                st->kernel++;
-                return 0;
-        }
+int file_digest(struct verity_hasher *h, int fd, const struct file_id *id, struct digest_cache *cache, bool use_cached,
+                uint8_t ret[VERITY_DIGEST_SIZE], struct hash_stats *st) {
         if (cache && use_cached && digest_cache_lookup(cache, id, ret)) {
                 st->cached++;
+                return 0;
+        }
+        if (verity_measure_kernel(fd, ret) == 0) {
+                st->kernel++;
                 return 0;
         }
         int r = verity_digest_fd(h, fd, id->size, ret);
@@ -179,6 +175,12 @@ static int digest_of(struct verity_hasher *h, int fd, const struct file_id *id, 
 
 static int hash_entry(struct verity_hasher *h, struct manifest_entry *e, struct digest_cache *cache, bool use_cached,
                       struct hash_stats *st) {
+        /* A cache hit for what the scan saw needs no open(): the entry is as valid as for an fd. */
+        if (cache && use_cached && digest_cache_lookup(cache, &e->id, e->digest)) {
+                st->cached++;
+                e->has_digest = true;
+                return 0;
+        }
         _cleanup_close_ int fd = open_file(e->path);
         if (fd < 0)
                 return fd == -ELOOP || fd == -EXDEV ? -ESTALE : fd;
@@ -189,7 +191,7 @@ static int hash_entry(struct verity_hasher *h, struct manifest_entry *e, struct 
         file_id_from_statx(&sx, &now);
         if (!S_ISREG(sx.stx_mode) || !same_version(&e->id, &now))
                 return -ESTALE; /* not the file the scan described */
-        int r = digest_of(h, fd, &now, cache, use_cached, e->digest, st);
+        int r = file_digest(h, fd, &now, cache, false, e->digest, st);
         if (r < 0)
                 return r;
         e->has_digest = true;
