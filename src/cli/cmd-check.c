@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "basic/log.h"
+#include "basic/size.h"
 #include "cli/commands.h"
 #include "crypto/sign.h"
 #include "integrity/integrity.h"
@@ -60,9 +61,29 @@ static void print_differences(FILE *f, const struct diff_list *l) {
         }
 }
 
-static bool cache_warning_worth_showing(const struct toolchain *t) {
+int parse_jobs(const char *s, unsigned *ret) {
+        uint64_t v;
+        if (parse_uint(s, 1024, &v) < 0 || v == 0) {
+                log_error("invalid --jobs '%s'; use a number of threads from 1 to 1024", s);
+                return -EINVAL;
+        }
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/* Loads MANIFEST for check and run; prints why not (after PREFIX) and the cache's warning. */
+static int open_toolchain(const char *path, EVP_PKEY *pub, bool use_cache, const char *prefix, struct toolchain **ret) {
+        struct manifest_error err;
+        int r = toolchain_open(path, pub, use_cache ? TOOLCHAIN_USE_CACHE : 0, ret, &err);
+        if (r < 0) {
+                _cleanup_free_ char *why = manifest_problem(path, r, &err);
+                log_error("%s%s", prefix, why);
+                return r;
+        }
         /* The default cache is root's: other users hash everything, which is no news to them. */
-        return t->cache_warning && (geteuid() == 0 || getenv("BUILDWARD_CACHE_DIR"));
+        if ((*ret)->cache_warning && (geteuid() == 0 || getenv("BUILDWARD_CACHE_DIR")))
+                log_warning("digest cache: %s", (*ret)->cache_warning);
+        return 0;
 }
 
 int cmd_check(int argc, char **argv) {
@@ -86,16 +107,10 @@ int cmd_check(int argc, char **argv) {
                 case 'n':
                         no_cache = true;
                         break;
-                case 'j': {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-                        if (*end || v == 0 || v > 1024) {
-                                log_error("invalid --jobs '%s'; use a number of threads from 1 to 1024", optarg);
+                case 'j':
+                        if (parse_jobs(optarg, &jobs) < 0)
                                 return CHECK_USAGE;
-                        }
-                        jobs = (unsigned) v;
                         break;
-                }
                 case 'h':
                         check_help();
                         return 0;
@@ -117,15 +132,8 @@ int cmd_check(int argc, char **argv) {
         }
         uint64_t t0 = now_usec(CLOCK_MONOTONIC);
         _cleanup_toolchain_ struct toolchain *t = NULL;
-        struct manifest_error err;
-        r = toolchain_open(path, pub, no_cache ? 0 : TOOLCHAIN_USE_CACHE, &t, &err);
-        if (r < 0) {
-                _cleanup_free_ char *why = manifest_problem(path, r, &err);
-                log_error("%s", why);
+        if (open_toolchain(path, pub, !no_cache, "", &t) < 0)
                 return CHECK_BAD_MANIFEST;
-        }
-        if (cache_warning_worth_showing(t))
-                log_warning("digest cache: %s", t->cache_warning);
         if (t->manifest->is_signed && !pub)
                 log_warning("the signature of '%s' was not verified; pass --pubkey KEY.pub to require it", path);
         struct diff_list l = {};
@@ -174,18 +182,11 @@ int cmd_check(int argc, char **argv) {
 
 int toolchain_gate(const char *manifest, json_object **ret) {
         _cleanup_toolchain_ struct toolchain *t = NULL;
-        struct manifest_error err;
-        int r = toolchain_open(manifest, NULL, TOOLCHAIN_USE_CACHE, &t, &err);
-        if (r < 0) {
-                _cleanup_free_ char *why = manifest_problem(manifest, r, &err);
-                log_error("--toolchain: %s", why);
+        if (open_toolchain(manifest, NULL, true, "--toolchain: ", &t) < 0)
                 return EXIT_SETUP;
-        }
-        if (cache_warning_worth_showing(t))
-                log_warning("digest cache: %s", t->cache_warning);
         struct diff_list l = {};
         struct hash_stats st = {};
-        r = tree_compare(t->manifest, 0, t->cache, &l, &st);
+        int r = tree_compare(t->manifest, 0, t->cache, &l, &st);
         if (r < 0) {
                 log_error("--toolchain: cannot read the trees sealed in '%s' (%s); the build did not start", manifest,
                           strerror(-r));

@@ -26,11 +26,6 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static bool under(const char *path, const char *root) {
-        const char *rest = startswith(path, root);
-        return streq(root, "/") || (rest && (*rest == 0 || *rest == '/'));
-}
-
 /* Writes DATA to PATH through a temporary file in the same directory, then rename(). */
 static int write_atomic(const char *path, const char *data, size_t n) {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int) getpid());
@@ -65,16 +60,10 @@ int cmd_seal(int argc, char **argv) {
                 case 'k':
                         keypath = optarg;
                         break;
-                case 'j': {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-                        if (*end || v == 0 || v > 1024) {
-                                log_error("invalid --jobs '%s'; use a number of threads from 1 to 1024", optarg);
+                case 'j':
+                        if (parse_jobs(optarg, &jobs) < 0)
                                 return 2;
-                        }
-                        jobs = (unsigned) v;
                         break;
-                }
                 case 'n':
                         no_cache = true;
                         break;
@@ -105,7 +94,7 @@ int cmd_seal(int argc, char **argv) {
         /* A root inside another is already covered by it. */
         size_t k = 0;
         for (size_t i = 0; i < nr; i++) {
-                if (k > 0 && under(roots[i], roots[k - 1])) {
+                if (k > 0 && manifest_path_under(roots[i], roots[k - 1])) {
                         free(roots[i]);
                         continue;
                 }
@@ -120,7 +109,7 @@ int cmd_seal(int argc, char **argv) {
                 return 1;
         }
         for (char **r = roots; *r; r++)
-                if (under(outreal, *r)) {
+                if (manifest_path_under(outreal, *r)) {
                         log_error("'%s' is inside the sealed tree '%s', which it would change; write the manifest "
                                   "elsewhere",
                                   out, *r);

@@ -11,6 +11,8 @@ int cmd_doctor(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/* --jobs of seal and check: 1 to 1024 threads; prints why not. */
+int parse_jobs(const char *s, unsigned *ret);
 
 /*
  * `run --toolchain MANIFEST`: checks the sealed trees before the build starts.

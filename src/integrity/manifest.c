@@ -124,7 +124,7 @@ static bool path_is_canonical(const char *p) {
         return true;
 }
 
-static bool path_under(const char *path, const char *root) {
+bool manifest_path_under(const char *path, const char *root) {
         if (streq(root, "/"))
                 return true;
         const char *rest = startswith(path, root);
@@ -374,7 +374,7 @@ int manifest_parse(const char *data, size_t n, EVP_PKEY *pubkey, struct manifest
                                 if (nr > 0 && strcmp(m->roots[nr - 1], root) >= 0)
                                         return fail(err, lineno, "roots are not sorted, or repeated");
                                 for (size_t i = 0; i < nr; i++)
-                                        if (path_under(root, m->roots[i]))
+                                        if (manifest_path_under(root, m->roots[i]))
                                                 return fail(err, lineno, "root '%s' is inside root '%s'", root,
                                                             m->roots[i]);
                                 break;
@@ -433,7 +433,7 @@ int manifest_parse(const char *data, size_t n, EVP_PKEY *pubkey, struct manifest
                         }
                         bool inside = false;
                         for (char **rt = m->roots; *rt && !inside; rt++)
-                                inside = path_under(e->path, *rt);
+                                inside = manifest_path_under(e->path, *rt);
                         if (!inside)
                                 return fail(err, lineno, "path is not below any '#root'");
                         break;

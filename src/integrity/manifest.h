@@ -96,4 +96,7 @@ int manifest_format(char *const *roots, const struct manifest_entry *v, size_t n
 char *manifest_escape(const char *s);
 int manifest_unescape(const char *s, size_t n, char **ret);
 
+/* PATH is ROOT or below it (both absolute, canonical). */
+bool manifest_path_under(const char *path, const char *root);
+
 int manifest_entry_cmp(const void *a, const void *b); /* by path bytes, for qsort */
