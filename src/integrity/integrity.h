@@ -22,6 +22,9 @@
  * for a file whose size, mode and owner match, its digest: the kernel's
  * (fs-verity files), the cache's (one hash lookup keyed by dev, inode, size,
  * mtime, ctime, btime), or hashed once and cached. All calls are thread-safe.
+ * Without a cache (not root, or refused: see t->cache_warning) every check of
+ * a regular file hashes it, and so does the check of a file changed less than
+ * a second before toolchain_open() (never cached, see cache.h).
  *
  * Functions return 0 or -errno and never print.
  */
