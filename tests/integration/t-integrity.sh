@@ -67,6 +67,9 @@ else
         truncate -s 1G "$G/sparse-1G"
         printf 'tail' | dd of="$G/sparse-1G" bs=1 seek=$((1024 * 1024 * 1024 - 4)) conv=notrunc 2>/dev/null
         truncate -s 5000 "$G/sparse-tiny"
+        # Exactly 128*128 blocks: the top level fills up and the root is hashed on the last push.
+        truncate -s $((128 * 128 * 4096)) "$G/sparse-exact-2level"
+        printf 'x' | dd of="$G/sparse-exact-2level" bs=1 seek=$((128 * 128 * 4096 - 1)) conv=notrunc 2>/dev/null
         bwc seal "$G" -o "$T/gen.manifest"
         if [ "$RC" = 0 ]; then
                 mine=$(manifest_digests "$T/gen.manifest")
