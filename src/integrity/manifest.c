@@ -66,6 +66,16 @@ static int hexval(char c) {
 int manifest_unescape(const char *s, size_t n, char **ret) {
         if (n == 0)
                 return -EINVAL;
+        /* The common case: printable ASCII without a backslash is its own only spelling. */
+        size_t plain = 0;
+        while (plain < n && s[plain] > ' ' && s[plain] < 0x7f && s[plain] != '\\')
+                plain++;
+        if (plain == n) {
+                *ret = strndup(s, n);
+                if (!*ret)
+                        abort();
+                return 0;
+        }
         _cleanup_free_ char *out = xmalloc(n + 1);
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
