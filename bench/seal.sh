@@ -63,33 +63,44 @@ echo "# $nfiles files, $(awk -v b="$bytes" 'BEGIN { printf "%.2f GB", b / 1e9 }'
 echo
 
 python3 - "$rounds" "$bytes" "$resdir/seal.tsv" "${names[@]}" -- "${cmds[@]}" <<'PY'
-import statistics, subprocess, sys, time
+import os, statistics, subprocess, sys, time
 rounds, nbytes, tsv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rest = sys.argv[4:]; sep = rest.index("--")
 names, cmds = rest[:sep], rest[sep + 1:]
 times = {n: [] for n in names}
+cpu = {n: [] for n in names}
 def run(c):
+    """Wall time, and CPU time (user + system) of the command and everything it waited for."""
     t0 = time.perf_counter()
-    subprocess.run(c, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    p = subprocess.Popen(c, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    if status != 0:
+        sys.exit("bench/seal.sh: error: `%s` failed" % c)
+    return time.perf_counter() - t0, ru.ru_utime + ru.ru_stime
 for c in cmds:  # warm-up round
     run(c)
 for r in range(rounds):
     order = list(range(len(names)))
     order = order[r % len(order):] + order[:r % len(order)]
     for i in order:
-        times[names[i]].append(run(cmds[i]))
+        w, c = run(cmds[i])
+        times[names[i]].append(w)
+        cpu[names[i]].append(c)
 with open(tsv, "w") as f:
     for n in names:
-        f.write(n + "\t" + "\t".join("%.4f" % t for t in times[n]) + "\n")
+        f.write(n + "\twall\t" + "\t".join("%.4f" % t for t in times[n]) + "\n")
+        f.write(n + "\tcpu\t" + "\t".join("%.4f" % t for t in cpu[n]) + "\n")
 ref = statistics.median(times["fsverity digest"])
-print("Interleaved, %d rounds (median; min-max), hot page cache:" % rounds)
+print("Interleaved, %d rounds, hot page cache. Wall time: median (min-max); CPU time: median user+system;"
+      % rounds)
+print("GB/s per CPU-second is the per-core throughput.")
 print()
-print("| tool | median (s) | min | max | GB/s | speed-up vs fsverity digest |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| tool | wall median (s) | min | max | GB/s (wall) | vs fsverity digest (wall) | CPU (s) | GB/s per CPU-s |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for n in names:
-    t = times[n]; med = statistics.median(t)
-    print("| %s | %.3f | %.3f | %.3f | %.2f | %.2fx |" % (n, med, min(t), max(t), nbytes / med / 1e9, ref / med))
+    t = times[n]; med = statistics.median(t); c = statistics.median(cpu[n])
+    print("| %s | %.3f | %.3f | %.3f | %.2f | %.2fx | %.2f | %.2f |" % (n, med, min(t), max(t), nbytes / med / 1e9,
+          ref / med, c, nbytes / c / 1e9))
 PY
 
 # The same digests as fsverity-utils, on the very files just timed (files
@@ -124,10 +135,10 @@ c = json.load(open(sys.argv[2]))
 print("Warm re-check (`buildward check MANIFEST`, %d entries, %d files: %d from the cache, %d hashed):"
       % (c["entries"], c["stats"]["files"], c["stats"]["cached"], c["stats"]["hashed"]))
 print()
-print("| command | mean (ms) | stddev | median | min |")
-print("|---|---:|---:|---:|---:|")
-print("| buildward check (warm cache) | %.1f | %.1f | %.1f | %.1f |" % (r["mean"] * 1e3, r["stddev"] * 1e3,
-      statistics.median(r["times"]) * 1e3, r["min"] * 1e3))
+print("| command | mean (ms) | stddev | median | min | CPU user+system (ms) |")
+print("|---|---:|---:|---:|---:|---:|")
+print("| buildward check (warm cache) | %.1f | %.1f | %.1f | %.1f | %.1f |" % (r["mean"] * 1e3, r["stddev"] * 1e3,
+      statistics.median(r["times"]) * 1e3, r["min"] * 1e3, (r["user"] + r["system"]) * 1e3))
 PY
 
 # The per-core ceiling: OpenSSL's SHA-256 (SHA-NI when the CPU has it) on 4 KiB
