@@ -41,92 +41,228 @@ void tree_entries_free(struct manifest_entry *v, size_t n) {
         free(v);
 }
 
+/* Entries found by one thread. */
 struct scan {
         struct manifest_entry *v;
         size_t n, cap;
-        char *failed;
 };
 
-static int walk(struct scan *s, int parent_fd, const char *name, const char *path, unsigned depth) {
-        struct statx sx;
-        if (statx(parent_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MASK, &sx) < 0) {
-                if (errno == ENOENT) /* a missing root, or gone since its directory was read */
-                        return 0;
-                s->failed = xstrdup(path);
-                return -errno;
-        }
-        if (depth > MAX_DEPTH) {
-                s->failed = xstrdup(path);
-                return -ELOOP;
-        }
-        if (s->n == s->cap) {
-                s->cap = s->cap ? 2 * s->cap : 1024;
+static void scan_append(struct scan *s, const struct manifest_entry *v, size_t n) {
+        if (s->n + n > s->cap) {
+                s->cap = s->n + n > 2 * s->cap ? s->n + n : 2 * s->cap;
+                if (s->cap < 1024)
+                        s->cap = 1024;
                 s->v = realloc(s->v, s->cap * sizeof(*s->v));
                 if (!s->v)
                         abort();
         }
-        struct manifest_entry *e = &s->v[s->n];
-        *e = (struct manifest_entry){
+        memcpy(s->v + s->n, v, n * sizeof(*v));
+        s->n += n;
+}
+
+/*
+ * The entry for NAME below DIR_FD (PATH is its full path), never following a
+ * final symlink. -ENOENT when it is gone (removed since its directory was read).
+ */
+static int stat_entry(int dir_fd, const char *name, const char *path, struct manifest_entry *ret) {
+        struct statx sx;
+        if (statx(dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MASK, &sx) < 0)
+                return -errno;
+        struct manifest_entry e = {
                 .type = type_of(sx.stx_mode),
                 .mode = sx.stx_mode & 07777,
                 .uid = sx.stx_uid,
                 .gid = sx.stx_gid,
         };
-        file_id_from_statx(&sx, &e->id);
-        if (e->type == 'f')
-                e->size = sx.stx_size;
-        if (e->type == 'l') {
+        file_id_from_statx(&sx, &e.id);
+        if (e.type == 'f')
+                e.size = sx.stx_size;
+        if (e.type == 'l') {
                 char buf[PATH_MAX];
-                ssize_t k = readlinkat(parent_fd, name, buf, sizeof(buf) - 1);
-                if (k <= 0) {
-                        s->failed = xstrdup(path);
+                ssize_t k = readlinkat(dir_fd, name, buf, sizeof(buf) - 1);
+                if (k <= 0)
                         return k < 0 ? -errno : -EINVAL;
-                }
                 buf[k] = 0;
-                e->target = xstrdup(buf);
-                e->size = (uint64_t) k;
+                e.target = xstrdup(buf);
+                e.size = (uint64_t) k;
         }
-        e->path = xstrdup(path);
-        s->n++;
-        if (e->type != 'd')
-                return 0;
-        DIR *d = opendir_at(parent_fd, name);
-        if (!d) {
+        e.path = xstrdup(path);
+        *ret = e;
+        return 0;
+}
+
+/*
+ * The walk runs on one thread per CPU: directories waiting to be read form a
+ * shared stack; each thread reads one directory at a time, statx()es its
+ * entries and pushes the subdirectories. On a warm check this walk is most of
+ * the time (one statx per entry), and it parallelizes across directories.
+ */
+struct dir_job {
+        char *path;
+        unsigned depth;
+        uint64_t dev, ino; /* what the parent's statx saw */
+};
+
+struct walker {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct dir_job *q;
+        size_t nq, capq;
+        unsigned busy; /* threads reading a directory, which may push more */
+        int error;
+        char *failed;
+        struct scan all;
+};
+
+static void push_dir(struct walker *w, const struct manifest_entry *e, unsigned depth) {
+        pthread_mutex_lock(&w->lock);
+        if (w->nq == w->capq) {
+                w->capq = w->capq ? 2 * w->capq : 256;
+                w->q = realloc(w->q, w->capq * sizeof(*w->q));
+                if (!w->q)
+                        abort();
+        }
+        w->q[w->nq++] = (struct dir_job){ xstrdup(e->path), depth, e->id.dev, e->id.ino };
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+}
+
+static int read_dir(struct walker *w, struct scan *s, const struct dir_job *j, char **ret_failed) {
+        /* By full path, but with no symlink anywhere on the way, and it must be the directory its parent listed. */
+        struct open_how how = {
+                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
+                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd = (int) syscall(SYS_openat2, AT_FDCWD, j->path, &how, sizeof(how));
+        if (fd < 0 && errno == ENOSYS)
+                fd = open(j->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
                 if (errno == ENOENT)
-                        return 0;
-                s->failed = xstrdup(path);
-                return -errno;
+                        return 0; /* removed since its parent was read */
+                *ret_failed = xstrdup(j->path);
+                return errno == ELOOP || errno == ENOTDIR ? -ESTALE : -errno;
+        }
+        struct stat st;
+        DIR *d = fstat(fd, &st) == 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                int r = -errno;
+                close(fd);
+                *ret_failed = xstrdup(j->path);
+                return r;
         }
         int r = 0;
+        if (st.st_dev != j->dev || st.st_ino != j->ino)
+                r = -ESTALE; /* replaced between its parent's listing and now */
         for (struct dirent *de; r == 0 && (errno = 0, de = readdir(d));) {
                 if (dot_or_dotdot(de->d_name))
                         continue;
-                _cleanup_free_ char *child = xasprintf("%s/%s", streq(path, "/") ? "" : path, de->d_name);
-                r = walk(s, dirfd(d), de->d_name, child, depth + 1);
+                _cleanup_free_ char *child = xasprintf("%s/%s", streq(j->path, "/") ? "" : j->path, de->d_name);
+                struct manifest_entry e;
+                r = stat_entry(dirfd(d), de->d_name, child, &e);
+                if (r == -ENOENT) {
+                        r = 0;
+                        continue;
+                }
+                if (r < 0) {
+                        *ret_failed = TAKE_PTR(child);
+                        break;
+                }
+                scan_append(s, &e, 1);
+                if (e.type == 'd') {
+                        if (j->depth + 1 > MAX_DEPTH) {
+                                r = -ELOOP;
+                                *ret_failed = TAKE_PTR(child);
+                                break;
+                        }
+                        push_dir(w, &e, j->depth + 1);
+                }
         }
-        if (r == 0 && errno != 0) {
+        if (r == 0 && errno != 0)
                 r = -errno;
-                s->failed = xstrdup(path);
-        }
+        if (r < 0 && !*ret_failed)
+                *ret_failed = xstrdup(j->path);
         closedir(d);
         return r;
 }
 
-int tree_scan(char *const *roots, struct manifest_entry **ret, size_t *ret_n, char **ret_path) {
+static void *walk_thread(void *arg) {
+        struct walker *w = arg;
         struct scan s = {};
-        int r = 0;
-        for (char *const *root = roots; r == 0 && root && *root; root++)
-                r = walk(&s, AT_FDCWD, *root, *root, 0);
-        if (r < 0) {
-                tree_entries_free(s.v, s.n);
-                if (ret_path)
-                        *ret_path = TAKE_PTR(s.failed);
-                free(s.failed);
-                return r;
+        for (;;) {
+                pthread_mutex_lock(&w->lock);
+                while (w->nq == 0 && w->busy > 0 && !w->error)
+                        pthread_cond_wait(&w->cond, &w->lock);
+                if (w->nq == 0 || w->error) { /* all read, or one thread failed */
+                        pthread_mutex_unlock(&w->lock);
+                        break;
+                }
+                struct dir_job j = w->q[--w->nq];
+                w->busy++;
+                pthread_mutex_unlock(&w->lock);
+
+                char *failed = NULL;
+                int r = read_dir(w, &s, &j, &failed);
+                free(j.path);
+
+                pthread_mutex_lock(&w->lock);
+                w->busy--;
+                if (r < 0 && !w->error) {
+                        w->error = r;
+                        w->failed = TAKE_PTR(failed);
+                }
+                if (w->error || (w->busy == 0 && w->nq == 0))
+                        pthread_cond_broadcast(&w->cond);
+                pthread_mutex_unlock(&w->lock);
+                free(failed);
         }
-        qsort(s.v, s.n, sizeof(*s.v), manifest_entry_cmp);
-        *ret = s.v;
-        *ret_n = s.n;
+        pthread_mutex_lock(&w->lock);
+        scan_append(&w->all, s.v, s.n);
+        pthread_mutex_unlock(&w->lock);
+        free(s.v);
+        return NULL;
+}
+
+int tree_scan(char *const *roots, struct manifest_entry **ret, size_t *ret_n, char **ret_path) {
+        struct walker w = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+        for (char *const *root = roots; root && *root && !w.error; root++) {
+                struct manifest_entry e;
+                int r = stat_entry(AT_FDCWD, *root, *root, &e);
+                if (r == -ENOENT) /* a missing root: every entry below it is "removed" */
+                        continue;
+                if (r < 0) {
+                        w.error = r;
+                        w.failed = xstrdup(*root);
+                        break;
+                }
+                scan_append(&w.all, &e, 1);
+                if (e.type == 'd')
+                        push_dir(&w, &e, 0);
+        }
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        unsigned n_threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned) ncpu, started = 0;
+        pthread_t th[8];
+        for (; !w.error && started + 1 < n_threads; started++)
+                if (pthread_create(&th[started], NULL, walk_thread, &w) != 0)
+                        break;
+        if (!w.error)
+                walk_thread(&w); /* this thread walks too */
+        for (unsigned i = 0; i < started; i++)
+                pthread_join(th[i], NULL);
+        for (size_t i = 0; i < w.nq; i++) /* left when a thread failed */
+                free(w.q[i].path);
+        free(w.q);
+        pthread_mutex_destroy(&w.lock);
+        pthread_cond_destroy(&w.cond);
+        if (w.error) {
+                tree_entries_free(w.all.v, w.all.n);
+                if (ret_path)
+                        *ret_path = TAKE_PTR(w.failed);
+                free(w.failed);
+                return w.error;
+        }
+        qsort(w.all.v, w.all.n, sizeof(*w.all.v), manifest_entry_cmp);
+        *ret = w.all.v;
+        *ret_n = w.all.n;
         return 0;
 }
 
