@@ -48,6 +48,8 @@ struct scan {
 };
 
 static void scan_append(struct scan *s, const struct manifest_entry *v, size_t n) {
+        if (n == 0)
+                return;
         if (s->n + n > s->cap) {
                 s->cap = s->n + n > 2 * s->cap ? s->n + n : 2 * s->cap;
                 if (s->cap < 1024)
