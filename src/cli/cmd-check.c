@@ -203,7 +203,9 @@ int toolchain_gate(const char *manifest, json_object **ret) {
         char d[VERITY_DIGEST_HEX];
         verity_format(t->manifest->file_sha256, d);
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "manifest", json_object_new_string(manifest));
+        /* Absolute, for the provenance that names it later from another directory. */
+        _cleanup_free_ char *abs = realpath(manifest, NULL);
+        json_object_object_add(o, "manifest", json_object_new_string(abs ? abs : manifest));
         json_object_object_add(o, "digest", json_object_new_string(d));
         json_object_object_add(o, "verified", json_object_new_boolean(true));
         json_object_object_add(o, "entries", json_object_new_uint64(t->manifest->n));
