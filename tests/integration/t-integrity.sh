@@ -281,6 +281,10 @@ bwc run --no-monitor --quiet --source "$T/src" --out "$OUT" --toolchain "$T/path
 expect_rc "a fake compiler earlier in PATH, in a sealed directory: refused" 125
 expect_match "... as an added file" "added +$T/early/bin/cc \(file\)" "$(err)"
 
+# ---- doctor --------------------------------------------------------------------------
+bwc doctor
+expect_match "doctor says whether /usr's filesystem has fs-verity" "^fs-verity +(yes|no) " "$(out)"
+
 # ---- 6. malformed manifests ----------------------------------------------------------
 head -c -30 "$T/tc.manifest" >"$T/bad1"
 bwc check "$T/bad1"
