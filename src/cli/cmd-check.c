@@ -165,7 +165,10 @@ int cmd_check(int argc, char **argv) {
                 json_object_object_add(s, "kernel", json_object_new_uint64(st.kernel));
                 json_object_object_add(s, "duration_s", json_object_new_double(secs));
                 json_object_object_add(o, "stats", s);
-                json_object_object_add(o, "cache", t->cache ? json_object_new_string(digest_cache_dir()) : NULL);
+                json_object_object_add(o, "cache",
+                                       t->cache && !digest_cache_is_memory(t->cache)
+                                               ? json_object_new_string(digest_cache_dir())
+                                               : NULL);
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
                 json_object_put(o);
         } else {

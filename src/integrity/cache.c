@@ -257,6 +257,19 @@ int digest_cache_open(const char *dir, unsigned flags, struct digest_cache **ret
         return 0;
 }
 
+struct digest_cache *digest_cache_new_memory(void) {
+        struct digest_cache *c = xcalloc(1, sizeof(*c));
+        pthread_mutex_init(&c->lock, NULL);
+        c->dir_fd = -EBADF;
+        c->opened_ns = (int64_t) now_usec(CLOCK_REALTIME) * 1000;
+        rehash(c);
+        return c;
+}
+
+bool digest_cache_is_memory(const struct digest_cache *c) {
+        return c->dir_fd < 0;
+}
+
 bool digest_cache_lookup(struct digest_cache *c, const struct file_id *id, uint8_t ret[VERITY_DIGEST_SIZE]) {
         pthread_mutex_lock(&c->lock);
         size_t b = slot(c, id);
@@ -279,6 +292,8 @@ void digest_cache_put(struct digest_cache *c, const struct file_id *id, const ui
 }
 
 int digest_cache_save(struct digest_cache *c) {
+        if (c->dir_fd < 0) /* memory only */
+                return 0;
         pthread_mutex_lock(&c->lock);
         if (!c->dirty) {
                 pthread_mutex_unlock(&c->lock);

@@ -43,6 +43,12 @@ const char *digest_cache_dir(void);
  * which file and why, for the caller's message.
  */
 int digest_cache_open(const char *dir, unsigned flags, struct digest_cache **ret, char **ret_why);
+/*
+ * A cache in memory only, never saved: the same keys and rules, for a process
+ * that checks files repeatedly (the monitor) when the file cache is unusable.
+ */
+struct digest_cache *digest_cache_new_memory(void);
+bool digest_cache_is_memory(const struct digest_cache *c);
 void digest_cache_free(struct digest_cache *c);
 static inline void digest_cache_freep(struct digest_cache **c) {
         digest_cache_free(*c);
@@ -53,5 +59,5 @@ static inline void digest_cache_freep(struct digest_cache **c) {
 bool digest_cache_lookup(struct digest_cache *c, const struct file_id *id, uint8_t ret[VERITY_DIGEST_SIZE]);
 /* Records a digest computed from the file ID describes (skipped when ID is racily recent). */
 void digest_cache_put(struct digest_cache *c, const struct file_id *id, const uint8_t d[VERITY_DIGEST_SIZE]);
-/* Writes DIR/digests atomically when something changed. */
+/* Writes DIR/digests atomically when something changed; nothing for a memory cache. */
 int digest_cache_save(struct digest_cache *c);

@@ -171,8 +171,8 @@ int toolchain_open(const char *manifest, EVP_PKEY *pubkey, unsigned flags, struc
                                 why ? xasprintf("%s; every file is hashed without the cache", why)
                                     : xasprintf("cannot open the digest cache '%s' (%s); every file is hashed", dir,
                                                 strerror(-r));
-                if (r < 0)
-                        t->cache = NULL;
+                if (r < 0) /* a build's many execs of the same files still hash each once */
+                        t->cache = digest_cache_new_memory();
         }
         *ret = TAKE_PTR(cleanup);
         return 0;

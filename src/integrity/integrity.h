@@ -22,9 +22,10 @@
  * for a file whose size, mode and owner match, its digest: the kernel's
  * (fs-verity files), the cache's (one hash lookup keyed by dev, inode, size,
  * mtime, ctime, btime), or hashed once and cached. All calls are thread-safe.
- * Without a cache (not root, or refused: see t->cache_warning) every check of
- * a regular file hashes it, and so does the check of a file changed less than
- * a second before toolchain_open() (never cached, see cache.h).
+ * When the cache file cannot be used (not root, or refused: t->cache_warning
+ * says why), a cache in memory serves instead, so each file is hashed once per
+ * toolchain_open(); a file changed less than a second before toolchain_open()
+ * is hashed at every check (never cached, see cache.h).
  *
  * Functions return 0 or -errno and never print.
  */
@@ -110,7 +111,7 @@ json_object *diff_list_to_json(const struct diff_list *l);
 
 struct toolchain {
         struct manifest *manifest;
-        struct digest_cache *cache; /* NULL: no cache (not root, refused, or not asked for) */
+        struct digest_cache *cache; /* NULL when not asked for; in memory only when the file cache is unusable */
         char *cache_warning;        /* why a cache was asked for but is not used */
         struct verity_hasher *hasher;
         pthread_mutex_t lock;
@@ -123,8 +124,8 @@ enum {
 /*
  * Loads MANIFEST (verified against PUBKEY when not NULL, see manifest_parse()).
  * With TOOLCHAIN_USE_CACHE the digest cache is opened; a cache that cannot be
- * used (not root, wrong owner, failed HMAC) is not an error: t->cache stays
- * NULL or starts fresh, and t->cache_warning says why.
+ * used (not root, wrong owner) is not an error: t->cache is then a cache in
+ * memory, one that failed its HMAC starts fresh, and t->cache_warning says why.
  */
 int toolchain_open(const char *manifest, EVP_PKEY *pubkey, unsigned flags, struct toolchain **ret,
                    struct manifest_error *err);

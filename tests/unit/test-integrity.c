@@ -11,8 +11,8 @@
 #include "integrity/integrity.h"
 #include "test-fs.h"
 
-/* Seals the tree under ROOT into ROOT.manifest; returns its path. */
-static char *seal(const char *root) {
+/* Seals the tree under ROOT into OUT (NULL: ROOT.manifest); returns its path. */
+static char *seal_to(const char *root, const char *out) {
         char *const roots[] = { (char *) root, NULL };
         struct manifest_entry *v = NULL;
         size_t n = 0;
@@ -30,13 +30,17 @@ static char *seal(const char *root) {
         char *text = NULL;
         size_t size;
         ASSERT_EQ_INT(manifest_format(roots, v, n, NULL, &text, &size), 0);
-        char *path = xasprintf("%s.manifest", root);
+        char *path = out ? xstrdup(out) : xasprintf("%s.manifest", root);
         ASSERT_EQ_INT(write_file_at(AT_FDCWD, path, text, O_CREAT | O_TRUNC, 0644), 0);
         free(text);
         free(idx);
         free(errs);
         tree_entries_free(v, n);
         return path;
+}
+
+static char *seal(const char *root) {
+        return seal_to(root, NULL);
 }
 
 static enum toolchain_verdict check_path(struct toolchain *t, const char *path) {
@@ -260,5 +264,39 @@ TEST(compare_finds_every_kind_of_difference) {
         ASSERT_EQ_INT(json_object_array_length(j), 7);
         json_object_put(j);
         diff_list_done(&l);
+        cleanup_dir(dir);
+}
+
+/* The monitor's case: the cache file is unusable, yet each file is hashed only once. */
+TEST(memory_cache_when_the_file_cache_is_refused) {
+        struct stat st;
+        if (stat("/etc/skel/.bashrc", &st) < 0) {
+                tap_skip("no /etc/skel/.bashrc (an old file is needed: recent ones are never cached)");
+                return;
+        }
+        char *dir = tmpdir();
+        _cleanup_free_ char *cache = xasprintf("%s/cache", dir), *out = xasprintf("%s/skel.manifest", dir);
+        ASSERT_EQ_INT(mkdir(cache, 0700), 0);
+        ASSERT_EQ_INT(chmod(cache, 0777), 0); /* refused: writable by others */
+        setenv("BUILDWARD_CACHE_DIR", cache, 1);
+        _cleanup_free_ char *manifest = seal_to("/etc/skel", out);
+        _cleanup_toolchain_ struct toolchain *t = NULL;
+        struct manifest_error err;
+        ASSERT_EQ_INT(toolchain_open(manifest, NULL, TOOLCHAIN_USE_CACHE, &t, &err), 0);
+        if (!t)
+                return;
+        ASSERT_TRUE(t->cache_warning && strstr(t->cache_warning, "writable by group or others"));
+        ASSERT_TRUE(t->cache && digest_cache_is_memory(t->cache));
+        ASSERT_EQ_INT(check_path(t, "/etc/skel/.bashrc"), TOOLCHAIN_MATCH);
+        struct statx sx;
+        struct file_id id;
+        uint8_t d[VERITY_DIGEST_SIZE];
+        ASSERT_EQ_INT(statx(AT_FDCWD, "/etc/skel/.bashrc", 0, STATX_BASIC_STATS | STATX_BTIME, &sx), 0);
+        file_id_from_statx(&sx, &id);
+        ASSERT_TRUE(digest_cache_lookup(t->cache, &id, d)); /* the next exec is a lookup */
+        ASSERT_EQ_INT(digest_cache_save(t->cache), 0);
+        _cleanup_free_ char *digests = xasprintf("%s/digests", cache);
+        ASSERT_TRUE(access(digests, F_OK) < 0); /* nothing written into the refused directory */
+        unsetenv("BUILDWARD_CACHE_DIR");
         cleanup_dir(dir);
 }
