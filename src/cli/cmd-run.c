@@ -40,6 +40,8 @@ struct run_args {
         bool no_monitor;
         bool quiet;
         char *sign_key, *ledger; /* provenance and ledger (provenance/provenance.h) */
+        char *toolchain;               /* --toolchain MANIFEST */
+        json_object *toolchain_report; /* report.json's sandbox.toolchain */
 };
 
 static void run_args_done(struct run_args *a) {
@@ -59,6 +61,8 @@ static void run_args_done(struct run_args *a) {
         policy_free(a->policy);
         free(a->sign_key);
         free(a->ledger);
+        free(a->toolchain);
+        json_object_put(a->toolchain_report);
 }
 
 /*
@@ -142,7 +146,8 @@ static void help(void) {
                "  --sign-key KEY           sign OUT/provenance.dsse.json with KEY (`buildward keygen`)\n"
                "  --ledger URL             record the build in this ledger (sqlite:PATH or postgresql://...;\n"
                "                           with --sign-key alone: "
-               "sqlite:/var/lib/buildward/ledger.db)\n\n"
+               "sqlite:/var/lib/buildward/ledger.db)\n"
+               "  --toolchain MANIFEST     refuse to start (exit 125) unless the sealed trees match\n\n"
                "Exit: CMD's code; 123 findings reached --fail-on; 124 timeout; 125 buildward failed;\n"
                "126 CMD not executable; 127 CMD not found; 128+N CMD killed by signal N.\n");
 }
@@ -203,6 +208,7 @@ enum {
         OPT_POLICY,
         OPT_SIGN_KEY,
         OPT_LEDGER,
+        OPT_TOOLCHAIN,
         OPT_LATER, /* flags of the contract that later capabilities implement */
         OPT_LATER_FLAG,
 };
@@ -227,7 +233,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 { "hostname", required_argument, NULL, OPT_HOSTNAME },
                 { "quiet", no_argument, NULL, OPT_QUIET },
                 { "policy", required_argument, NULL, OPT_POLICY },
-                { "toolchain", required_argument, NULL, OPT_LATER },
+                { "toolchain", required_argument, NULL, OPT_TOOLCHAIN },
                 { "sign-key", required_argument, NULL, OPT_SIGN_KEY },
                 { "ledger", required_argument, NULL, OPT_LEDGER },
                 { "enforce", no_argument, NULL, OPT_LATER_FLAG },
@@ -343,6 +349,10 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 case OPT_LEDGER:
                         free(a->ledger);
                         a->ledger = xstrdup(optarg);
+                        break;
+                case OPT_TOOLCHAIN:
+                        free(a->toolchain);
+                        a->toolchain = xstrdup(optarg);
                         break;
                 case OPT_LATER:
                 case OPT_LATER_FLAG:
@@ -536,6 +546,8 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
                 json_object_array_add(envn, json_object_new_string_len(*e, (int) strcspn(*e, "=")));
         json_object_object_add(sb, "env", envn);
         json_object_object_add(sb, "warnings", jstrv(st->warnings));
+        if (a->toolchain_report)
+                json_object_object_add(sb, "toolchain", json_object_get(a->toolchain_report));
         json_object_object_add(o, "sandbox", sb);
 
         size_t n_rules;
@@ -659,6 +671,8 @@ int cmd_run(int argc, char **argv) {
                 ret = fail_setup("%s", env_err);
                 goto done;
         }
+        if (a.toolchain && (ret = toolchain_gate(a.toolchain, &a.toolchain_report)) != 0)
+                goto done; /* the differences are printed; the build never starts */
         if (!a.out)
                 a.out = xstrdup("buildward-out");
         if ((r = mkdir_p(a.out, 0755)) < 0 || (out_fd = open(a.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {

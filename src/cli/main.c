@@ -15,6 +15,8 @@ static const struct command {
         { "keygen", cmd_keygen, "create an Ed25519 signing key for provenance, manifests and bundles" },
         { "verify", cmd_verify, "check an artifact against its signed provenance and the ledger" },
         { "ledger", cmd_ledger, "query, verify and audit the provenance ledger" },
+        { "seal", cmd_seal, "write a manifest of fs-verity digests of a toolchain tree" },
+        { "check", cmd_check, "compare a tree with its manifest: added, removed and changed files" },
         { "doctor", cmd_doctor, "show which kernel features this host offers and what degrades without them" },
 };
 

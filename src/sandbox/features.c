@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "basic/util.h"
+#include "integrity/verity.h"
 #include "monitor/monitor.h"
 #include "sandbox/features.h"
 #include "sandbox/internal.h"
@@ -129,6 +130,14 @@ size_t features_probe(struct feature **ret) {
         } else
                 add(&v, &n, "eBPF monitor", false, xstrdup("not probed: needs root"),
                     "builds of unprivileged users run unwatched; run buildward as root");
+        /* ENODATA: the filesystem has fs-verity, this file just is not sealed by it. */
+        _cleanup_close_ int vfd = open("/usr/bin/env", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        uint8_t vd[VERITY_DIGEST_SIZE];
+        r = vfd < 0 ? -errno : verity_measure_kernel(vfd, vd);
+        add(&v, &n, "fs-verity", r == 0 || r == -ENODATA,
+            r == 0 || r == -ENODATA ? xstrdup("supported by /usr's filesystem")
+                                    : xasprintf("not on /usr's filesystem (%s)", strerror(-r)),
+            "seal/check compute the same digests in userspace; the kernel does not guard sealed files between checks");
         *ret = v;
         return n;
 }

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "basic/log.h"
+#include "basic/size.h"
+#include "cli/commands.h"
+#include "crypto/sign.h"
+#include "integrity/integrity.h"
+
+/* Exit codes of `check` (man buildward-check). */
+#define CHECK_DIFFERENT    1
+#define CHECK_USAGE        2
+#define CHECK_BAD_MANIFEST 3
+#define CHECK_UNREADABLE   4
+
+static void check_help(void) {
+        printf("usage: buildward check MANIFEST [--pubkey PUB] [--json] [--no-cache] [--jobs N]\n\n"
+               "Compares the trees a manifest from `buildward seal` describes with the files there now:\n"
+               "added, removed, and changed content, mode, owner, type or symlink target.\n\n"
+               "  --pubkey PUB   require a valid signature by this key (KEY.pub from `buildward keygen`)\n"
+               "  --json         print the result as JSON\n"
+               "  --no-cache     hash every file, ignoring the digest cache\n"
+               "  --jobs N       hashing threads (default: one per CPU)\n\n"
+               "Exit: 0 the trees match; 1 they differ; 2 usage error; 3 the manifest is unreadable,\n"
+               "malformed or its signature is refused; 4 the trees could not be read.\n");
+}
+
+/* The one-line reason a manifest was refused, naming the fix. */
+static char *manifest_problem(const char *path, int r, const struct manifest_error *err) {
+        if (r == -EBADMSG && err->line)
+                return xasprintf("'%s' line %u: %s; seal the tree again with `buildward seal`", path, err->line,
+                                 err->msg);
+        if (r == -EBADMSG)
+                return xasprintf("'%s': %s; seal the tree again with `buildward seal`", path, err->msg);
+        if (r == -ENOKEY)
+                return xasprintf("'%s' is not signed, but a public key was given; seal it with `--sign-key KEY`", path);
+        if (r == -EKEYREJECTED)
+                return xasprintf("'%s' line %u: %s; refusing it: reseal with the right key or pass its public key",
+                                 path, err->line, err->msg);
+        if (r == -EFBIG)
+                return xasprintf("'%s' is larger than %u MiB; pass a manifest written by `buildward seal`", path,
+                                 MANIFEST_MAX_SIZE >> 20);
+        return xasprintf("cannot read the manifest '%s' (%s); pass a file written by `buildward seal`", path,
+                         strerror(-r));
+}
+
+static void print_differences(FILE *f, const struct diff_list *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                const struct difference *d = &l->v[i];
+                /* Escaped: a hostile file name must not forge lines of this output. */
+                _cleanup_free_ char *p = manifest_escape(d->path);
+                if (d->kind == DIFF_ADDED || d->kind == DIFF_REMOVED)
+                        fprintf(f, "%-10s %s (%s)\n", diff_kind_name(d->kind), p,
+                                d->kind == DIFF_ADDED ? d->actual : d->expected);
+                else if (d->kind == DIFF_UNREADABLE)
+                        fprintf(f, "%-10s %s: %s\n", diff_kind_name(d->kind), p, d->actual);
+                else
+                        fprintf(f, "%-10s %s: expected %s, found %s\n", diff_kind_name(d->kind), p, d->expected,
+                                d->actual);
+        }
+}
+
+int parse_jobs(const char *s, unsigned *ret) {
+        uint64_t v;
+        if (parse_uint(s, 1024, &v) < 0 || v == 0) {
+                log_error("invalid --jobs '%s'; use a number of threads from 1 to 1024", s);
+                return -EINVAL;
+        }
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/* Loads MANIFEST for check and run; prints why not (after PREFIX) and the cache's warning. */
+static int open_toolchain(const char *path, EVP_PKEY *pub, bool use_cache, const char *prefix, struct toolchain **ret) {
+        struct manifest_error err;
+        int r = toolchain_open(path, pub, use_cache ? TOOLCHAIN_USE_CACHE : 0, ret, &err);
+        if (r < 0) {
+                _cleanup_free_ char *why = manifest_problem(path, r, &err);
+                log_error("%s%s", prefix, why);
+                return r;
+        }
+        /* The default cache is root's: other users hash everything, which is no news to them. */
+        if ((*ret)->cache_warning && (geteuid() == 0 || getenv("BUILDWARD_CACHE_DIR")))
+                log_warning("digest cache: %s", (*ret)->cache_warning);
+        return 0;
+}
+
+int cmd_check(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "pubkey", required_argument, NULL, 'p' }, { "json", no_argument, NULL, 'J' },
+                { "no-cache", no_argument, NULL, 'n' },     { "jobs", required_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },         {},
+        };
+        const char *pubpath = NULL;
+        bool json = false, no_cache = false;
+        unsigned jobs = 0;
+        int c;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+                switch (c) {
+                case 'p':
+                        pubpath = optarg;
+                        break;
+                case 'J':
+                        json = true;
+                        break;
+                case 'n':
+                        no_cache = true;
+                        break;
+                case 'j':
+                        if (parse_jobs(optarg, &jobs) < 0)
+                                return CHECK_USAGE;
+                        break;
+                case 'h':
+                        check_help();
+                        return 0;
+                default:
+                        log_error("invalid option; see `buildward check --help`");
+                        return CHECK_USAGE;
+                }
+        if (optind + 1 != argc) {
+                log_error("check needs exactly one MANIFEST; see `buildward check --help`");
+                return CHECK_USAGE;
+        }
+        const char *path = argv[optind];
+        _cleanup_pkey_ EVP_PKEY *pub = NULL;
+        int r;
+        if (pubpath && (r = key_load_public(pubpath, &pub)) < 0) {
+                log_error("cannot use the public key '%s' (%s); pass the KEY.pub written by `buildward keygen`",
+                          pubpath, strerror(-r));
+                return CHECK_USAGE;
+        }
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
+        _cleanup_toolchain_ struct toolchain *t = NULL;
+        if (open_toolchain(path, pub, !no_cache, "", &t) < 0)
+                return CHECK_BAD_MANIFEST;
+        if (t->manifest->is_signed && !pub)
+                log_warning("the signature of '%s' was not verified; pass --pubkey KEY.pub to require it", path);
+        struct diff_list l = {};
+        struct hash_stats st = {};
+        r = tree_compare(t->manifest, jobs, t->cache, &l, &st);
+        if (r < 0) {
+                log_error("cannot read the sealed trees of '%s' (%s); check permissions, or run as root", path,
+                          strerror(-r));
+                return CHECK_UNREADABLE;
+        }
+        double secs = (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6;
+        if (json) {
+                json_object *o = json_object_new_object();
+                char d[VERITY_DIGEST_HEX];
+                verity_format(t->manifest->file_sha256, d);
+                json_object_object_add(o, "manifest", json_object_new_string(path));
+                json_object_object_add(o, "manifest_sha256", json_object_new_string(d));
+                json_object_object_add(o, "signed", json_object_new_boolean(t->manifest->is_signed));
+                json_object_object_add(o, "signature_verified",
+                                       json_object_new_boolean(t->manifest->signature_verified));
+                json_object_object_add(o, "entries", json_object_new_uint64(t->manifest->n));
+                json_object_object_add(o, "match", json_object_new_boolean(l.n == 0));
+                json_object_object_add(o, "differences", diff_list_to_json(&l));
+                json_object *s = json_object_new_object();
+                json_object_object_add(s, "files", json_object_new_uint64(st.files));
+                json_object_object_add(s, "bytes", json_object_new_uint64(st.bytes));
+                json_object_object_add(s, "hashed", json_object_new_uint64(st.hashed));
+                json_object_object_add(s, "cached", json_object_new_uint64(st.cached));
+                json_object_object_add(s, "kernel", json_object_new_uint64(st.kernel));
+                json_object_object_add(s, "duration_s", json_object_new_double(secs));
+                json_object_object_add(o, "stats", s);
+                json_object_object_add(o, "cache",
+                                       t->cache && !digest_cache_is_memory(t->cache)
+                                               ? json_object_new_string(digest_cache_dir())
+                                               : NULL);
+                puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(o);
+        } else {
+                print_differences(stdout, &l);
+                log_info("%s: %zu difference%s in %zu entries (%" PRIu64 " files: %" PRIu64 " hashed, %" PRIu64
+                         " from the cache, %" PRIu64 " from the kernel) in %.3f s",
+                         l.n ? "FAIL" : "ok", l.n, l.n == 1 ? "" : "s", t->manifest->n, st.files, st.hashed, st.cached,
+                         st.kernel, secs);
+        }
+        r = l.n ? CHECK_DIFFERENT : 0;
+        diff_list_done(&l);
+        return r;
+}
+
+int toolchain_gate(const char *manifest, json_object **ret) {
+        _cleanup_toolchain_ struct toolchain *t = NULL;
+        if (open_toolchain(manifest, NULL, true, "--toolchain: ", &t) < 0)
+                return EXIT_SETUP;
+        struct diff_list l = {};
+        struct hash_stats st = {};
+        int r = tree_compare(t->manifest, 0, t->cache, &l, &st);
+        if (r < 0) {
+                log_error("--toolchain: cannot read the trees sealed in '%s' (%s); the build did not start", manifest,
+                          strerror(-r));
+                return EXIT_SETUP;
+        }
+        if (l.n > 0) {
+                log_error("the toolchain differs from '%s' in %zu place%s; the build did not start: restore the "
+                          "files or seal the toolchain again if the change is intended",
+                          manifest, l.n, l.n == 1 ? "" : "s");
+                print_differences(stderr, &l);
+                diff_list_done(&l);
+                return EXIT_SETUP;
+        }
+        char d[VERITY_DIGEST_HEX];
+        verity_format(t->manifest->file_sha256, d);
+        json_object *o = json_object_new_object();
+        /* Absolute, for the provenance that names it later from another directory. */
+        _cleanup_free_ char *abs = realpath(manifest, NULL);
+        json_object_object_add(o, "manifest", json_object_new_string(abs ? abs : manifest));
+        json_object_object_add(o, "digest", json_object_new_string(d));
+        json_object_object_add(o, "verified", json_object_new_boolean(true));
+        json_object_object_add(o, "entries", json_object_new_uint64(t->manifest->n));
+        json_object_object_add(o, "signed", json_object_new_boolean(t->manifest->is_signed));
+        *ret = o;
+        return 0;
+}
