@@ -183,7 +183,7 @@ int cmd_check(int argc, char **argv) {
         return r;
 }
 
-int toolchain_gate(const char *manifest, json_object **ret) {
+int toolchain_gate(const char *manifest, json_object **ret, struct toolchain **ret_toolchain) {
         _cleanup_toolchain_ struct toolchain *t = NULL;
         if (open_toolchain(manifest, NULL, true, "--toolchain: ", &t) < 0)
                 return EXIT_SETUP;
@@ -214,5 +214,7 @@ int toolchain_gate(const char *manifest, json_object **ret) {
         json_object_object_add(o, "entries", json_object_new_uint64(t->manifest->n));
         json_object_object_add(o, "signed", json_object_new_boolean(t->manifest->is_signed));
         *ret = o;
+        if (ret_toolchain)
+                *ret_toolchain = TAKE_PTR(t); /* kept open: the monitor checks what runs against it */
         return 0;
 }

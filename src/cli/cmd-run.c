@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "basic/log.h"
@@ -15,6 +16,8 @@
 #include "detect/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
+#include "integrity/integrity.h"
+#include "sandbox/cgroup.h"
 #include "monitor/monitor.h"
 #include "provenance/provenance.h"
 #include "report/report.h"
@@ -39,8 +42,10 @@ struct run_args {
         struct policy *policy;
         bool no_monitor;
         bool quiet;
-        char *sign_key, *ledger; /* provenance and ledger (provenance/provenance.h) */
+        char *sign_key, *ledger;       /* provenance and ledger (provenance/provenance.h) */
         char *toolchain;               /* --toolchain MANIFEST */
+        struct toolchain *tc;          /* its manifest, open for the checks during the build */
+        bool enforce;                  /* --enforce: a tampered toolchain stops the build at once */
         json_object *toolchain_report; /* report.json's sandbox.toolchain */
 };
 
@@ -62,6 +67,7 @@ static void run_args_done(struct run_args *a) {
         free(a->sign_key);
         free(a->ledger);
         free(a->toolchain);
+        toolchain_free(a->tc);
         json_object_put(a->toolchain_report);
 }
 
@@ -75,6 +81,10 @@ struct run_monitor {
         bool loading;
         struct monitor *m;
         struct engine *engine; /* owned by the monitor's reader while it runs */
+        struct toolchain *tc;  /* run --toolchain: what ran is checked against it */
+        const struct sandbox_state *st;
+        const char *rootfs;
+        char *stopped_by; /* --enforce stopped the build for this rule */
         const char *source;
         char *reason;
         int out_fd;
@@ -87,6 +97,49 @@ static void *monitor_load(void *arg) {
         if (monitor_open(&rm->m, &rm->reason) < 0)
                 rm->m = NULL;
         return NULL;
+}
+
+/*
+ * The file an exec ran, against the sealed toolchain. /proc/PID/exe is the file
+ * itself, but the reader sees an exec up to 100 ms late and short processes are
+ * gone by then: a system path is then checked by name, which inside the sandbox
+ * is the host's read-only file (not with --rootfs, whose tree is another).
+ */
+static const char *run_check_exec(void *userdata, const struct event *ev, const char *exe) {
+        struct run_monitor *rm = userdata;
+        if (!rm->tc)
+                return NULL;
+        enum toolchain_verdict v;
+        int r = toolchain_check_pid(rm->tc, ev->pid, &v, NULL);
+        /* the kernel ran the file a symlink (/usr/bin/cc) names: check that file, by its own path */
+        _cleanup_free_ char *real = r == -ESRCH && !rm->rootfs ? realpath(exe, NULL) : NULL;
+        if (real && (startswith(real, "/usr/") || startswith(real, "/bin/") || startswith(real, "/sbin/") ||
+                     startswith(real, "/lib") || startswith(real, "/opt/"))) {
+                _cleanup_close_ int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+                struct stat sb;
+                r = fd < 0 || fstat(fd, &sb) < 0 ? -errno : toolchain_check_fd(rm->tc, fd, real, &v);
+                /*
+                 * Only if the kernel ran this very file: a bind over a sealed path
+                 * inside the sandbox shows another inode than the host's file.
+                 */
+                if (r >= 0 && (sb.st_ino != ev->exe_ino || major(sb.st_dev) != ev->exe_dev >> 20 ||
+                               minor(sb.st_dev) != (ev->exe_dev & 0xfffff)))
+                        v = TOOLCHAIN_MISMATCH;
+        } else if (r == -ESRCH && exe[0] == '/' && !manifest_lookup(rm->tc->manifest, exe)) {
+                /* gone already, and not a sealed path: whatever it held, it was not the toolchain's */
+                v = TOOLCHAIN_NOT_IN_MANIFEST;
+                r = 0;
+        }
+        return r < 0 ? NULL : toolchain_verdict_name(v);
+}
+
+static void run_stop(void *userdata, const char *rule) {
+        struct run_monitor *rm = userdata;
+        free(rm->stopped_by);
+        rm->stopped_by = xstrdup(rule);
+        if (cgroup_kill(&rm->st->cg) < 0)
+                log_warning("--enforce: cannot kill the build's cgroup (%s); it will be stopped when its command exits",
+                            rm->st->cg.v2_path ? strerror(errno) : "no cgroup v2 directory");
 }
 
 static void monitor_before_clone(void *userdata, uint64_t cgroup_id) {
@@ -147,7 +200,9 @@ static void help(void) {
                "  --ledger URL             record the build in this ledger (sqlite:PATH or postgresql://...;\n"
                "                           with --sign-key alone: "
                "sqlite:/var/lib/buildward/ledger.db)\n"
-               "  --toolchain MANIFEST     refuse to start (exit 125) unless the sealed trees match\n\n"
+               "  --toolchain MANIFEST     refuse to start (exit 125) unless the sealed trees match, and check\n"
+               "                           every program the build runs against it\n"
+               "  --enforce                stop the build at once when the toolchain is tampered with\n\n"
                "Exit: CMD's code; 123 findings reached --fail-on; 124 timeout; 125 buildward failed;\n"
                "126 CMD not executable; 127 CMD not found; 128+N CMD killed by signal N.\n");
 }
@@ -209,8 +264,7 @@ enum {
         OPT_SIGN_KEY,
         OPT_LEDGER,
         OPT_TOOLCHAIN,
-        OPT_LATER, /* flags of the contract that later capabilities implement */
-        OPT_LATER_FLAG,
+        OPT_ENFORCE,
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a) {
@@ -236,7 +290,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 { "toolchain", required_argument, NULL, OPT_TOOLCHAIN },
                 { "sign-key", required_argument, NULL, OPT_SIGN_KEY },
                 { "ledger", required_argument, NULL, OPT_LEDGER },
-                { "enforce", no_argument, NULL, OPT_LATER_FLAG },
+                { "enforce", no_argument, NULL, OPT_ENFORCE },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -350,15 +404,13 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                         free(a->ledger);
                         a->ledger = xstrdup(optarg);
                         break;
+                case OPT_ENFORCE:
+                        a->enforce = true;
+                        break;
                 case OPT_TOOLCHAIN:
                         free(a->toolchain);
                         a->toolchain = xstrdup(optarg);
                         break;
-                case OPT_LATER:
-                case OPT_LATER_FLAG:
-                        return fail_setup(
-                                "--%s is not implemented in buildward %s yet; remove it from the command line",
-                                opts[idx].name, BUILDWARD_VERSION);
                 case 'h':
                         help();
                         exit(0);
@@ -564,6 +616,8 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
         json_object_object_add(mon, "events", json_object_new_uint64(rm->stats.events));
         json_object_object_add(mon, "lost", json_object_new_uint64(rm->stats.lost));
         json_object_object_add(mon, "rules", json_object_new_int((int) n_rules));
+        json_object_object_add(mon, "enforce", json_object_new_boolean(a->enforce));
+        json_object_object_add(mon, "stopped_by", jstr_or_null(rm->stopped_by));
         json_object_object_add(mon, "findings_dropped",
                                json_object_new_uint64(rm->engine ? engine_dropped(rm->engine) : 0));
         json_object_object_add(o, "monitor", mon);
@@ -671,7 +725,12 @@ int cmd_run(int argc, char **argv) {
                 ret = fail_setup("%s", env_err);
                 goto done;
         }
-        if (a.toolchain && (ret = toolchain_gate(a.toolchain, &a.toolchain_report)) != 0)
+        if (a.enforce && (a.no_monitor || geteuid() != 0)) {
+                ret = fail_setup("--enforce stops a build through the eBPF monitor, which needs root; run as root "
+                                 "without --no-monitor, or drop --enforce");
+                goto done;
+        }
+        if (a.toolchain && (ret = toolchain_gate(a.toolchain, &a.toolchain_report, &a.tc)) != 0)
                 goto done; /* the differences are printed; the build never starts */
         if (!a.out)
                 a.out = xstrdup("buildward-out");
@@ -692,6 +751,14 @@ int cmd_run(int argc, char **argv) {
                 else {
                         rm.out_fd = out_fd;
                         engine_set_live(rm.engine, true);
+                        rm.tc = a.tc;
+                        rm.st = &st;
+                        rm.rootfs = a.cfg.rootfs;
+                        engine_set_hooks(rm.engine, &(struct engine_hooks){
+                                                            .check_exec = a.tc ? run_check_exec : NULL,
+                                                            .stop = a.enforce ? run_stop : NULL,
+                                                            .userdata = &rm,
+                                                    });
                         rm.source = a.cfg.source;
                         rm.loading = pthread_create(&rm.loader, NULL, monitor_load, &rm) == 0;
                         if (!rm.loading)
@@ -748,7 +815,8 @@ int cmd_run(int argc, char **argv) {
         /* A build that did not finish was not watched to its end: never "pass". */
         bool pass = (a.fail_on == SEV_NEVER || maxsev < (int) a.fail_on) &&
                     (res.end == SANDBOX_END_EXITED || res.end == SANDBOX_END_EXEC_FAILED) &&
-                    rm.stats.lost == 0; /* what the monitor did not see may have been anything */
+                    rm.stats.lost == 0 &&        /* what the monitor did not see may have been anything */
+                    !(a.enforce && !rm.started); /* enforcement asked for but not in place */
         if (res.end == SANDBOX_END_TIMEOUT)
                 ret = EXIT_TIMEOUT;
         else if (res.end == SANDBOX_END_INTERRUPTED)
@@ -799,6 +867,7 @@ done:
         monitor_free(rm.m);
         engine_free(rm.engine);
         free(rm.reason);
+        free(rm.stopped_by);
         log_step("parent: report written");
         closep(&views.merged_fd);
         closep(&views.upper_fd);

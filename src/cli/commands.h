@@ -23,4 +23,5 @@ int parse_jobs(const char *s, unsigned *ret);
  * the reason and the differences and returns EXIT_SETUP.
  */
 #include <json-c/json.h>
-int toolchain_gate(const char *manifest, json_object **ret);
+struct toolchain;
+int toolchain_gate(const char *manifest, json_object **ret, struct toolchain **ret_toolchain);

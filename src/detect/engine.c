@@ -433,6 +433,10 @@ void engine_set_live(struct engine *e, bool live) {
         e->live = live;
 }
 
+void engine_set_hooks(struct engine *e, const struct engine_hooks *h) {
+        e->hooks = *h;
+}
+
 void engine_feed(struct engine *e, struct event *ev) {
         e->events++;
         if (ev->type == EV_START) {
@@ -444,6 +448,8 @@ void engine_feed(struct engine *e, struct event *ev) {
         if (!e->start_usec)
                 e->start_usec = ev->time_usec;
         struct proc *p = track(e, ev);
+        if (ev->type == EV_EXEC && e->live && e->hooks.check_exec && p && p->exe)
+                ev->toolchain = e->hooks.check_exec(e->hooks.userdata, ev, p->exe);
         rules_run(e, ev, p);
 }
 
@@ -527,6 +533,16 @@ void emit_finding(struct engine *e, const char *rule_id, const struct event *ev,
         }
         if (o)
                 json_object_object_add(evidence, "severity_changed_by_policy", json_object_new_string(o->reason));
+        /* --enforce: a tampered toolchain stops the build at once, not at its end */
+        if (e->hooks.stop && streq(ri->category, "toolchain-tamper") && sev >= SEV_HIGH) {
+                json_object_object_add(evidence, "enforced",
+                                       json_object_new_string(e->stopped ? "the build was already being stopped"
+                                                                         : "the build was stopped (--enforce)"));
+                if (!e->stopped) {
+                        e->stopped = true;
+                        e->hooks.stop(e->hooks.userdata, rule_id);
+                }
+        }
         finding_list_add(&e->findings, (struct finding){
                                                .rule = xstrdup(rule_id),
                                                .category = ri->category,

@@ -23,6 +23,20 @@ void engine_feed(struct engine *e, struct event *ev);
 /* Live runs: the original source tree is readable at its path, so writes can be told from creations. */
 void engine_set_live(struct engine *e, bool live);
 
+/* What a live run adds to the rules (run --toolchain, --enforce); all optional. */
+struct engine_hooks {
+        /*
+         * Identifies the file EV's process executes (EXE as the build named it):
+         * "match", "mismatch" or "not-in-manifest" against the sealed toolchain,
+         * or NULL when it cannot tell. Recorded in the exec event for replay.
+         */
+        const char *(*check_exec)(void *userdata, const struct event *ev, const char *exe);
+        /* --enforce: stop the build now. Called once, on the monitor's thread. */
+        void (*stop)(void *userdata, const char *rule);
+        void *userdata;
+};
+void engine_set_hooks(struct engine *e, const struct engine_hooks *h);
+
 /*
  * Live runs only: measures the build's live processes through /proc (CPU used
  * since the last call, whether the executable was deleted) and calls EMIT for

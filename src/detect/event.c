@@ -144,6 +144,7 @@ json_object *event_to_json(const struct event *e) {
                 add_str(o, "interp", e->interp);
                 add_str(o, "exe_name", e->exe_name);
                 json_object_object_add(o, "exe_ino", json_object_new_uint64(e->exe_ino));
+                json_object_object_add(o, "exe_dev", json_object_new_uint64(e->exe_dev));
                 json_object_object_add(o, "exe_nlink", json_object_new_int64(e->exe_nlink));
                 char magic[24];
                 snprintf(magic, sizeof(magic), "0x%" PRIx64, e->exe_magic);
@@ -158,6 +159,7 @@ json_object *event_to_json(const struct event *e) {
                 for (int i = 0; i < 3; i++)
                         json_object_array_add(sio, fd_to_json(&e->stdio[i]));
                 json_object_object_add(o, "stdio", sio);
+                add_str(o, "toolchain", e->toolchain);
                 break;
         }
         case EV_FORK:
@@ -286,10 +288,12 @@ int event_from_json(json_object *o, struct event *ret) {
                 e.interp = get_str(o, "interp");
                 e.exe_name = get_str(o, "exe_name");
                 e.exe_ino = (uint64_t) get_int(o, "exe_ino");
+                e.exe_dev = (uint32_t) get_int(o, "exe_dev");
                 e.exe_nlink = (uint32_t) get_int(o, "exe_nlink");
                 const char *fs = get_str(o, "exe_fs");
                 e.exe_magic = fs ? strtoull(fs, NULL, 0) : 0;
                 e.argv_truncated = get_bool(o, "argv_truncated");
+                e.toolchain = get_str(o, "toolchain");
                 size_t n = json_object_object_get_ex(o, "argv", &v) && json_object_is_type(v, json_type_array)
                                    ? json_object_array_length(v)
                                    : 0;

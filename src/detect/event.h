@@ -70,9 +70,13 @@ struct event {
         char **argv; /* NULL-terminated */
         bool argv_truncated;
         uint64_t exe_ino;
+        uint32_t exe_dev; /* the kernel's encoding: major << 20 | minor */
         uint32_t exe_nlink;
         uint64_t exe_magic;
         struct fd_desc stdio[3];
+        /* set in a live run with --toolchain: "match", "mismatch" or "not-in-manifest" for the file the
+         * kernel executed (a script's interpreter), NULL when not checked */
+        const char *toolchain;
         /* EV_EXIT */
         int exit_code, signal; /* signal 0: exited with exit_code */
         /* EV_RENAME: the new comm is in path */

@@ -72,6 +72,8 @@ struct engine {
         unsigned compilers_alive;
         uint64_t last_sample_usec;
         bool live;
+        struct engine_hooks hooks;
+        bool stopped; /* --enforce stopped the build */
 };
 
 #define MAX_SOCKETS_PER_PROC 16

@@ -269,6 +269,18 @@ static void rules_exec(struct engine *e, const struct event *ev, struct proc *p)
                                      exe, w && w->exe ? w->exe : "its writer is unknown");
         }
 
+        /* run --toolchain: what ran is checked against the sealed manifest */
+        if (ev->toolchain && streq(ev->toolchain, "mismatch"))
+                emit_finding(e, "toolchain-tamper.sealed-mismatch", ev, p, NULL, exe,
+                             ev_obj("toolchain", ev->toolchain, NULL, NULL),
+                             "'%s' ran, but its file no longer matches the sealed toolchain manifest", exe);
+        else if (ev->toolchain && streq(ev->toolchain, "not-in-manifest") &&
+                 !(p->exe_written && (p->exe_writer_tool & TOOL_COMPILER)))
+                emit_finding(e, "toolchain-tamper.unsealed-exec", ev, p, NULL, exe,
+                             ev_obj("toolchain", ev->toolchain, NULL, NULL),
+                             "'%s' ran, but it is neither in the sealed toolchain manifest nor built by this build",
+                             ev->interp ? ev->interp : exe);
+
         /* a compiler or linker that is not the toolchain's */
         char tn[32];
         snprintf(tn, sizeof(tn), "%s", base);

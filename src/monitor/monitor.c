@@ -81,6 +81,7 @@ static int on_event(void *ctx, void *data, size_t size) {
                 ev.interp = str2[0] ? str2 : NULL;
                 ev.exe_name = exe_name;
                 ev.exe_ino = k->exe_ino;
+                ev.exe_dev = k->exe_dev;
                 ev.exe_nlink = k->exe_nlink;
                 ev.exe_magic = k->exe_magic;
                 ev.argv_truncated = k->flags & BW_EVF_ARGS_TRUNCATED;

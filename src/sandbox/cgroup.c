@@ -235,6 +235,12 @@ int cgroup_freeze(const struct cgroup *cg, bool freeze) {
         return -EOPNOTSUPP;
 }
 
+int cgroup_kill(const struct cgroup *cg) {
+        if (!cg->v2_path)
+                return -EOPNOTSUPP;
+        return write_attr(cg->v2_path, "cgroup.kill", "1");
+}
+
 void cgroup_read_usage(const struct cgroup *cg, struct cgroup_usage *u) {
         uint64_t v;
         *u = (struct cgroup_usage){};

@@ -49,5 +49,7 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
 /* Moves PID into the build's cgroups; V2_DONE when clone3 already placed it in the v2 one. */
 int cgroup_attach(const struct cgroup *cg, pid_t pid, bool v2_done);
 int cgroup_freeze(const struct cgroup *cg, bool freeze);
+/* Kills every process of the build at once (cgroup.kill of the unified hierarchy). */
+int cgroup_kill(const struct cgroup *cg);
 void cgroup_read_usage(const struct cgroup *cg, struct cgroup_usage *u);
 void cgroup_destroy(struct cgroup *cg);

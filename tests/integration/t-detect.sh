@@ -254,6 +254,39 @@ expect_eq "policy: each suppression is listed with its reason and how often it a
 expect_match "policy: the report names the policy and its sha256" "^\[\"$TEST_TMP/policy.yml\", \"[0-9a-f]{64}\"\]$" \
         "$(rj '[d["policy"]["file"], d["policy"]["sha256"]]')"
 
+# -- run --toolchain: every program the build runs is checked against the sealed toolchain
+"$BUILDWARD" seal /usr/bin /usr/lib/gcc -o "$TEST_TMP/tc.manifest" >"$TEST_TMP/seal.log" 2>&1 ||
+        not_ok "seal /usr/bin /usr/lib/gcc" "$(tail -n 3 "$TEST_TMP/seal.log")"
+TC=(--toolchain "$TEST_TMP/tc.manifest")
+scenario sealed-benign "" "" "${TC[@]}" -- 'gcc -c main.c -o /tmp/m.o && gcc -o /tmp/m main.c && /tmp/m'
+expect_rc "sealed-benign: a build with the sealed compiler passes" 0
+expect_eq "sealed-benign: the compiler, assembler and linker were checked and matched" "[]" \
+        "$(python3 -c 'import json, sys
+bad = []
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["type"] == "exec" and e["filename"].startswith("/usr/") and e.get("toolchain") != "match":
+        bad.append((e["filename"], e.get("toolchain")))
+print(json.dumps(bad))' "$OUT/events.jsonl")"
+scenario sealed-fake-compiler "toolchain-tamper.unsealed-exec toolchain-tamper.fake-compiler" "exec-from-writable" \
+        "${TC[@]}" -- 'mkdir -p /tmp/bin && cp /bin/true /tmp/bin/cc && PATH=/tmp/bin:$PATH cc main.c'
+cp /bin/true "$TEST_TMP/fake-ld"
+scenario sealed-replaced-linker "toolchain-tamper.sealed-mismatch" "" "${TC[@]}" \
+        --ro-bind "$TEST_TMP/fake-ld:$(readlink -f /usr/bin/ld)" -- 'gcc -o /tmp/m main.c; true'
+expect_match "sealed-replaced-linker: the finding names the linker" "ld" \
+        "$(rj '[f["detail"] for f in d["findings"] if f["rule"] == "toolchain-tamper.sealed-mismatch"][0]')"
+scenario sealed-enforce "toolchain-tamper.unsealed-exec" "exec-from-writable" "${TC[@]}" --enforce -- \
+        'mkdir -p /tmp/bin && cp /bin/true /tmp/bin/tool && /tmp/bin/tool; sleep 10; touch after-the-tool'
+expect_eq "sealed-enforce: --enforce stopped the build before its next command" \
+        '["toolchain-tamper.unsealed-exec", []]' \
+        "$(rj '[d["monitor"]["stopped_by"], [c["path"] for c in d["source_changes"] if c["path"] == "after-the-tool"]]')"
+expect_rc "sealed-enforce: the verdict fails the job" 123
+OUT=$TEST_TMP/out-enforce-nomon RUN_OUT=$OUT.stdout RUN_ERR=$OUT.stderr
+(cd "$SRC" && "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" --no-monitor --enforce -- true </dev/null >"$RUN_OUT" 2>"$RUN_ERR")
+RC=$?
+expect_rc "--enforce without the monitor is refused" 125
+expect_match "--enforce without the monitor: the message names the fix" "needs root.*drop --enforce" "$(cat "$RUN_ERR")"
+
 # -- benign: a small C build with a test run raises nothing
 scenario benign "" "" -- '
 gcc -O2 -o hello main.c && ./hello && cc -c good.c -o /tmp/good.o && ar rcs /tmp/libgood.a /tmp/good.o
