@@ -9,3 +9,4 @@
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_triage(int argc, char **argv);

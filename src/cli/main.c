@@ -12,6 +12,7 @@ static const struct command {
 } commands[] = {
         { "run", cmd_run, "run a build in a fresh, offline, disposable sandbox" },
         { "keygen", cmd_keygen, "create an Ed25519 signing key for provenance, manifests and bundles" },
+        { "triage", cmd_triage, "capture a suspect host's evidence and hunt known compromise patterns" },
         { "doctor", cmd_doctor, "show which kernel features this host offers and what degrades without them" },
 };
 

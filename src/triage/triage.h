@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * `buildward triage`: one collector per evidence source, each writing
+ * DIR/NAME.json and adding findings (DESIGN.md §7). Collectors read the host
+ * directly (/proc, /sys, files); file collectors resolve every path inside
+ * the root (openat2 RESOLVE_IN_ROOT), so with --root no symlink of a mounted
+ * image can lead them out of it.
+ */
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "report/report.h"
+
+#define TRIAGE_COPY_MAX_DEFAULT (64ULL << 20) /* per recovered executable */
+#define TRIAGE_RAW_MAX          (1U << 20)    /* per raw config copy */
+
+struct triage_options {
+        const char *root; /* NULL: the live host */
+        char **inventory; /* SHA256:... fingerprints of managed keys, or NULL */
+        bool have_inventory;
+        int64_t since;     /* seconds since the epoch; -1: no --since */
+        double sample_s;   /* CPU sample interval; 0: no sample */
+        uint64_t copy_max; /* size cap of one recovered executable */
+        bool hash_all;     /* hash every packaged file, not only those changed since install */
+        unsigned jobs;     /* worker threads of the parallel collectors */
+        char **skip;       /* collector names not to run */
+};
+
+struct triage_proc {
+        pid_t pid, ppid;
+        uid_t uid;
+        char comm[32];
+        char *exe; /* link text without " (deleted)" */
+        bool deleted;
+        char *cwd;
+        char **argv;
+        uint64_t start_ticks, cpu_ticks, cpu_ticks2;
+        uint64_t rss_kb;
+        uint64_t netns;
+        uint64_t *sock_inodes;
+        size_t n_sock;
+        bool gone;       /* exited before the second sample */
+        char *recovered; /* bundle path of the copied deleted executable */
+        char sha256[65];
+};
+
+struct triage_ctx {
+        const struct triage_options *o;
+        int root_fd; /* "/" or --root */
+        int out_fd;  /* the bundle directory */
+        int raw_fd;  /* DIR/raw */
+        bool live;
+        struct finding_list findings;
+        pthread_mutex_t lock; /* findings, from worker threads */
+        json_object *capture; /* capture.json: collectors run, skipped and why */
+        struct triage_proc *procs;
+        size_t n_procs;
+        uint64_t sample_start_usec;
+        long clk_tck;
+};
+
+/* Adds a finding; DETAIL and EVIDENCE are taken over. Thread-safe. */
+void triage_add(struct triage_ctx *c, const char *rule, const char *category, enum severity sev,
+                const struct triage_proc *p, char *detail, json_object *evidence);
+json_object *finding_to_json(const struct finding *f);
+json_object *findings_to_json(const struct finding_list *l);
+
+/* A path inside the root; PATH is absolute ("/etc/passwd"). -errno on failure. */
+int triage_open(struct triage_ctx *c, const char *path, int flags);
+DIR *triage_opendir(struct triage_ctx *c, const char *path);
+/*
+ * Reads a (small) file inside the root, at most MAX bytes, and keeps a raw copy
+ * under DIR/raw/PATH (capped at TRIAGE_RAW_MAX). -ENOENT when absent.
+ */
+int triage_read(struct triage_ctx *c, const char *path, size_t max, char **ret, size_t *ret_size);
+/* The same without a raw copy (logs, package lists). */
+int triage_read_nocopy(struct triage_ctx *c, const char *path, size_t max, char **ret, size_t *ret_size);
+/* Lists regular entries of a directory inside the root, sorted; NULL-terminated, never NULL. */
+char **triage_list(struct triage_ctx *c, const char *dir);
+/* Home directories from /etc/passwd inside the root: pairs "user", "home". */
+char **triage_homes(struct triage_ctx *c);
+bool triage_skipped(const struct triage_ctx *c, const char *collector);
+void triage_note(struct triage_ctx *c, const char *collector, const char *status, const char *why);
+int triage_save(struct triage_ctx *c, const char *name, json_object *o);
+
+/* A path where anyone may write, or a user's home: /tmp, /var/tmp, /dev/shm, /home, /root, /run/user. */
+bool path_is_writable_area(const char *path);
+
+/* Collectors: 0, or -errno when the source could not be read at all. */
+int collect_processes(struct triage_ctx *c);
+int collect_processes_finish(struct triage_ctx *c); /* second CPU sample, watchdogs */
+int collect_hidden(struct triage_ctx *c);
+int collect_sockets(struct triage_ctx *c);
+int collect_modules(struct triage_ctx *c);
+int collect_systemd(struct triage_ctx *c);
+int collect_cron(struct triage_ctx *c);
+int collect_keys(struct triage_ctx *c);
+int collect_sudoers(struct triage_ctx *c);
+int collect_preload(struct triage_ctx *c);
+int collect_shellrc(struct triage_ctx *c);
+int collect_pam(struct triage_ctx *c);
+int collect_udev(struct triage_ctx *c);
+int collect_containers(struct triage_ctx *c);
+int collect_sshd(struct triage_ctx *c);
+int collect_databases(struct triage_ctx *c);
+int collect_packages(struct triage_ctx *c);
+int collect_newer(struct triage_ctx *c);
+int collect_ci(struct triage_ctx *c);
+
+/* The bundle: MANIFEST.sha256 over every file, its signature, the archive. */
+int bundle_manifest(int out_fd, size_t *ret_files);
+int bundle_sign(int out_fd, const char *key_path, char ret_keyid[65]);
+/* Packs DIR as DIR.tar.zst with libarchive, loaded with dlopen() here only. */
+int bundle_archive(const char *dir, const char *archive_path, char **ret_error);
+
+/* Prints what appeared or changed from bundle A to bundle B; returns the number of changes or -errno. */
+int triage_diff(const char *a, const char *b, bool json, FILE *out);
