@@ -224,7 +224,7 @@ int sshd_config_parse(struct sshd_config *c, const char *text) {
                 if (streq(key, "include")) {
                         char *a;
                         while ((a = sshd_arg(&s))) {
-                                if (c->include && !in_match) {
+                                if (c->include && !in_match && c->includes++ < 256) {
                                         c->depth++;
                                         (void) c->include(c, a, c->userdata);
                                         c->depth--;
@@ -554,17 +554,4 @@ bool text_is_download_exec(const char *line) {
 bool text_is_reverse_shell(const char *line) {
         return match_any(reverse_shell_rx, ELEMENTSOF(reverse_shell_rx), line,
                          "/dev/tcp\0/dev/udp\0nc \0ncat\0netcat\0socat\0mkfifo\0socket\0");
-}
-
-void command_program(const char *cmd, char *ret, size_t n) {
-        const char *s = skip_ws(cmd);
-        while (*s && strchr("@-:+!", *s))
-                s++;
-        size_t l = strcspn(s, " \t\r\n;|&");
-        if (n == 0)
-                return;
-        if (l >= n)
-                l = n - 1;
-        memcpy(ret, s, l);
-        ret[l] = 0;
 }

@@ -34,13 +34,16 @@ bool address_is_loopback(const char *addr);
 /*
  * sshd_config: keywords are case-insensitive and the first value of a keyword
  * wins; settings inside Match blocks are conditional and not taken. INCLUDE is
- * called for each Include argument at its position (may be NULL).
+ * called for each Include argument at its position (may be NULL), at most
+ * 16 levels deep and 256 times in all: a file that includes itself twice
+ * must not cost 2^16 parses.
  */
 struct sshd_config {
         char **kv; /* pairs: lower-case keyword, value */
         int (*include)(struct sshd_config *c, const char *pattern, void *userdata);
         void *userdata;
         unsigned depth;
+        unsigned includes; /* Include arguments followed so far, capped */
 };
 int sshd_config_parse(struct sshd_config *c, const char *text);
 const char *sshd_config_get(const struct sshd_config *c, const char *keyword);
@@ -86,6 +89,3 @@ int authkey_parse_line(const char *line, struct authkey *ret);
 bool text_is_download_exec(const char *line);
 /* A reverse-shell idiom (/dev/tcp, nc -e, socat exec, python pty+socket, mkfifo|nc). */
 bool text_is_reverse_shell(const char *line);
-
-/* The first word of a command, without a leading "@-:+!" (systemd) prefix, in RET. */
-void command_program(const char *cmd, char *ret, size_t n);

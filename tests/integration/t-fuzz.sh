@@ -23,8 +23,10 @@ declare -A units=(
         [glob]="$src/src/basic/glob.c"
         [size]="$src/src/basic/size.c"
         [env]="$src/src/sandbox/env.c $src/src/basic/util.c"
+        [triage-net]="$src/src/triage/parse.c $src/src/basic/util.c"
+        [triage-config]="$src/src/triage/parse.c $src/src/basic/util.c"
 )
-for name in glob size env; do
+for name in glob size env triage-net triage-config; do
         bin=$out/fuzz-$name
         # shellcheck disable=SC2086
         if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} -lcrypto -o "$bin" >"$out/$name.build.log" 2>&1; then
