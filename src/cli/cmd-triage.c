@@ -37,6 +37,7 @@ static void triage_help(void) {
                "  --hash-all         hash every packaged file, not only those changed since install\n"
                "  --max-copy SIZE    size cap of one recovered deleted executable (default 64M)\n"
                "  --skip LIST        collectors not to run, comma-separated (see buildward-triage(1))\n"
+               "  --exclude DIR      a directory the --since walk does not enter (repeatable)\n"
                "  --jobs N           worker threads for hashing and the file walk (default: cores)\n"
                "  --json             print the findings as JSON instead of the summary\n\n"
                "Exit: 0 no finding at high or above; 1 findings at high or above; 2 usage error;\n"
@@ -243,6 +244,7 @@ int cmd_triage(int argc, char **argv) {
                 OPT_SKIP,
                 OPT_JOBS,
                 OPT_JSON,
+                OPT_EXCLUDE,
         };
         static const struct option opts[] = {
                 { "out", required_argument, NULL, OPT_OUT },
@@ -256,6 +258,7 @@ int cmd_triage(int argc, char **argv) {
                 { "hash-all", no_argument, NULL, OPT_HASH_ALL },
                 { "max-copy", required_argument, NULL, OPT_MAX_COPY },
                 { "skip", required_argument, NULL, OPT_SKIP },
+                { "exclude", required_argument, NULL, OPT_EXCLUDE },
                 { "jobs", required_argument, NULL, OPT_JOBS },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "help", no_argument, NULL, 'h' },
@@ -270,7 +273,7 @@ int cmd_triage(int argc, char **argv) {
         };
         const char *out = NULL, *inventory = NULL, *sign_key = NULL, *baseline = NULL;
         _cleanup_free_ char *default_out = NULL, *archive_path = NULL, *archive_err = NULL;
-        _cleanup_strv_free_ char **inv = NULL, **skip = NULL;
+        _cleanup_strv_free_ char **inv = NULL, **skip = NULL, **exclude = NULL;
         bool archive = false, json = false;
         uint64_t v;
         int c;
@@ -336,6 +339,13 @@ int cmd_triage(int argc, char **argv) {
                         }
                         break;
                 }
+                case OPT_EXCLUDE:
+                        if (optarg[0] != '/') {
+                                log_error("invalid --exclude '%s': pass an absolute path", optarg);
+                                return TRIAGE_EXIT_USAGE;
+                        }
+                        strv_push(&exclude, xstrdup(optarg));
+                        break;
                 case OPT_JOBS:
                         if (parse_uint(optarg, 64, &v) < 0 || v == 0) {
                                 log_error("invalid --jobs '%s': pass a number from 1 to 64", optarg);
@@ -358,6 +368,7 @@ int cmd_triage(int argc, char **argv) {
                 return TRIAGE_EXIT_USAGE;
         }
         o.skip = skip;
+        o.exclude = exclude;
         if (inventory) {
                 int r = load_inventory(inventory, &inv);
                 if (r < 0) {

@@ -316,8 +316,24 @@ static int open_beneath(int root_fd, const char *rel) {
         return fd < 0 ? -errno : (int) fd;
 }
 
+static bool excluded(const struct triage_ctx *c, const char *rel) {
+        for (char **e = c->o->exclude; e && *e; e++) {
+                const char *x = *e;
+                while (*x == '/')
+                        x++;
+                size_t l = strlen(x);
+                while (l > 0 && x[l - 1] == '/')
+                        l--;
+                if (strncmp(rel, x, l) == 0 && (rel[l] == 0 || rel[l] == '/'))
+                        return true;
+        }
+        return false;
+}
+
 static void walk_dir(struct walk *w, const char *rel) {
         struct triage_ctx *c = w->c;
+        if (rel[0] && excluded(c, rel))
+                return;
         int fd = open_beneath(c->root_fd, rel);
         if (fd < 0)
                 return;
@@ -453,8 +469,12 @@ int collect_newer(struct triage_ctx *c) {
         pthread_cond_init(&w.cond, NULL);
         walk_push(&w, xstrdup(""));
         uint64_t t0 = now_usec(CLOCK_MONOTONIC);
-        /* Directory reads block on I/O more than they use CPU: more threads than cores. */
-        run_workers(c->o->jobs * 2, walk_worker, &w);
+        /*
+         * One thread per core: with a warm cache the walk is CPU-bound in the
+         * kernel (getdents, fstatat), and on the 2-core VM four threads were
+         * slower than two (docs/benchmarks.md).
+         */
+        run_workers(c->o->jobs, walk_worker, &w);
         for (size_t i = 0; i < w.n; i++)
                 free(w.stack[i]);
         free(w.stack);

@@ -28,6 +28,7 @@ struct triage_options {
         bool hash_all;     /* hash every packaged file, not only those changed since install */
         unsigned jobs;     /* worker threads of the parallel collectors */
         char **skip;       /* collector names not to run */
+        char **exclude;    /* absolute paths the file walk does not enter */
 };
 
 struct triage_proc {
