@@ -147,7 +147,11 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                 json_object_object_add(m, "mtime", json_object_new_int64(st.st_mtime));
                 json_object_object_add(m, "ctime", json_object_new_int64(st.st_ctime));
                 pthread_mutex_lock(&j->lock);
-                json_object_array_add(j->mismatches, m);
+                /* Bounded: the count goes on, the list stops at 10000. */
+                if (json_object_array_length(j->mismatches) < 10000)
+                        json_object_array_add(j->mismatches, m);
+                else
+                        json_object_put(m);
                 pthread_mutex_unlock(&j->lock);
                 if (!pkg_files)
                         pkg_files = json_object_new_array();
@@ -280,21 +284,52 @@ static bool pseudo_fs(long type) {
         return false;
 }
 
+/* One changed file, kept compact: 200000 of them fit in about 20 MB. */
+struct newer_entry {
+        char *path;
+        char type;
+        mode_t mode;
+        uid_t uid;
+        int64_t size, mtime, ctime;
+};
+
+struct newer_list {
+        struct newer_entry *v;
+        size_t n, cap;
+};
+
+static void newer_add(struct newer_list *l, struct newer_entry e) {
+        if (l->n == l->cap) {
+                l->cap = l->cap ? l->cap * 2 : 256;
+                l->v = realloc(l->v, l->cap * sizeof(*l->v));
+                if (!l->v)
+                        abort();
+        }
+        l->v[l->n++] = e;
+}
+
 struct walk {
         struct triage_ctx *c;
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        char **stack; /* relative paths still to read */
+        char **stack; /* relative paths left for any thread to take */
         size_t n, cap;
-        unsigned busy;
+        unsigned busy, threads;
         bool done;
-        dev_t out_dev;
+        dev_t root_dev, out_dev;
         ino_t out_ino;
-        json_object *entries;
-        size_t n_entries, n_exec_findings;
+        struct newer_list entries;
+        size_t n_exec_findings;
         bool truncated;
         uint64_t dirs, files;
         json_object *skipped_mounts;
+};
+
+/* What one thread found, merged into struct walk when it ends: no lock per entry. */
+struct walk_local {
+        struct newer_list entries;
+        uint64_t dirs, files;
+        bool truncated;
 };
 
 static void walk_push(struct walk *w, char *rel) {
@@ -330,20 +365,71 @@ static bool excluded(const struct triage_ctx *c, const char *rel) {
         return false;
 }
 
-static void walk_dir(struct walk *w, const char *rel) {
+static const char *type_name(char t) {
+        return t == 'd' ? "dir" : t == 'f' ? "file" : t == 'l' ? "symlink" : "other";
+}
+
+static json_object *newer_json(const struct newer_entry *e) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "path", json_object_new_string(e->path));
+        json_object_object_add(o, "type", json_object_new_string(type_name(e->type)));
+        json_object_object_add(o, "size", json_object_new_int64(e->size));
+        json_object_object_add(o, "mode", json_object_new_int((int) (e->mode & 07777)));
+        json_object_object_add(o, "uid", json_object_new_int64(e->uid));
+        json_object_object_add(o, "mtime", json_object_new_int64(e->mtime));
+        json_object_object_add(o, "ctime", json_object_new_int64(e->ctime));
+        return o;
+}
+
+static void walk_record(struct walk *w, struct walk_local *l, const char *rel, const char *name,
+                        const struct stat *st) {
         struct triage_ctx *c = w->c;
-        if (rel[0] && excluded(c, rel))
+        /* Bounded memory: past the cap only the count goes on. */
+        if (l->entries.n >= MAX_NEWER_ENTRIES / w->threads) {
+                l->truncated = true;
                 return;
-        int fd = open_beneath(c->root_fd, rel);
-        if (fd < 0)
-                return;
+        }
+        struct newer_entry e = {
+                .path = rel[0] ? xasprintf("/%s/%s", rel, name) : xasprintf("/%s", name),
+                .type = S_ISDIR(st->st_mode)   ? 'd'
+                        : S_ISREG(st->st_mode) ? 'f'
+                        : S_ISLNK(st->st_mode) ? 'l'
+                                               : 'o',
+                .mode = st->st_mode,
+                .uid = st->st_uid,
+                .size = st->st_size,
+                .mtime = st->st_mtime,
+                .ctime = st->st_ctime,
+        };
+        if (S_ISREG(st->st_mode) && (st->st_mode & 0111) && path_is_writable_area(e.path)) {
+                pthread_mutex_lock(&w->lock);
+                bool add = w->n_exec_findings++ < 100;
+                pthread_mutex_unlock(&w->lock);
+                if (add)
+                        triage_add(c, "triage.new-exec-writable", "exec-from-writable", SEV_MEDIUM, NULL,
+                                   xasprintf("'%s' is an executable file created or changed after --since in a "
+                                             "directory anyone can write",
+                                             e.path),
+                                   newer_json(&e));
+        }
+        newer_add(&l->entries, e);
+}
+
+/*
+ * Reads the directory FD (path REL below the root) and descends into its
+ * subdirectories on this thread through openat() on the parent, which spares
+ * a path lookup from the root per directory. A subdirectory goes to the
+ * shared stack instead when other threads are short of work.
+ */
+static void walk_fd(struct walk *w, struct walk_local *l, int fd, const char *rel, dev_t parent_dev, int depth) {
+        struct triage_ctx *c = w->c;
         struct stat dst;
-        struct statfs sfs;
         if (fstat(fd, &dst) < 0 || (dst.st_dev == w->out_dev && dst.st_ino == w->out_ino)) {
                 close(fd);
                 return;
         }
-        if (fstatfs(fd, &sfs) == 0 && pseudo_fs((long) sfs.f_type)) {
+        struct statfs sfs;
+        if (dst.st_dev != parent_dev && fstatfs(fd, &sfs) == 0 && pseudo_fs((long) sfs.f_type)) {
                 pthread_mutex_lock(&w->lock);
                 json_object_array_add(w->skipped_mounts, json_object_new_string(rel[0] ? rel : "."));
                 pthread_mutex_unlock(&w->lock);
@@ -355,67 +441,44 @@ static void walk_dir(struct walk *w, const char *rel) {
                 close(fd);
                 return;
         }
+        l->dirs++;
         struct dirent *de;
-        uint64_t nfiles = 0;
         while ((de = readdir(d))) {
                 if (dot_or_dotdot(de->d_name))
                         continue;
                 struct stat st;
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
-                nfiles++;
+                l->files++;
+                if (st.st_mtime > c->o->since || st.st_ctime > c->o->since)
+                        walk_record(w, l, rel, de->d_name, &st);
+                if (!S_ISDIR(st.st_mode))
+                        continue;
                 char *child = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-                bool newer = st.st_mtime > c->o->since || st.st_ctime > c->o->since;
-                if (newer) {
-                        json_object *e = json_object_new_object();
-                        _cleanup_free_ char *abs = xasprintf("/%s", child);
-                        json_object_object_add(e, "path", json_object_new_string(abs));
-                        json_object_object_add(e, "type",
-                                               json_object_new_string(S_ISDIR(st.st_mode)   ? "dir"
-                                                                      : S_ISREG(st.st_mode) ? "file"
-                                                                      : S_ISLNK(st.st_mode) ? "symlink"
-                                                                                            : "other"));
-                        json_object_object_add(e, "size", json_object_new_uint64((uint64_t) st.st_size));
-                        json_object_object_add(e, "mode", json_object_new_int((int) (st.st_mode & 07777)));
-                        json_object_object_add(e, "uid", json_object_new_int64(st.st_uid));
-                        json_object_object_add(e, "mtime", json_object_new_int64(st.st_mtime));
-                        json_object_object_add(e, "ctime", json_object_new_int64(st.st_ctime));
-                        bool exec_drop = S_ISREG(st.st_mode) && (st.st_mode & 0111) && path_is_writable_area(abs);
-                        pthread_mutex_lock(&w->lock);
-                        bool add_finding = exec_drop && w->n_exec_findings++ < 100;
-                        if (w->n_entries < MAX_NEWER_ENTRIES) {
-                                json_object_array_add(w->entries, add_finding ? json_object_get(e) : e);
-                                w->n_entries++;
-                        } else {
-                                w->truncated = true;
-                                if (!add_finding)
-                                        json_object_put(e);
-                        }
-                        pthread_mutex_unlock(&w->lock);
-                        if (add_finding)
-                                triage_add(c, "triage.new-exec-writable", "exec-from-writable", SEV_MEDIUM, NULL,
-                                           xasprintf("'%s' is an executable file created or changed after --since "
-                                                     "in a directory anyone can write",
-                                                     abs),
-                                           e);
+                if (excluded(c, child)) {
+                        free(child);
+                        continue;
                 }
-                if (S_ISDIR(st.st_mode)) {
-                        pthread_mutex_lock(&w->lock);
+                pthread_mutex_lock(&w->lock);
+                bool share = w->n < w->threads || depth >= 64; /* 64 open directories per thread at most */
+                if (share) {
                         walk_push(w, child);
                         pthread_cond_signal(&w->cond);
-                        pthread_mutex_unlock(&w->lock);
-                } else
-                        free(child);
+                }
+                pthread_mutex_unlock(&w->lock);
+                if (share)
+                        continue;
+                int cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (cfd >= 0)
+                        walk_fd(w, l, cfd, child, dst.st_dev, depth + 1);
+                free(child);
         }
         closedir(d);
-        pthread_mutex_lock(&w->lock);
-        w->dirs++;
-        w->files += nfiles;
-        pthread_mutex_unlock(&w->lock);
 }
 
 static void *walk_worker(void *arg) {
         struct walk *w = arg;
+        struct walk_local l = {};
         pthread_mutex_lock(&w->lock);
         for (;;) {
                 while (w->n == 0 && !w->done) {
@@ -431,7 +494,10 @@ static void *walk_worker(void *arg) {
                 char *rel = w->stack[--w->n];
                 w->busy++;
                 pthread_mutex_unlock(&w->lock);
-                walk_dir(w, rel);
+                int fd = open_beneath(w->c->root_fd, rel);
+                if (fd >= 0)
+                        /* A shared directory may sit on another mount: check its file system. */
+                        walk_fd(w, &l, fd, rel, 0, 0);
                 free(rel);
                 pthread_mutex_lock(&w->lock);
                 w->busy--;
@@ -440,14 +506,48 @@ static void *walk_worker(void *arg) {
                         pthread_cond_broadcast(&w->cond);
                 }
         }
+        for (size_t i = 0; i < l.entries.n; i++)
+                newer_add(&w->entries, l.entries.v[i]);
+        w->truncated |= l.truncated;
+        w->dirs += l.dirs;
+        w->files += l.files;
         pthread_mutex_unlock(&w->lock);
+        free(l.entries.v);
         return NULL;
 }
 
-static int cmp_path(const void *a, const void *b) {
-        json_object *x = *(json_object *const *) a, *y = *(json_object *const *) b;
-        return strcmp(json_object_get_string(json_object_object_get(x, "path")),
-                      json_object_get_string(json_object_object_get(y, "path")));
+static int cmp_entry(const void *a, const void *b) {
+        return strcmp(((const struct newer_entry *) a)->path, ((const struct newer_entry *) b)->path);
+}
+
+/*
+ * newer.json, written entry by entry: a json-c tree of 200000 objects would
+ * take hundreds of megabytes. Sorted by path, so two captures diff cleanly.
+ */
+static int write_newer(struct triage_ctx *c, struct walk *w, double secs) {
+        qsort(w->entries.v, w->entries.n, sizeof(struct newer_entry), cmp_entry);
+        _cleanup_close_ int fd =
+                openat(c->out_fd, "newer.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        FILE *f = fdopen(fd, "w");
+        if (!f)
+                return -errno;
+        TAKE_FD(fd);
+        fprintf(f,
+                "{\n  \"since\": %" PRId64 ",\n  \"directories\": %" PRIu64 ",\n  \"entries_seen\": %" PRIu64
+                ",\n  \"truncated\": %s,\n  \"seconds\": %.3f,\n  \"skipped_pseudo_filesystems\": %s,\n"
+                "  \"files\": [",
+                c->o->since, w->dirs, w->files, w->truncated ? "true" : "false", secs,
+                json_object_to_json_string_ext(w->skipped_mounts, JSON_C_TO_STRING_PLAIN));
+        for (size_t i = 0; i < w->entries.n; i++) {
+                json_object *o = newer_json(&w->entries.v[i]);
+                fprintf(f, "%s\n    %s", i ? "," : "",
+                        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(o);
+        }
+        fprintf(f, "\n  ]\n}\n");
+        return fclose(f) == 0 ? 0 : -EIO;
 }
 
 int collect_newer(struct triage_ctx *c) {
@@ -457,7 +557,6 @@ int collect_newer(struct triage_ctx *c) {
         }
         struct walk w = {
                 .c = c,
-                .entries = json_object_new_array(),
                 .skipped_mounts = json_object_new_array(),
         };
         struct stat ost;
@@ -467,6 +566,7 @@ int collect_newer(struct triage_ctx *c) {
         }
         pthread_mutex_init(&w.lock, NULL);
         pthread_cond_init(&w.cond, NULL);
+        w.threads = c->o->jobs;
         walk_push(&w, xstrdup(""));
         uint64_t t0 = now_usec(CLOCK_MONOTONIC);
         /*
@@ -478,18 +578,14 @@ int collect_newer(struct triage_ctx *c) {
         for (size_t i = 0; i < w.n; i++)
                 free(w.stack[i]);
         free(w.stack);
-        json_object_array_sort(w.entries, cmp_path);
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "since", json_object_new_int64(c->o->since));
-        json_object_object_add(o, "directories", json_object_new_uint64(w.dirs));
-        json_object_object_add(o, "entries_seen", json_object_new_uint64(w.files));
-        json_object_object_add(o, "truncated", json_object_new_boolean(w.truncated));
-        json_object_object_add(o, "skipped_pseudo_filesystems", w.skipped_mounts);
-        json_object_object_add(o, "seconds", json_object_new_double((double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6));
-        json_object_object_add(o, "files", w.entries);
+        int r = write_newer(c, &w, (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6);
+        for (size_t i = 0; i < w.entries.n; i++)
+                free(w.entries.v[i].path);
+        free(w.entries.v);
+        json_object_put(w.skipped_mounts);
         pthread_mutex_destroy(&w.lock);
         pthread_cond_destroy(&w.cond);
-        return triage_save(c, "newer", o);
+        return r;
 }
 
 /* ---- CI job logs and workspaces ---- */
