@@ -43,38 +43,6 @@ static bool diverted(const struct pkg_job *j, const char *path) {
         return false;
 }
 
-static int md5_fd(int fd, char ret[33], uint64_t *ret_size) {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (!ctx || EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1) {
-                EVP_MD_CTX_free(ctx);
-                return -ENOMEM;
-        }
-        static _Thread_local char buf[1 << 17];
-        uint64_t total = 0;
-        int r = 0;
-        for (;;) {
-                ssize_t k = read(fd, buf, sizeof(buf));
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (k == 0)
-                        break;
-                EVP_DigestUpdate(ctx, buf, (size_t) k);
-                total += (uint64_t) k;
-        }
-        unsigned char md[16];
-        unsigned l = 0;
-        EVP_DigestFinal_ex(ctx, md, &l);
-        EVP_MD_CTX_free(ctx);
-        for (unsigned i = 0; i < 16; i++)
-                snprintf(ret + 2 * i, 3, "%02x", md[i]);
-        *ret_size = total;
-        return r;
-}
-
 static bool important_path(const char *p) {
         return startswith(p, "/bin/") || startswith(p, "/sbin/") || startswith(p, "/usr/bin/") ||
                startswith(p, "/usr/sbin/") || startswith(p, "/lib/") || startswith(p, "/usr/lib/") ||
@@ -132,7 +100,7 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                 }
                 char got[33];
                 uint64_t size;
-                if (md5_fd(fd, got, &size) < 0)
+                if (digest_fd(fd, EVP_md5(), -EBADF, 0, got, &size) < 0)
                         continue;
                 atomic_fetch_add(&j->hashed, 1);
                 atomic_fetch_add(&j->bytes, size);

@@ -225,43 +225,10 @@ static int recover_exe(struct triage_ctx *c, int proc_fd, struct triage_proc *p,
         _cleanup_close_ int out = openat(c->out_fd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0)
                 return -errno;
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-                EVP_MD_CTX_free(md);
-                return -ENOMEM;
-        }
-        static char buf[1 << 16];
         uint64_t total = 0;
-        int r = 0;
-        for (;;) {
-                ssize_t k = read(in, buf, sizeof(buf));
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (k == 0)
-                        break;
-                EVP_DigestUpdate(md, buf, (size_t) k);
-                if (total < c->o->copy_max) {
-                        size_t w = (size_t) k;
-                        if (total + w > c->o->copy_max)
-                                w = (size_t) (c->o->copy_max - total);
-                        r = loop_write(out, buf, w);
-                        if (r < 0)
-                                break;
-                }
-                total += (uint64_t) k;
-        }
-        unsigned char d[32];
-        unsigned dl = 0;
-        EVP_DigestFinal_ex(md, d, &dl);
-        EVP_MD_CTX_free(md);
+        int r = digest_fd(in, EVP_sha256(), out, c->o->copy_max, p->sha256, &total);
         if (r < 0)
                 return r;
-        for (unsigned i = 0; i < 32; i++)
-                snprintf(p->sha256 + 2 * i, 3, "%02x", d[i]);
         *ret_truncated = total > c->o->copy_max;
         p->recovered = TAKE_PTR(rel);
         return 0;
@@ -381,6 +348,34 @@ int collect_processes(struct triage_ctx *c) {
         return 0;
 }
 
+static int cmp_pid(const void *a, const void *b) {
+        pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+static size_t list_pids(int proc_fd, pid_t **ret) {
+        pid_t *v = NULL;
+        size_t n = 0;
+        DIR *d = opendir_at(proc_fd, ".");
+        if (d) {
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        char *end;
+                        long pid = strtol(de->d_name, &end, 10);
+                        if (*end || pid <= 0)
+                                continue;
+                        v = realloc(v, (n + 1) * sizeof(pid_t));
+                        if (!v)
+                                abort();
+                        v[n++] = (pid_t) pid;
+                }
+                closedir(d);
+        }
+        qsort(v, n, sizeof(pid_t), cmp_pid);
+        *ret = v;
+        return n;
+}
+
 static uint64_t boot_time(void) {
         _cleanup_free_ char *s = NULL;
         if (read_full_file("/proc/stat", &s, NULL, 1 << 20) < 0)
@@ -426,23 +421,12 @@ int collect_processes_finish(struct triage_ctx *c) {
         }
 
         /* Processes that appeared since the first look: respawned children show up here. */
-        pid_t *newpids = NULL;
-        size_t n_new = 0;
-        DIR *d = opendir_at(proc_fd, ".");
-        if (d) {
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        char *end;
-                        long pid = strtol(de->d_name, &end, 10);
-                        if (*end || pid <= 0 || pid == getpid() || find_proc(c, (pid_t) pid))
-                                continue;
-                        newpids = realloc(newpids, (n_new + 1) * sizeof(pid_t));
-                        if (!newpids)
-                                abort();
-                        newpids[n_new++] = (pid_t) pid;
-                }
-                closedir(d);
-        }
+        _cleanup_free_ pid_t *now = NULL, *newpids = NULL;
+        size_t n_now = list_pids(proc_fd, &now), n_new = 0;
+        newpids = xcalloc(n_now, sizeof(pid_t));
+        for (size_t k = 0; k < n_now; k++)
+                if (now[k] != getpid() && !find_proc(c, now[k]))
+                        newpids[n_new++] = now[k];
 
         uint64_t btime = boot_time();
         json_object *arr = json_object_new_array();
@@ -542,7 +526,6 @@ int collect_processes_finish(struct triage_ctx *c) {
                 }
                 json_object_array_add(arr, j);
         }
-        free(newpids);
         json_object *o = json_object_new_object();
         json_object_object_add(o, "sample_s", json_object_new_double(c->o->sample_s > 0 ? interval : 0));
         json_object_object_add(o, "processes", arr);
@@ -569,34 +552,6 @@ static bool pid_listed(const pid_t *v, size_t n, pid_t pid) {
                         hi = m;
         }
         return false;
-}
-
-static int cmp_pid(const void *a, const void *b) {
-        pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
-        return x < y ? -1 : x > y;
-}
-
-static size_t list_pids(int proc_fd, pid_t **ret) {
-        pid_t *v = NULL;
-        size_t n = 0;
-        DIR *d = opendir_at(proc_fd, ".");
-        if (d) {
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        char *end;
-                        long pid = strtol(de->d_name, &end, 10);
-                        if (*end || pid <= 0)
-                                continue;
-                        v = realloc(v, (n + 1) * sizeof(pid_t));
-                        if (!v)
-                                abort();
-                        v[n++] = (pid_t) pid;
-                }
-                closedir(d);
-        }
-        qsort(v, n, sizeof(pid_t), cmp_pid);
-        *ret = v;
-        return n;
 }
 
 /* A thread id answers kill(0) but is not listed in /proc: its Tgid tells. */
@@ -782,6 +737,17 @@ int collect_sockets(struct triage_ctx *c) {
                 for (size_t f = 0; f < ELEMENTSOF(files); f++)
                         read_inet(c, netdir, files[f], list, ns);
                 read_unix(c, netdir, list, ns);
+        }
+        if (c->n_procs == 0) {
+                /* --skip processes: no owners and no other namespaces, but our own tables still count. */
+                _cleanup_close_ int netdir = openat(proc_fd, "self/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                uint64_t ns = ns_inode(proc_fd, "self/ns/net");
+                if (netdir >= 0) {
+                        static const char *const files[] = { "tcp", "tcp6", "udp", "udp6" };
+                        for (size_t f = 0; f < ELEMENTSOF(files); f++)
+                                read_inet(c, netdir, files[f], list, ns);
+                        read_unix(c, netdir, list, ns);
+                }
         }
         json_object *o = json_object_new_object();
         json_object_object_add(o, "namespaces", nss);

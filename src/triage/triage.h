@@ -9,6 +9,7 @@
  * image can lead them out of it.
  */
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -87,6 +88,12 @@ char **triage_homes(struct triage_ctx *c);
 bool triage_skipped(const struct triage_ctx *c, const char *collector);
 void triage_note(struct triage_ctx *c, const char *collector, const char *status, const char *why);
 int triage_save(struct triage_ctx *c, const char *name, json_object *o);
+
+/*
+ * Reads FD to its end into digest MD (hex into RET_HEX, 2 * digest size + 1
+ * bytes), copying the first COPY_MAX bytes to COPY_FD when it is >= 0.
+ */
+int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size);
 
 /* A path where anyone may write, or a user's home: /tmp, /var/tmp, /dev/shm, /home, /root, /run/user. */
 bool path_is_writable_area(const char *path);
