@@ -476,7 +476,8 @@ int cmd_triage(int argc, char **argv) {
                                        json_object_new_string("not run as root: other users' processes, keys and "
                                                               "configuration files may be missing"));
 
-        qsort(ctx.findings.v, ctx.findings.n, sizeof(struct finding), cmp_finding);
+        if (ctx.findings.n > 0)
+                qsort(ctx.findings.v, ctx.findings.n, sizeof(struct finding), cmp_finding);
         double secs = (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6;
         json_object *fo = json_object_new_object();
         json_object_object_add(fo, "findings", findings_to_json(&ctx.findings));

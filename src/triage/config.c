@@ -795,7 +795,6 @@ int collect_databases(struct triage_ctx *c) {
 
 int collect_modules(struct triage_ctx *c) {
         json_object *o = json_object_new_object();
-        json_object *list = json_object_new_array();
         /* Modules that load at boot, and modprobe "install" hooks that run a command instead. */
         json_object *boot = json_object_new_array();
         _cleanup_strv_free_ char **ml = triage_list(c, "/etc/modules-load.d");
@@ -823,7 +822,9 @@ int collect_modules(struct triage_ctx *c) {
                 return triage_save(c, "modules", o);
         }
         _cleanup_free_ char *text = NULL;
+        json_object *list = json_object_new_array();
         if (read_full_file("/proc/modules", &text, NULL, 16 << 20) < 0) {
+                json_object_put(list);
                 json_object_object_add(o, "loaded", NULL);
                 json_object_object_add(o, "note", jstr("no /proc/modules: this kernel has no loadable module support"));
         } else {

@@ -502,7 +502,8 @@ static int cmp_entry(const void *a, const void *b) {
  * take hundreds of megabytes. Sorted by path, so two captures diff cleanly.
  */
 static int write_newer(struct triage_ctx *c, struct walk *w, double secs) {
-        qsort(w->entries.v, w->entries.n, sizeof(struct newer_entry), cmp_entry);
+        if (w->entries.n > 0)
+                qsort(w->entries.v, w->entries.n, sizeof(struct newer_entry), cmp_entry);
         _cleanup_close_ int fd =
                 openat(c->out_fd, "newer.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)

@@ -371,7 +371,8 @@ static size_t list_pids(int proc_fd, pid_t **ret) {
                 }
                 closedir(d);
         }
-        qsort(v, n, sizeof(pid_t), cmp_pid);
+        if (n > 0)
+                qsort(v, n, sizeof(pid_t), cmp_pid);
         *ret = v;
         return n;
 }
