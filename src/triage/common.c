@@ -285,13 +285,16 @@ int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *re
         return 0;
 }
 
-bool path_is_writable_area(const char *path) {
-        static const char *const areas[] = { "/tmp/",  "/var/tmp/",  "/dev/shm/",     "/home/",
-                                             "/root/", "/run/user/", "/var/run/user/" };
+bool path_is_tmp_area(const char *path) {
+        static const char *const areas[] = { "/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/", "/var/run/user/" };
         if (!path)
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(areas); i++)
                 if (startswith(path, areas[i]))
                         return true;
         return false;
+}
+
+bool path_is_writable_area(const char *path) {
+        return path_is_tmp_area(path) || (path && (startswith(path, "/home/") || startswith(path, "/root/")));
 }

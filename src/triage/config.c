@@ -22,8 +22,9 @@ static json_object *ev_source(const char *path, const char *line) {
         return e;
 }
 
-/* The first word of TEXT that starts in a writable area, or NULL. */
+/* The first word of TEXT in a tmp area, else the first in a home, or NULL. */
 static const char *writable_word(const char *text, char *buf, size_t n) {
+        const char *found = NULL;
         for (const char *s = text; *s;) {
                 s += strspn(s, " \t\"'=;|&()<>`");
                 size_t l = strcspn(s, " \t\"'=;|&()<>`");
@@ -32,12 +33,19 @@ static const char *writable_word(const char *text, char *buf, size_t n) {
                 if (l < n) {
                         memcpy(buf, s, l);
                         buf[l] = 0;
-                        if (path_is_writable_area(buf))
+                        if (path_is_tmp_area(buf))
                                 return buf;
+                        if (!found && path_is_writable_area(buf))
+                                found = s;
                 }
                 s += l;
         }
-        return NULL;
+        if (!found)
+                return NULL;
+        size_t l = strcspn(found, " \t\"'=;|&()<>`");
+        memcpy(buf, found, l);
+        buf[l] = 0;
+        return buf;
 }
 
 /*
@@ -59,11 +67,13 @@ static void check_command(struct triage_ctx *c, const char *kind, const char *wh
                            xasprintf("%s in '%s' opens a reverse shell", what, path), ev_source(path, cmd));
         const char *w = writable_word(cmd, buf, sizeof(buf));
         if (w) {
+                /* A user's crontab running a script from that user's home is ordinary; /tmp is not. */
+                bool tmp = path_is_tmp_area(w);
                 json_object *e = ev_source(path, cmd);
                 json_object_object_add(e, "writable_path", jstr(w));
-                triage_add(c, rule_wr, "persistence", SEV_HIGH, NULL,
-                           xasprintf("%s in '%s' runs '%s', from a directory any user or service can write", what, path,
-                                     w),
+                triage_add(c, rule_wr, "persistence", tmp ? SEV_HIGH : SEV_LOW, NULL,
+                           xasprintf("%s in '%s' runs '%s', from %s", what, path, w,
+                                     tmp ? "a directory any user or service can write" : "a home directory"),
                            e);
         }
 }

@@ -378,7 +378,7 @@ static void walk_record(struct walk *w, struct walk_local *l, const char *rel, c
                 .mtime = st->st_mtime,
                 .ctime = st->st_ctime,
         };
-        if (S_ISREG(st->st_mode) && (st->st_mode & 0111) && path_is_writable_area(e.path)) {
+        if (S_ISREG(st->st_mode) && (st->st_mode & 0111) && path_is_tmp_area(e.path)) {
                 pthread_mutex_lock(&w->lock);
                 bool add = w->n_exec_findings++ < 100;
                 pthread_mutex_unlock(&w->lock);

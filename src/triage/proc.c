@@ -252,7 +252,7 @@ static const char *basename_of(const char *s) {
 
 /* Suspicious enough that sustained CPU turns it into a miner finding. */
 static bool proc_suspicious(const struct triage_proc *p) {
-        return p->deleted || path_is_writable_area(p->exe) || (p->exe && startswith(p->exe, "/memfd:"));
+        return p->deleted || path_is_tmp_area(p->exe) || (p->exe && startswith(p->exe, "/memfd:"));
 }
 
 static json_object *proc_evidence(const struct triage_proc *p) {
@@ -289,12 +289,15 @@ static void process_rules(struct triage_ctx *c, int proc_fd) {
                                              p->comm, (int) p->pid, p->exe),
                                    e);
                 }
-                if (path_is_writable_area(p->exe))
-                        triage_add(c, "triage.exe-writable-path", "exec-from-writable", SEV_HIGH, p,
-                                   xasprintf("'%s' (pid %d) runs from '%s', a directory any user or service can "
-                                             "write, where dropped payloads live",
-                                             p->comm, (int) p->pid, p->exe),
+                if (path_is_writable_area(p->exe)) {
+                        bool tmp = path_is_tmp_area(p->exe);
+                        triage_add(c, "triage.exe-writable-path", "exec-from-writable", tmp ? SEV_HIGH : SEV_MEDIUM, p,
+                                   xasprintf("'%s' (pid %d) runs from '%s', %s", p->comm, (int) p->pid, p->exe,
+                                             tmp ? "a directory any user or service can write, where dropped "
+                                                   "payloads live"
+                                                 : "a home directory: a user's own tool, or a payload"),
                                    proc_evidence(p));
+                }
                 const char *exe_base = basename_of(p->exe);
                 const char *name = is_daemon_name(p->comm)          ? p->comm
                                    : argv0 && is_daemon_name(argv0) ? argv0
@@ -453,7 +456,7 @@ int collect_processes_finish(struct triage_ctx *c) {
                         json_object *kids = NULL;
                         for (size_t k = 0; k < c->n_procs; k++) {
                                 const struct triage_proc *q = &c->procs[k];
-                                if (q->ppid == p->pid && (q->deleted || path_is_writable_area(q->exe))) {
+                                if (q->ppid == p->pid && (q->deleted || path_is_tmp_area(q->exe))) {
                                         if (!kids)
                                                 kids = json_object_new_array();
                                         json_object_array_add(kids, json_object_new_int(q->pid));

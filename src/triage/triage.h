@@ -95,7 +95,13 @@ int triage_save(struct triage_ctx *c, const char *name, json_object *o);
  */
 int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size);
 
-/* A path where anyone may write, or a user's home: /tmp, /var/tmp, /dev/shm, /home, /root, /run/user. */
+/*
+ * Where dropped payloads live: /tmp, /var/tmp, /dev/shm, /run/user (anyone or
+ * any service may write there). path_is_writable_area() adds the homes, where
+ * developers' own tools (pyenv, cargo, nvm) legitimately run from too: rules
+ * give those a lower severity.
+ */
+bool path_is_tmp_area(const char *path);
 bool path_is_writable_area(const char *path);
 
 /* Collectors: 0, or -errno when the source could not be read at all. */

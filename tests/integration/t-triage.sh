@@ -6,7 +6,8 @@
 #      "postgres" parent, a watchdog that respawns a CPU-burning "mysql" running
 #      from a deleted /tmp file, PostgreSQL's port on 0.0.0.0 of the test's own
 #      network namespace, a trust pg_hba.conf bind-mounted over /etc/postgresql;
-#   2. a clean namespace: nothing at high or above;
+#   2. a clean namespace (with a developer's tool running from a home): nothing
+#      at high or above;
 #   3. a disk image tree with planted persistence, read with --root;
 #   4. the bundle: sha256sum -c, tampering detected, openssl verifies the signature;
 #   5. triage diff shows a planted change; the exit codes of bad input.
@@ -20,7 +21,7 @@ done
 
 # /tmp is replaced by a tmpfs inside the scenario: work under /var/tmp.
 W=$(mktemp -d /var/tmp/bw-triage.XXXXXX)
-trap 'rm -rf "$W" "$TEST_TMP"' EXIT
+trap '[ -n "${BW_KEEP:-}" ] || rm -rf "$W" "$TEST_TMP"' EXIT
 chmod 0755 "$W"
 "$BUILDWARD" keygen -o "$W/key" >/dev/null || { not_ok "keygen for the bundle signature"; done_testing; exit 1; }
 
@@ -139,6 +140,11 @@ W=$1; shift
 mount --make-rprivate /
 mount -t tmpfs -o size=16m tmpfs /tmp
 ip link set lo up 2>/dev/null || true
+# A developer's own tool running from a home (pyenv, cargo, nvm do this): seen, not alarming.
+mount -t tmpfs -o size=16m tmpfs /home
+mkdir -p /home/dev/.local/bin
+cp /bin/sleep /home/dev/.local/bin/tool
+/home/dev/.local/bin/tool 60 &
 rc=0
 "$@" || rc=$?
 echo "$rc" >"$W/clean-rc"
@@ -150,6 +156,8 @@ expect_eq "a clean namespace has no finding at high or above" "[]" \
         "$(json "$W/clean/findings.json" "[f['rule'] + ': ' + f['detail'] for f in d['findings'] if f['severity'] in ('high', 'critical')]" 2>&1)"
 expect_eq "the clean capture still listed its processes" true \
         "$(json "$W/clean/processes.json" "len(d['processes']) >= 1")"
+expect_eq "a tool running from a home is reported at medium, not higher" medium \
+        "$(json "$W/clean/findings.json" "[f['severity'] for f in d['findings'] if f['rule'] == 'triage.exe-writable-path' and f['process']['exe'] == '/home/dev/.local/bin/tool'][0]" 2>&1)"
 
 # ---- 3. a disk image with planted persistence -------------------------------
 I=$W/img
