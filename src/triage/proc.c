@@ -388,16 +388,23 @@ static uint64_t boot_time(void) {
         return b ? strtoull(b + 7, NULL, 10) : 0;
 }
 
-/* The exe of PID now (a second look, for respawns), or NULL. */
-static char *exe_now(int proc_fd, pid_t pid, pid_t *ret_ppid, char comm[32]) {
-        struct triage_proc p = {};
-        if (read_process(proc_fd, pid, &p) < 0)
-                return NULL;
-        *ret_ppid = p.ppid;
-        memcpy(comm, p.comm, 32);
-        char *e = p.exe ? xstrdup(p.exe) : xstrdup("");
-        proc_free(&p);
-        return e;
+static double uptime_s(void) {
+        _cleanup_free_ char *s = NULL;
+        if (read_full_file("/proc/uptime", &s, NULL, 256) < 0)
+                return 0;
+        return strtod(s, NULL);
+}
+
+static void miner_finding(struct triage_ctx *c, const struct triage_proc *p, double cpu, double interval,
+                          const char *how) {
+        json_object *e = proc_evidence(p);
+        json_object_object_add(e, "cpu_percent", json_object_new_double(cpu));
+        json_object_object_add(e, "sample_s", json_object_new_double(interval));
+        json_object_object_add(e, "measured", json_object_new_string(how));
+        triage_add(c, "triage.suspicious-cpu", "crypto-miner", SEV_CRITICAL, p,
+                   xasprintf("'%s' (pid %d) from '%s'%s used %.0f%% of a CPU over %.1f s, the signature of a miner",
+                             p->comm, (int) p->pid, p->exe, p->deleted ? " (deleted)" : "", cpu, interval),
+                   e);
 }
 
 int collect_processes_finish(struct triage_ctx *c) {
@@ -425,12 +432,24 @@ int collect_processes_finish(struct triage_ctx *c) {
         }
 
         /* Processes that appeared since the first look: respawned children show up here. */
-        _cleanup_free_ pid_t *now = NULL, *newpids = NULL;
+        _cleanup_free_ pid_t *now = NULL;
         size_t n_now = list_pids(proc_fd, &now), n_new = 0;
-        newpids = xcalloc(n_now, sizeof(pid_t));
+        _cleanup_free_ struct triage_proc *fresh = xcalloc(n_now, sizeof(struct triage_proc));
         for (size_t k = 0; k < n_now; k++)
-                if (now[k] != getpid() && !find_proc(c, now[k]))
-                        newpids[n_new++] = now[k];
+                if (now[k] != getpid() && !find_proc(c, now[k]) && read_process(proc_fd, now[k], &fresh[n_new]) >= 0)
+                        n_new++;
+        /*
+         * A process born during the sample has no first reading: its average
+         * since it started stands in, over at least 0.2 s. A watchdog's
+         * respawned miner shows up here.
+         */
+        double up = uptime_s();
+        for (size_t k = 0; k < n_new && c->o->sample_s > 0; k++) {
+                double age = up - (double) fresh[k].start_ticks / (double) c->clk_tck;
+                double cpu = age > 0 ? (double) fresh[k].cpu_ticks / (double) c->clk_tck / age * 100.0 : 0;
+                if (proc_suspicious(&fresh[k]) && age >= 0.2 && cpu >= 50.0)
+                        miner_finding(c, &fresh[k], cpu, age, "since the process started, during the sample");
+        }
 
         uint64_t btime = boot_time();
         json_object *arr = json_object_new_array();
@@ -439,17 +458,8 @@ int collect_processes_finish(struct triage_ctx *c) {
                 double cpu = p->gone || interval <= 0
                                      ? 0
                                      : (double) (p->cpu_ticks2 - p->cpu_ticks) / (double) c->clk_tck / interval * 100.0;
-                if (!p->gone && c->o->sample_s > 0 && proc_suspicious(p) && cpu >= 50.0) {
-                        json_object *e = proc_evidence(p);
-                        json_object_object_add(e, "cpu_percent", json_object_new_double(cpu));
-                        json_object_object_add(e, "sample_s", json_object_new_double(interval));
-                        triage_add(c, "triage.suspicious-cpu", "crypto-miner", SEV_CRITICAL, p,
-                                   xasprintf("'%s' (pid %d) from '%s'%s used %.0f%% of a CPU over %.1f s, "
-                                             "the signature of a miner",
-                                             p->comm, (int) p->pid, p->exe, p->deleted ? " (deleted)" : "", cpu,
-                                             interval),
-                                   e);
-                }
+                if (!p->gone && c->o->sample_s > 0 && proc_suspicious(p) && cpu >= 50.0)
+                        miner_finding(c, p, cpu, interval, "between two readings");
 
                 /* A watchdog: the parent of a running deleted executable, not the namespace's init. */
                 if (!is_kernel_thread(p) && p->pid != 1) {
@@ -464,13 +474,9 @@ int collect_processes_finish(struct triage_ctx *c) {
                         }
                         if (kids) {
                                 json_object *respawned = json_object_new_array();
-                                for (size_t k = 0; k < n_new; k++) {
-                                        pid_t pp = 0;
-                                        char comm[32];
-                                        _cleanup_free_ char *e = exe_now(proc_fd, newpids[k], &pp, comm);
-                                        if (e && pp == p->pid)
-                                                json_object_array_add(respawned, json_object_new_int(newpids[k]));
-                                }
+                                for (size_t k = 0; k < n_new; k++)
+                                        if (fresh[k].ppid == p->pid)
+                                                json_object_array_add(respawned, json_object_new_int(fresh[k].pid));
                                 bool seen = json_object_array_length(respawned) > 0;
                                 json_object *e = proc_evidence(p);
                                 json_object_object_add(e, "children", kids);
@@ -479,7 +485,8 @@ int collect_processes_finish(struct triage_ctx *c) {
                                            xasprintf("'%s' (pid %d) is the parent of a process running a deleted "
                                                      "or dropped executable%s: a watchdog that brings a payload "
                                                      "back when it is killed",
-                                                     p->comm, (int) p->pid,
+                                                     p->argv && p->argv[0] ? basename_of(p->argv[0]) : p->comm,
+                                                     (int) p->pid,
                                                      seen ? ", and started new children while we watched" : ""),
                                            e);
                         }
@@ -530,6 +537,8 @@ int collect_processes_finish(struct triage_ctx *c) {
                 }
                 json_object_array_add(arr, j);
         }
+        for (size_t k = 0; k < n_new; k++)
+                proc_free(&fresh[k]);
         json_object *o = json_object_new_object();
         json_object_object_add(o, "sample_s", json_object_new_double(c->o->sample_s > 0 ? interval : 0));
         json_object_object_add(o, "processes", arr);

@@ -3,7 +3,8 @@
 #
 # buildward triage end to end:
 #   1. the miner incident, replayed in throwaway namespaces (mount, pid, net): a
-#      "postgres" parent, a watchdog that respawns a CPU-burning "mysql" running
+#      "postgres" parent, a watchdog that respawns (the test kills the miner
+#      during the capture) a CPU-burning "mysql" running
 #      from a deleted /tmp file, PostgreSQL's port on 0.0.0.0 of the test's own
 #      network namespace, a trust pg_hba.conf bind-mounted over /etc/postgresql;
 #   2. a clean namespace (with a developer's tool running from a home): nothing
@@ -68,6 +69,12 @@ for i in $(seq 1 100); do
         grep -q ':1538 00000000:0000 0A' /proc/net/tcp 2>/dev/null && [ $found = 1 ] && break
         sleep 0.1
 done
+# Half a second into the capture, kill the miner (by its pid, found by its
+# deleted exe): the watchdog must start a new one while triage samples CPU.
+(sleep 0.5
+ for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/exe" 2>/dev/null)" = "/tmp/mysql (deleted)" ] && kill "${p#/proc/}"
+ done) &
 rc=0
 "$@" || rc=$?
 echo "$rc" >"$W/rc"
@@ -75,7 +82,7 @@ EOF
 
 sha_bash=$(sha256sum /bin/bash | cut -d' ' -f1)
 timeout 90 unshare --mount --pid --net --fork --mount-proc bash "$W/scenario.sh" "$W" \
-        "$BUILDWARD" triage --out "$W/miner" --sample 1 --skip packages --sign-key "$W/key" \
+        "$BUILDWARD" triage --out "$W/miner" --sample 2 --skip packages --sign-key "$W/key" \
         >"$W/miner.out" 2>"$W/miner.err"
 expect_eq "triage exits 1 when it finds something at high or above" 1 "$(cat "$W/rc" 2>/dev/null)"
 F=$W/miner/findings.json
@@ -93,6 +100,8 @@ expect_eq "the 'postgres' parent (bash under a daemon's name) is masquerading" t
         "$(has_rule triage.masquerade "f['evidence']['name'] == 'postgres'")"
 expect_eq "the watchdog that keeps it alive is flagged as watchdog-respawn" true \
         "$(has_rule triage.watchdog "f['category'] == 'watchdog-respawn' and f['process']['argv'][0] == 'watchdog'")"
+expect_eq "the watchdog was seen starting a new miner after the old one was killed" true \
+        "$(has_rule triage.watchdog "f['process']['argv'][0] == 'watchdog' and len(f['evidence']['new_children_during_sample']) >= 1")"
 expect_eq "its sustained CPU is flagged as a miner" true \
         "$(has_rule triage.suspicious-cpu "f['category'] == 'crypto-miner' and f['evidence']['cpu_percent'] >= 50")"
 expect_eq "port 5432 on 0.0.0.0 in the test's network namespace is an exposure" true \
