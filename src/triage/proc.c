@@ -9,84 +9,12 @@
 #include "triage/parse.h"
 #include "triage/triage.h"
 
-/* Names a process takes to blend in; a real one runs from a system directory. */
-static const char *const daemon_names[] = {
-        "sshd",
-        "systemd",
-        "systemd-journald",
-        "systemd-udevd",
-        "systemd-logind",
-        "cron",
-        "crond",
-        "atd",
-        "init",
-        "mysqld",
-        "mysql",
-        "mariadbd",
-        "postgres",
-        "postmaster",
-        "nginx",
-        "apache2",
-        "httpd",
-        "rsyslogd",
-        "syslogd",
-        "dbus-daemon",
-        "containerd",
-        "dockerd",
-        "redis-server",
-        "memcached",
-        "mongod",
-        "java",
-        "php-fpm",
-        "kthreadd",
-        "agetty",
-        "polkitd",
-        "chronyd",
-        "ntpd",
-        "master",
-        "exim4",
-        "networkd",
-        "snapd",
-        "udevd",
-        "auditd",
-};
-static const char *const system_dirs[] = {
-        "/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/lib32/", "/opt/", "/snap/"
-};
-
 /*
  * Sustained use of a CPU that makes a suspicious process a miner. Miners are
  * often throttled to stay unnoticed (xmrig's --cpu-max-threads-hint), and on a
  * loaded host a busy loop gets its fair share only: 40 %, not 90 %.
  */
 #define MINER_CPU_PERCENT 40.0
-
-static bool is_daemon_name(const char *n) {
-        if (!n || !*n)
-                return false;
-        /* Kernel threads have names like kworker/0:1; a user process has no business using one. */
-        if (startswith(n, "kworker") || startswith(n, "ksoftirqd") || startswith(n, "kswapd") || n[0] == '[')
-                return true;
-        for (size_t i = 0; i < ELEMENTSOF(daemon_names); i++)
-                if (streq(n, daemon_names[i]))
-                        return true;
-        return false;
-}
-
-static bool is_interpreter(const char *base) {
-        static const char *const v[] = { "bash", "sh", "dash", "zsh", "ksh", "busybox", "perl", "ruby", "php", "node" };
-        for (size_t i = 0; i < ELEMENTSOF(v); i++)
-                if (streq(base, v[i]))
-                        return true;
-        return startswith(base, "python") != NULL;
-}
-
-static bool in_system_dir(const char *exe) {
-        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++)
-                if (startswith(exe, system_dirs[i]))
-                        return true;
-        return false;
-}
 
 static void proc_free(struct triage_proc *p) {
         free(p->exe);
@@ -305,16 +233,8 @@ static void process_rules(struct triage_ctx *c, int proc_fd) {
                                                  : "a home directory: a user's own tool, or a payload"),
                                    proc_evidence(p));
                 }
-                const char *exe_base = basename_of(p->exe);
-                const char *name = is_daemon_name(p->comm)          ? p->comm
-                                   : argv0 && is_daemon_name(argv0) ? argv0
-                                   : is_daemon_name(exe_base)       ? exe_base
-                                                                    : NULL;
-                bool kthread_like = name && (name[0] == '[' || startswith(name, "kworker") ||
-                                             startswith(name, "ksoftirqd") || startswith(name, "kswapd"));
-                /* A daemon's name on an interpreter, outside the system directories, or on a deleted file. */
-                if (name && (kthread_like || !in_system_dir(p->exe) || p->deleted ||
-                             (!streq(name, exe_base) && !startswith(exe_base, name) && is_interpreter(exe_base)))) {
+                const char *name = masquerade_name(p->comm, argv0, p->exe, p->deleted);
+                if (name) {
                         json_object *e = proc_evidence(p);
                         json_object_object_add(e, "name", json_object_new_string(name));
                         triage_add(c, "triage.masquerade", "anti-forensics", SEV_HIGH, p,

@@ -8,6 +8,7 @@
  * the root (openat2 RESOLVE_IN_ROOT), so with --root no symlink of a mounted
  * image can lead them out of it.
  */
+#include <dirent.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -103,6 +104,14 @@ int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *re
  */
 bool path_is_tmp_area(const char *path);
 bool path_is_writable_area(const char *path);
+
+/*
+ * The daemon or kernel-thread name a process hides behind (its comm, argv[0]
+ * or exe's base name, whichever is one) when its executable is outside the
+ * system directories, deleted, or an interpreter; NULL when it does not
+ * masquerade. The result points into COMM, ARGV0 or EXE.
+ */
+const char *masquerade_name(const char *comm, const char *argv0, const char *exe, bool deleted);
 
 /* Collectors: 0, or -errno when the source could not be read at all. */
 int collect_processes(struct triage_ctx *c);
