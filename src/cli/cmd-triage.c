@@ -471,10 +471,13 @@ int cmd_triage(int argc, char **argv) {
                 if (r < 0)
                         triage_note(&ctx, "processes", "failed", strerror(-r));
         }
-        if (ctx.live && getuid() != 0)
+        if (ctx.live && geteuid() != 0) {
                 json_object_object_add(ctx.capture, "warning",
                                        json_object_new_string("not run as root: other users' processes, keys and "
                                                               "configuration files may be missing"));
+                log_warning("not run as root: other users' processes, keys and configuration files may be missing "
+                            "from the capture; run it as root for a complete one");
+        }
 
         if (ctx.findings.n > 0)
                 qsort(ctx.findings.v, ctx.findings.n, sizeof(struct finding), cmp_finding);
