@@ -168,6 +168,33 @@ expect_eq "the clean capture still listed its processes" true \
 expect_eq "a tool running from a home is reported at medium, not higher" medium \
         "$(json "$W/clean/findings.json" "[f['severity'] for f in d['findings'] if f['rule'] == 'triage.exe-writable-path' and f['process']['exe'] == '/home/dev/.local/bin/tool'][0]" 2>&1)"
 
+# ---- 2b. a listener in another network namespace (a container's database) ---
+# triage runs in the host's network namespace; Redis-like port 6379 listens on
+# 0.0.0.0 inside a child namespace of its own: both namespaces are read.
+cat >"$W/netns.sh" <<'EOF'
+set -eu
+W=$1; shift
+unshare --net python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("0.0.0.0", 6379)); s.listen(1); time.sleep(60)' &
+for i in $(seq 1 50); do
+        for p in /proc/[0-9]*; do
+                [ "$(readlink "$p/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ] &&
+                        grep -q ':18EB 00000000:0000 0A' "$p/net/tcp" 2>/dev/null && break 2
+        done
+        sleep 0.1
+done
+"$@" >/dev/null 2>&1 || true
+readlink /proc/self/ns/net >"$W/netns-own"
+EOF
+timeout 60 unshare --pid --fork --mount-proc bash "$W/netns.sh" "$W" \
+        "$BUILDWARD" triage --out "$W/netns" --sample 0 --skip packages,hidden >/dev/null 2>&1
+own=$(sed 's/[^0-9]//g' "$W/netns-own" 2>/dev/null)
+expect_eq "a listener in another network namespace is found and flagged" true \
+        "$(json "$W/netns/findings.json" "any(f['rule'] == 'triage.exposed-service' and f['evidence']['local_port'] == 6379 and str(f['evidence']['netns']) != '$own' and f['evidence']['owners'][0]['comm'].startswith('python') for f in d['findings'])" 2>&1)"
+expect_eq "sockets.json lists both network namespaces" true \
+        "$(json "$W/netns/sockets.json" "len(d['namespaces']) >= 2" 2>&1)"
+
 # ---- 3. a disk image with planted persistence -------------------------------
 I=$W/img
 mkdir -p "$I"/etc/{cron.d,sudoers.d,systemd/system,ssh} "$I"/var/spool/cron/crontabs "$I"/root/.ssh \
@@ -179,8 +206,9 @@ printf 'PermitRootLogin yes\n' >"$I/etc/ssh/sshd_config"
 ssh-keygen -q -t ed25519 -N '' -C managed@ops -f "$W/managed"
 ssh-keygen -q -t ed25519 -N '' -C intruder@evil -f "$W/intruder"
 cp "$W/managed.pub" "$I/root/.ssh/authorized_keys"
-# a link that would leave the image if it were followed on the host
+# links that would leave the image if they were followed on the host
 ln -s /etc/sudoers "$I/etc/sudoers.d/zz-link"
+ln -s ../../../../../../../../../etc/passwd "$I/etc/sudoers.d/zz-rel"
 sleep 1.1
 since=$(date +%s)
 sleep 1.1
@@ -217,6 +245,8 @@ expect_eq "curl|bash in a Jenkins build log is flagged" true \
 expect_eq "PermitRootLogin yes is flagged" true "$(has_rule triage.sshd-root-login "f['category'] == 'exposure'")"
 expect_eq "a symlink in the image resolves inside the image, not on the host" "root ALL=(ALL:ALL) ALL" \
         "$(cat "$W/disk/raw/etc/sudoers.d/zz-link" 2>/dev/null)"
+expect_eq "a relative link climbing out with .. stays in the image too" "$(cat "$I/etc/passwd")" \
+        "$(cat "$W/disk/raw/etc/sudoers.d/zz-rel" 2>/dev/null)"
 expect_eq "--root says the process collectors were skipped" skipped \
         "$(json "$W/disk/capture.json" "d['collectors']['processes']['status']")"
 expect_match "and the summary says so" 'processes: skipped \(needs the live host' "$(cat "$W/disk.out")"
@@ -239,6 +269,8 @@ expect_eq "diff shows the new key for alice" 1 \
 RC=0
 "$BUILDWARD" triage diff "$W/disk2" "$W/disk2" >"$W/diff0.out" 2>&1 || RC=$?
 expect_rc "triage diff of a bundle with itself exits 0" 0
+"$BUILDWARD" triage --root "$I" --out "$W/disk3" --baseline "$W/disk2" >"$W/base.out" 2>&1
+expect_match "--baseline prints the changes after the capture" "changes since '.*disk2':" "$(cat "$W/base.out")"
 check "--archive packs a tar.zst holding the manifest" \
         sh -c "tar --zstd -tf '$W/disk2.tar.zst' | grep -qx 'disk2/MANIFEST.sha256'"
 RC=0
