@@ -149,6 +149,21 @@ static int recover_exe(struct triage_ctx *c, int proc_fd, struct triage_proc *p,
         _cleanup_close_ int in = openat(proc_fd, name, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return -errno;
+        struct stat st;
+        if (fstat(in, &st) < 0)
+                return -errno;
+        p->exe_dev = st.st_dev;
+        p->exe_ino = st.st_ino;
+        /* Forty workers of one deleted binary make one copy, not forty. */
+        for (size_t i = 0; i < c->n_procs && &c->procs[i] != p; i++) {
+                const struct triage_proc *q = &c->procs[i];
+                if (q->recovered && q->exe_dev == st.st_dev && q->exe_ino == st.st_ino) {
+                        p->recovered = xstrdup(q->recovered);
+                        memcpy(p->sha256, q->sha256, sizeof(p->sha256));
+                        *ret_truncated = q->exe_truncated;
+                        return 0;
+                }
+        }
         if (mkdirat(c->out_fd, "deleted-exe", 0755) < 0 && errno != EEXIST)
                 return -errno;
         char comm[sizeof(p->comm)];
@@ -164,7 +179,7 @@ static int recover_exe(struct triage_ctx *c, int proc_fd, struct triage_proc *p,
         int r = digest_fd(in, EVP_sha256(), out, c->o->copy_max, p->sha256, &total);
         if (r < 0)
                 return r;
-        *ret_truncated = total > c->o->copy_max;
+        *ret_truncated = p->exe_truncated = total > c->o->copy_max;
         p->recovered = TAKE_PTR(rel);
         return 0;
 }

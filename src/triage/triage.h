@@ -48,6 +48,9 @@ struct triage_proc {
         size_t n_sock;
         bool gone;       /* exited before the second sample */
         char *recovered; /* bundle path of the copied deleted executable */
+        dev_t exe_dev;   /* the executable's inode: processes sharing one share the copy */
+        ino_t exe_ino;
+        bool exe_truncated;
         char sha256[65];
 };
 

@@ -174,6 +174,14 @@ expect_eq "a tool running from a home is reported at medium, not higher" medium 
 cat >"$W/netns.sh" <<'EOF'
 set -eu
 W=$1; shift
+mount --make-rprivate /
+mount -t tmpfs -o size=16m tmpfs /tmp
+# two processes of one deleted binary: one copy in the bundle
+cp /bin/sleep /tmp/twin
+/tmp/twin 60 &
+/tmp/twin 60 &
+sleep 0.2
+rm /tmp/twin
 unshare --net python3 -c '
 import socket, time
 s = socket.socket(); s.bind(("0.0.0.0", 6379)); s.listen(1); time.sleep(60)' &
@@ -187,13 +195,15 @@ done
 "$@" >/dev/null 2>&1 || true
 readlink /proc/self/ns/net >"$W/netns-own"
 EOF
-timeout 60 unshare --pid --fork --mount-proc bash "$W/netns.sh" "$W" \
+timeout 60 unshare --mount --pid --fork --mount-proc bash "$W/netns.sh" "$W" \
         "$BUILDWARD" triage --out "$W/netns" --sample 0 --skip packages,hidden >/dev/null 2>&1
 own=$(sed 's/[^0-9]//g' "$W/netns-own" 2>/dev/null)
 expect_eq "a listener in another network namespace is found and flagged" true \
         "$(json "$W/netns/findings.json" "any(f['rule'] == 'triage.exposed-service' and f['evidence']['local_port'] == 6379 and str(f['evidence']['netns']) != '$own' and f['evidence']['owners'][0]['comm'].startswith('python') for f in d['findings'])" 2>&1)"
 expect_eq "sockets.json lists both network namespaces" true \
         "$(json "$W/netns/sockets.json" "len(d['namespaces']) >= 2" 2>&1)"
+expect_eq "two processes of one deleted binary share one recovered copy" "2 1 1" \
+        "$(json "$W/netns/findings.json" "'%d %d' % (len([f for f in d['findings'] if f['rule'] == 'triage.deleted-exe']), len(set(f['evidence']['recovered'] for f in d['findings'] if f['rule'] == 'triage.deleted-exe')))" 2>&1) $(ls "$W/netns/deleted-exe" 2>/dev/null | wc -l)"
 
 # ---- 3. a disk image with planted persistence -------------------------------
 I=$W/img
