@@ -140,8 +140,9 @@ static int read_process(int proc_fd, pid_t pid, struct triage_proc *ret) {
 /*
  * Copies the executable of a process whose file was deleted, through
  * /proc/PID/exe (the kernel keeps the inode while it runs), into
- * DIR/deleted-exe/PID-COMM, at most copy_max bytes. The sha256 covers the
- * whole file even when the copy is cut.
+ * DIR/deleted-exe/PID-COMM, at most copy_max bytes and TRIAGE_COPY_TOTAL for
+ * all of them. The sha256 covers the whole file even when the copy is cut.
+ * Returns 0, 1 when the budget was spent (hashed, not copied), or -errno.
  */
 static int recover_exe(struct triage_ctx *c, int proc_fd, struct triage_proc *p, bool *ret_truncated) {
         char name[32];
@@ -164,6 +165,18 @@ static int recover_exe(struct triage_ctx *c, int proc_fd, struct triage_proc *p,
                         return 0;
                 }
         }
+        uint64_t cap = c->o->copy_max;
+        if (cap > TRIAGE_COPY_TOTAL - c->copied_bytes)
+                cap = TRIAGE_COPY_TOTAL - c->copied_bytes;
+        if (cap == 0) {
+                /* The budget is spent: the digest still identifies the binary. */
+                uint64_t total = 0;
+                int r = digest_fd(in, EVP_sha256(), -EBADF, 0, p->sha256, &total);
+                if (r < 0)
+                        return r;
+                *ret_truncated = true;
+                return 1;
+        }
         if (mkdirat(c->out_fd, "deleted-exe", 0755) < 0 && errno != EEXIST)
                 return -errno;
         char comm[sizeof(p->comm)];
@@ -176,10 +189,11 @@ static int recover_exe(struct triage_ctx *c, int proc_fd, struct triage_proc *p,
         if (out < 0)
                 return -errno;
         uint64_t total = 0;
-        int r = digest_fd(in, EVP_sha256(), out, c->o->copy_max, p->sha256, &total);
+        int r = digest_fd(in, EVP_sha256(), out, cap, p->sha256, &total);
         if (r < 0)
                 return r;
-        *ret_truncated = p->exe_truncated = total > c->o->copy_max;
+        c->copied_bytes += total < cap ? total : cap;
+        *ret_truncated = p->exe_truncated = total > cap;
         p->recovered = TAKE_PTR(rel);
         return 0;
 }
@@ -226,7 +240,13 @@ static void process_rules(struct triage_ctx *c, int proc_fd) {
                         bool truncated = false;
                         int r = recover_exe(c, proc_fd, p, &truncated);
                         json_object *e = proc_evidence(p);
-                        if (r >= 0) {
+                        if (r == 1) {
+                                json_object_object_add(e, "recovered", NULL);
+                                json_object_object_add(e, "sha256", json_object_new_string(p->sha256));
+                                json_object_object_add(e, "not_copied",
+                                                       json_object_new_string("the bundle's 1 GiB budget for "
+                                                                              "recovered executables is spent"));
+                        } else if (r >= 0) {
                                 json_object_object_add(e, "recovered", json_object_new_string(p->recovered));
                                 json_object_object_add(e, "sha256", json_object_new_string(p->sha256));
                                 json_object_object_add(e, "truncated", json_object_new_boolean(truncated));

@@ -18,6 +18,7 @@
 #include "report/report.h"
 
 #define TRIAGE_COPY_MAX_DEFAULT (64ULL << 20) /* per recovered executable */
+#define TRIAGE_COPY_TOTAL       (1ULL << 30)  /* all recovered executables together */
 #define TRIAGE_RAW_MAX          (1U << 20)    /* per raw config copy */
 
 struct triage_options {
@@ -67,6 +68,7 @@ struct triage_ctx {
         size_t n_procs;
         uint64_t sample_start_usec;
         long clk_tck;
+        uint64_t copied_bytes; /* of recovered executables, against TRIAGE_COPY_TOTAL */
 };
 
 /* Adds a finding; DETAIL and EVIDENCE are taken over. Thread-safe. */
