@@ -555,6 +555,11 @@ static bool is_thread(int proc_fd, pid_t pid) {
  * candidate against a fresh listing to rule out processes born meanwhile.
  */
 int collect_hidden(struct triage_ctx *c) {
+        if (geteuid() != 0) {
+                /* With hidepid=, /proc hides other users' pids from us while kill() still finds them. */
+                triage_note(c, "hidden", "skipped", "needs root: /proc may hide other users' processes");
+                return 0;
+        }
         _cleanup_close_ int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (proc_fd < 0)
                 return -errno;
