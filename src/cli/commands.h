@@ -25,3 +25,4 @@ int parse_jobs(const char *s, unsigned *ret);
 #include <json-c/json.h>
 struct toolchain;
 int toolchain_gate(const char *manifest, json_object **ret, struct toolchain **ret_toolchain);
+int cmd_triage(int argc, char **argv);

@@ -17,6 +17,7 @@ static const struct command {
         { "ledger", cmd_ledger, "query, verify and audit the provenance ledger" },
         { "seal", cmd_seal, "write a manifest of fs-verity digests of a toolchain tree" },
         { "check", cmd_check, "compare a tree with its manifest: added, removed and changed files" },
+        { "triage", cmd_triage, "capture a suspect host's evidence and hunt known compromise patterns" },
         { "doctor", cmd_doctor, "show which kernel features this host offers and what degrades without them" },
 };
 

@@ -28,13 +28,15 @@ declare -A units=(
         [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
         [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $src/src/basic/util.c -ljson-c"
         [manifest]="$src/src/integrity/manifest.c $src/src/integrity/verity.c $src/src/crypto/sign.c $src/src/basic/util.c"
+        [triage-net]="$src/src/triage/parse.c $src/src/basic/util.c"
+        [triage-config]="$src/src/triage/parse.c $src/src/basic/util.c"
         [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $src/src/basic/util.c -ljson-c"
 )
 # extra libraries, and the longest input of each harness where a realistic seed
 # is longer than 512 bytes (a policy, an event stream, a whole report.json)
 declare -A libs=([policy]="-lyaml -ljson-c" [replay]="-lyaml -ljson-c")
 declare -A max_len=([replay]=8192 [policy]=2048 [report]=16384)
-for name in glob size env policy replay dsse manifest report; do
+for name in glob size env policy replay dsse manifest report triage-net triage-config; do
         bin=$out/fuzz-$name
         # shellcheck disable=SC2086
         if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} ${libs[$name]:-} -lcrypto -o "$bin" >"$out/$name.build.log" 2>&1; then
