@@ -281,7 +281,8 @@ static bool pg_word(const char **s, char *ret, size_t n) {
         }
         ret[l] = 0;
         *s = q;
-        return true;
+        /* an unterminated quote, or nothing but quotes, is not a field (fuzz-triage-config) */
+        return !quoted && l > 0;
 }
 
 int pg_hba_parse_line(const char *line, struct hba_rule *ret) {
