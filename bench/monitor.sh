@@ -135,7 +135,7 @@ done
 # monitor start-up: BPF open, load (verifier) and attach, from the step log
 startup=$(for _ in $(seq 10); do
         BUILDWARD_DEBUG=1 "$buildward" run --quiet --source "$work" --out "$work/su" -- true 2>&1 >/dev/null |
-                awk '/monitor: open/ { a = $1 } /monitor: loaded and attached/ { b = $1 } END { if (a && b) print b - a }'
+                awk '/monitor: open/ { a = $3 } /monitor: loaded and attached/ { b = $3 } END { if (a && b) print b - a }'
 done)
 
 python3 - "$rounds" "$startup" <<PY

@@ -294,13 +294,19 @@ static json_object *unknown_rule_descriptor(const char *id, int sev) {
         return d;
 }
 
-/* The index of RULE in RULES, appending a descriptor for a rule outside the catalog. */
+/*
+ * The index of RULE in RULES, appending its descriptor (from the catalog, or a
+ * generic one for a rule outside it) the first time. Only the rules that have
+ * results are described: the whole catalog is 100 KB of help text that every
+ * clean build would otherwise write.
+ */
 static size_t rule_index(json_object *rules, const char *rule, int sev) {
         _cleanup_free_ char *id = text_plain(rule, strlen(rule), TEXT_MAX);
         for (size_t i = 0; i < rj_len(rules); i++)
                 if (streq_ptr(rj_str(rj_at(rules, i), "id"), id))
                         return i;
-        json_object_array_add(rules, unknown_rule_descriptor(rule, sev));
+        const struct rule_info *known = rule_find(rule);
+        json_object_array_add(rules, known ? rule_descriptor(known) : unknown_rule_descriptor(rule, sev));
         return rj_len(rules) - 1;
 }
 
@@ -494,11 +500,7 @@ static json_object *run_properties(json_object *report) {
 }
 
 json_object *sarif_from_report(json_object *report) {
-        size_t n_rules;
-        const struct rule_info *catalog = rule_catalog(&n_rules);
         json_object *rules = json_object_new_array();
-        for (size_t i = 0; i < n_rules; i++)
-                json_object_array_add(rules, rule_descriptor(&catalog[i]));
 
         const char *source = rj_str(rj_obj(report, "sandbox"), "source");
         _cleanup_free_ char *root = source && source[0] == '/' ? path_normalize(source) : NULL;
