@@ -47,8 +47,15 @@ int key_generate(const char *path) {
         return 0;
 }
 
-static int check_ed25519(EVP_PKEY *key) {
-        return EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? 0 : -EKEYREJECTED;
+/* Hands KEY (read from a PEM file, maybe NULL) to *RET if it is an Ed25519 key; frees it otherwise. */
+static int take_ed25519(EVP_PKEY *key, EVP_PKEY **ret) {
+        ERR_clear_error();
+        if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+                EVP_PKEY_free(key);
+                return -EKEYREJECTED;
+        }
+        *ret = key;
+        return 0;
 }
 
 int key_load_private(const char *path, EVP_PKEY **ret) {
@@ -68,15 +75,7 @@ int key_load_private(const char *path, EVP_PKEY **ret) {
         TAKE_FD(fd);
         EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
         fclose(f);
-        ERR_clear_error();
-        if (!key)
-                return -EKEYREJECTED;
-        if (check_ed25519(key) < 0) {
-                EVP_PKEY_free(key);
-                return -EKEYREJECTED;
-        }
-        *ret = key;
-        return 0;
+        return take_ed25519(key, ret);
 }
 
 int key_load_public(const char *path, EVP_PKEY **ret) {
@@ -89,15 +88,7 @@ int key_load_public(const char *path, EVP_PKEY **ret) {
                 rewind(f);
                 key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
         }
-        ERR_clear_error();
-        if (!key)
-                return -EKEYREJECTED;
-        if (check_ed25519(key) < 0) {
-                EVP_PKEY_free(key);
-                return -EKEYREJECTED;
-        }
-        *ret = key;
-        return 0;
+        return take_ed25519(key, ret);
 }
 
 int key_id(EVP_PKEY *key, char ret[KEYID_HEX_SIZE]) {
