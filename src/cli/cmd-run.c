@@ -800,7 +800,13 @@ int cmd_run(int argc, char **argv) {
                 log_warning("%s", *w);
 
         struct finding_list own = {};
-        add_survivor_findings(&res, &own);
+        /*
+         * After --enforce killed the build's cgroup, what is still listed is the
+         * build being torn down (cgroup.kill does not wait), not processes that
+         * outlived it: the finding that stopped the build says what happened.
+         */
+        if (!rm.stopped_by)
+                add_survivor_findings(&res, &own);
         add_limit_findings(&a, &res, &own);
         engine_adopt_findings(rm.engine, &own);
         engine_take_findings(rm.engine, &fl);
