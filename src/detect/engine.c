@@ -477,8 +477,7 @@ static json_object *chain_json(struct engine *e, const struct proc *p) {
         return a;
 }
 
-/* The dedup key set: one finding per rule, process and key. */
-static bool seen_before(struct engine *e, const char *rule, pid_t pid, const char *key) {
+bool seen_before(struct engine *e, const char *rule, pid_t pid, const char *key) {
         char *k = xasprintf("%s\x1f%d\x1f%s", rule, (int) pid, key ? key : "");
         if (tfind(k, &e->seen, str_cmp)) {
                 free(k);

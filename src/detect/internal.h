@@ -92,6 +92,9 @@ bool path_in_source(const struct engine *e, const char *abs);
 bool path_in_system(const char *abs);   /* the read-only toolchain: /usr, /bin, /lib* ... */
 bool path_in_writable(const char *abs); /* /tmp, /var/tmp, /dev/shm, /home */
 
+/* Whether (WHAT, PID, KEY) was seen before; records it if not. Dedups findings, and rules that count repeats. */
+bool seen_before(struct engine *e, const char *what, pid_t pid, const char *key);
+
 /*
  * Reports RULE_ID for process P (may be NULL) with DETAIL and EVIDENCE (taken).
  * KEY dedups: one finding per rule, process and key.

@@ -405,10 +405,7 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
         /* SUNSPOT: source files swapped while the compiler runs */
         if (ev->source_file && is_source_ext(path) && e->compilers_alive > 0 &&
             !(p && (p->tool & (TOOL_COMPILER | TOOL_GENERATOR)))) {
-                _cleanup_free_ char *k = xasprintf("tamper:%s", path);
-                bool again = writer_get(e, k) != NULL;
-                if (!again)
-                        writer_set(e, k, p);
+                bool again = seen_before(e, "source-tamper", 0, path);
                 emit_finding(e, again ? "source-tamper.swap-and-restore" : "source-tamper.swap-during-compile", ev, p,
                              path, path, NULL,
                              again ? "'%s' changed the source file '%s' again while compilers ran: swapped in and "
@@ -492,9 +489,24 @@ static void rules_net(struct engine *e, const struct event *ev, struct proc *p) 
 static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         _cleanup_free_ char *path = proc_resolve(p, ev->path), *path2 = proc_resolve(p, ev->path2);
         /* In a live run, whether a written path was part of the original source tree (see event.h). */
-        if (e->live && path && path_in_source(e, path) &&
-            ANY_OF(sc_name(ev->sc), "open", "openat", "openat2", "creat", "unlink", "unlinkat", "rename", "renameat",
-                   "renameat2", "truncate"))
+        bool writes_path = false;
+        switch (ev->sc) {
+        case SC_open:
+        case SC_openat:
+        case SC_openat2:
+        case SC_creat:
+        case SC_unlink:
+        case SC_unlinkat:
+        case SC_rename:
+        case SC_renameat:
+        case SC_renameat2:
+        case SC_truncate:
+                writes_path = true;
+                break;
+        default:
+                break;
+        }
+        if (e->live && writes_path && path && path_in_source(e, path))
                 ev->source_file = faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 
         switch (ev->sc) {

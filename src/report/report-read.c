@@ -336,22 +336,10 @@ void argv_print(FILE *f, json_object *argv, size_t max, enum text_mode m) {
 }
 
 bool rfc3339_utc_parse(const char *s, double *ret) {
-        struct tm tm = {};
-        const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-        if (!rest)
+        uint64_t usec;
+        if (!s || parse_rfc3339(s, &usec) < 0)
                 return false;
-        double frac = 0, scale = 0.1;
-        if (*rest == '.') {
-                rest++;
-                if (*rest < '0' || *rest > '9')
-                        return false;
-                for (; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
-                        frac += (*rest - '0') * scale;
-        }
-        time_t t = timegm(&tm);
-        if (!streq(rest, "Z") || t == (time_t) -1 || t < 0)
-                return false;
-        *ret = (double) t + frac;
+        *ret = (double) usec / 1e6;
         return true;
 }
 
