@@ -209,40 +209,55 @@ void format_rfc3339(uint64_t realtime_usec, char *buf, size_t n) {
         snprintf(buf, n, "%s.%03uZ", base, (unsigned) ((realtime_usec / 1000ULL) % 1000ULL));
 }
 
-int sha256_fd(int fd, char ret_hex[65], uint64_t *ret_size) {
+/*
+ * The read buffer comes from the heap, not from thread-local storage: a big TLS
+ * block is zeroed at every exec and every thread start, and paid for at every
+ * fork, by all of buildward's commands whether they hash or not.
+ */
+int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size) {
+        enum { BUF_SIZE = 1 << 16 }; /* below malloc's mmap threshold: reused, not mapped per call */
+        _cleanup_free_ char *buf = malloc(BUF_SIZE);
         EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (!ctx)
+        if (!buf || !ctx || EVP_DigestInit_ex(ctx, md, NULL) != 1) {
+                EVP_MD_CTX_free(ctx);
                 return -ENOMEM;
-        int r = 0;
-        uint64_t total = 0;
-        static _Thread_local char buf[1 << 16];
-        if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-                r = -EIO;
-                goto out;
         }
+        uint64_t total = 0;
+        int r = 0;
         for (;;) {
-                ssize_t k = read(fd, buf, sizeof(buf));
+                ssize_t k = read(fd, buf, BUF_SIZE);
+                if (k < 0 && errno == EINTR)
+                        continue;
                 if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
                         r = -errno;
-                        goto out;
+                        break;
                 }
                 if (k == 0)
                         break;
                 EVP_DigestUpdate(ctx, buf, (size_t) k);
+                if (copy_fd >= 0 && total < copy_max) {
+                        uint64_t w = (uint64_t) k < copy_max - total ? (uint64_t) k : copy_max - total;
+                        r = loop_write(copy_fd, buf, (size_t) w);
+                        if (r < 0)
+                                break;
+                }
                 total += (uint64_t) k;
         }
-        unsigned char md[32];
-        unsigned mdlen = 0;
-        EVP_DigestFinal_ex(ctx, md, &mdlen);
-        for (unsigned i = 0; i < 32; i++)
-                snprintf(ret_hex + 2 * i, 3, "%02x", md[i]);
+        unsigned char d[EVP_MAX_MD_SIZE];
+        unsigned dl = 0;
+        EVP_DigestFinal_ex(ctx, d, &dl);
+        EVP_MD_CTX_free(ctx);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < dl; i++)
+                snprintf(ret_hex + 2 * i, 3, "%02x", d[i]);
         if (ret_size)
                 *ret_size = total;
-out:
-        EVP_MD_CTX_free(ctx);
-        return r;
+        return 0;
+}
+
+int sha256_fd(int fd, char ret_hex[65], uint64_t *ret_size) {
+        return digest_fd(fd, EVP_sha256(), -EBADF, 0, ret_hex, ret_size);
 }
 
 int parse_rfc3339(const char *s, uint64_t *ret_usec) {

@@ -209,46 +209,6 @@ int triage_save(struct triage_ctx *c, const char *name, json_object *o) {
         return r;
 }
 
-int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size) {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (!ctx || EVP_DigestInit_ex(ctx, md, NULL) != 1) {
-                EVP_MD_CTX_free(ctx);
-                return -ENOMEM;
-        }
-        static _Thread_local char buf[1 << 17];
-        uint64_t total = 0;
-        int r = 0;
-        for (;;) {
-                ssize_t k = read(fd, buf, sizeof(buf));
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (k == 0)
-                        break;
-                EVP_DigestUpdate(ctx, buf, (size_t) k);
-                if (copy_fd >= 0 && total < copy_max) {
-                        uint64_t w = (uint64_t) k < copy_max - total ? (uint64_t) k : copy_max - total;
-                        r = loop_write(copy_fd, buf, (size_t) w);
-                        if (r < 0)
-                                break;
-                }
-                total += (uint64_t) k;
-        }
-        unsigned char d[EVP_MAX_MD_SIZE];
-        unsigned dl = 0;
-        EVP_DigestFinal_ex(ctx, d, &dl);
-        EVP_MD_CTX_free(ctx);
-        if (r < 0)
-                return r;
-        for (unsigned i = 0; i < dl; i++)
-                snprintf(ret_hex + 2 * i, 3, "%02x", d[i]);
-        *ret_size = total;
-        return 0;
-}
-
 bool path_is_tmp_area(const char *path) {
         static const char *const areas[] = { "/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/", "/var/run/user/" };
         if (!path)

@@ -94,12 +94,6 @@ void triage_note(struct triage_ctx *c, const char *collector, const char *status
 int triage_save(struct triage_ctx *c, const char *name, json_object *o);
 
 /*
- * Reads FD to its end into digest MD (hex into RET_HEX, 2 * digest size + 1
- * bytes), copying the first COPY_MAX bytes to COPY_FD when it is >= 0.
- */
-int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size);
-
-/*
  * Where dropped payloads live: /tmp, /var/tmp, /dev/shm, /run/user (anyone or
  * any service may write there). path_is_writable_area() adds the homes, where
  * developers' own tools (pyenv, cargo, nvm) legitimately run from too: rules
