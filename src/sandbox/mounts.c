@@ -164,22 +164,31 @@ static int replace_etc_file(const struct stage *st, const char *name, const char
  * A user namespace whose only purpose is to describe an idmapping for the
  * source tree: on-disk owner S appears as the build's uid. Returns an fd on it.
  */
+/* ARG: the pipe. Raw calls: this task shares its creator's memory and thread pointer. */
+static int park(void *arg) {
+        const int *pfd = arg;
+        char c;
+        (void) syscall(SYS_close, pfd[1]);
+        (void) syscall(SYS_read, pfd[0], &c, 1); /* EOF once the creator has the fd, or has died */
+        return 0;
+}
+
 static int idmap_userns_fd(uid_t from_uid, gid_t from_gid, uid_t to_uid, gid_t to_gid) {
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 return -errno;
-        pid_t pid = (pid_t) syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+        /*
+         * The namespace's only member shares our memory (CLONE_VM) and parks
+         * on a stack in this frame: no page tables copied for a task that
+         * exists to hold a namespace for a few hundred microseconds.
+         */
+        _Alignas(16) char stack[4096];
+        pid_t pid = clone(park, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, pfd);
         if (pid < 0) {
                 int r = -errno;
                 close(pfd[0]);
                 close(pfd[1]);
                 return r;
-        }
-        if (pid == 0) {
-                char c;
-                close(pfd[1]);
-                (void) !read(pfd[0], &c, 1); /* parked until the parent has its fd */
-                _exit(0);
         }
         close(pfd[0]);
         int r = 0, fd = -EBADF;
