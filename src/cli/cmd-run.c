@@ -739,9 +739,16 @@ int cmd_run(int argc, char **argv) {
                                  strerror(r < 0 ? -r : errno));
                 goto done;
         }
-        (void) unlinkat(out_fd, "report.json", 0);
-
-        (void) unlinkat(out_fd, "events.jsonl", 0);
+        /*
+         * An earlier build's outputs never stand in for this one's, even if this
+         * one fails early. Removed now rather than replaced at the end: ext4
+         * starts writeback of a file renamed over another (auto_da_alloc), a
+         * cost paid while the user waits for the verdict.
+         */
+        static const char *const outputs[] = { "report.json", "report.sarif", "report.html", "events.jsonl",
+                                               PROVENANCE_FILE };
+        for (size_t i = 0; i < ELEMENTSOF(outputs); i++)
+                (void) unlinkat(out_fd, outputs[i], 0);
         /* Even without the monitor: the sandbox's own findings go through the policy too. */
         rm.engine = engine_new(a.policy);
         if (!a.no_monitor) {
