@@ -33,7 +33,8 @@ static void triage_help(void) {
                "                     any other authorized key becomes a finding\n"
                "  --sign-key KEY     sign MANIFEST.sha256 with this Ed25519 key (buildward keygen)\n"
                "  --archive          also pack the bundle as DIR.tar.zst\n"
-               "  --baseline DIR     after the capture, list what changed since that earlier bundle\n"
+               "  --baseline FILE    after the capture, list what changed since that earlier bundle\n"
+               "                     (its directory or a file in it, such as its findings.json)\n"
                "  --hash-all         hash every packaged file, not only those changed since install\n"
                "  --max-copy SIZE    size cap of one recovered deleted executable (default 64M)\n"
                "  --skip LIST        collectors not to run, comma-separated (see buildward-triage(1))\n"
@@ -215,7 +216,12 @@ static int cmd_triage_diff(int argc, char **argv) {
                 log_error("triage diff needs two bundle directories: `buildward triage diff A B`");
                 return TRIAGE_EXIT_USAGE;
         }
-        int r = triage_diff(paths[0], paths[1], json, stdout);
+        _cleanup_free_ char *da = NULL, *db = NULL, *err = NULL;
+        if (triage_bundle_resolve(paths[0], &da, &err) < 0 || triage_bundle_resolve(paths[1], &db, &err) < 0) {
+                log_error("%s", err);
+                return TRIAGE_EXIT_CAPTURE;
+        }
+        int r = triage_diff(da, db, json, stdout);
         if (r < 0) {
                 log_error("cannot read the bundles '%s' and '%s' (%s): pass two directories written by `buildward "
                           "triage --out`",
@@ -272,7 +278,7 @@ int cmd_triage(int argc, char **argv) {
                 .jobs = ncpu > 0 ? (unsigned) ncpu : 2,
         };
         const char *out = NULL, *inventory = NULL, *sign_key = NULL, *baseline = NULL;
-        _cleanup_free_ char *default_out = NULL, *archive_path = NULL, *archive_err = NULL;
+        _cleanup_free_ char *default_out = NULL, *archive_path = NULL, *archive_err = NULL, *baseline_dir = NULL;
         _cleanup_strv_free_ char **inv = NULL, **skip = NULL, **exclude = NULL;
         bool archive = false, json = false;
         uint64_t v;
@@ -389,6 +395,14 @@ int cmd_triage(int argc, char **argv) {
                         log_error("cannot use the signing key '%s' (%s): %s", sign_key, strerror(-r),
                                   r == -EPERM ? "make it readable by its owner only (chmod 600)"
                                               : "create one with `buildward keygen -o KEY`");
+                        return TRIAGE_EXIT_USAGE;
+                }
+        }
+        if (baseline) {
+                /* Also before the capture: a typo should not cost minutes of work. */
+                _cleanup_free_ char *err = NULL;
+                if (triage_bundle_resolve(baseline, &baseline_dir, &err) < 0) {
+                        log_error("--baseline: %s", err);
                         return TRIAGE_EXIT_USAGE;
                 }
         }
@@ -519,9 +533,9 @@ int cmd_triage(int argc, char **argv) {
         }
         if (!json)
                 print_summary(&ctx, out, secs, files, sign_key ? keyid : NULL, archive_path);
-        if (baseline) {
+        if (baseline_dir) {
                 printf("changes since '%s':\n", baseline);
-                if ((r = triage_diff(baseline, out, false, stdout)) < 0)
+                if ((r = triage_diff(baseline_dir, out, false, stdout)) < 0)
                         log_warning("cannot read the baseline bundle '%s' (%s): pass a directory written by `buildward "
                                     "triage --out`",
                                     baseline, strerror(-r));

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `triage diff A B`: what appeared, changed or went away between two captures. */
 #include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
 
 #include "basic/util.h"
 #include "triage/triage.h"
@@ -93,6 +95,37 @@ static void report(FILE *out, json_object *jout, const char *mark, const char *w
                 json_object_array_add(jout, e);
         } else
                 fprintf(out, "%s %-12s %s%s%s\n", mark, what, key, change ? "  " : "", change ? change : "");
+}
+
+int triage_bundle_resolve(const char *path, char **ret_dir, char **ret_error) {
+        struct stat st;
+        if (stat(path, &st) < 0) {
+                int r = -errno;
+                *ret_error =
+                        xasprintf("cannot open the bundle '%s' (%s): pass a directory written by `buildward triage "
+                                  "--out`, or a file in it",
+                                  path, strerror(-r));
+                return r;
+        }
+        if (endswith(path, ".tar.zst") || endswith(path, ".tar")) {
+                *ret_error = xasprintf("'%s' is a packed bundle: unpack it first (`tar --zstd -xf %s`) and pass the "
+                                       "directory it holds",
+                                       path, path);
+                return -EINVAL;
+        }
+        /* A file of a bundle (its findings.json, MANIFEST.sha256...) stands for the bundle. */
+        _cleanup_free_ char *copy = xstrdup(path);
+        _cleanup_free_ char *dir = xstrdup(S_ISDIR(st.st_mode) ? path : dirname(copy));
+        _cleanup_free_ char *findings = xasprintf("%s/findings.json", dir);
+        if (access(findings, R_OK) < 0) {
+                int r = -errno;
+                *ret_error = xasprintf("'%s' is not a triage bundle (no readable findings.json in '%s'): pass a "
+                                       "directory written by `buildward triage --out`",
+                                       path, dir);
+                return r;
+        }
+        *ret_dir = TAKE_PTR(dir);
+        return 0;
 }
 
 int triage_diff(const char *a, const char *b, bool json, FILE *out) {

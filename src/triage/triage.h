@@ -137,5 +137,11 @@ int bundle_sign(int out_fd, const char *key_path, char ret_keyid[65]);
 /* Packs DIR as DIR.tar.zst with libarchive, loaded with dlopen() here only. */
 int bundle_archive(const char *dir, const char *archive_path, char **ret_error);
 
+/*
+ * The bundle directory PATH names: the directory itself or a file in it (its
+ * findings.json, say). Packed bundles are refused with a message saying how to
+ * unpack them.
+ */
+int triage_bundle_resolve(const char *path, char **ret_dir, char **ret_error);
 /* Prints what appeared or changed from bundle A to bundle B; returns the number of changes or -errno. */
 int triage_diff(const char *a, const char *b, bool json, FILE *out);

@@ -293,6 +293,17 @@ expect_rc "triage diff of a bundle with itself exits 0" 0
 "$BUILDWARD" triage --root "$I" --out "$W/disk3" --baseline "$W/disk2" --hash-all >"$W/base.out" 2>&1
 expect_eq "--hash-all hashes every packaged file" 2 "$(json "$W/disk3/packages.json" "d['files_hashed']")"
 expect_match "--baseline prints the changes after the capture" "changes since '.*disk2':" "$(cat "$W/base.out")"
+RC=0
+"$BUILDWARD" triage diff "$W/disk/findings.json" "$W/disk2" >"$W/diff-file.out" 2>&1 || RC=$?
+RUN_ERR=$W/diff-file.out
+expect_rc "a bundle's findings.json stands for its bundle" 1
+expect_eq "and gives the same changes as the directory" "$(head -n -1 "$W/diff.out")" "$(head -n -1 "$W/diff-file.out")"
+RC=0
+"$BUILDWARD" triage --root "$I" --out "$W/never" --baseline "$W/disk2.tar.zst" >/dev/null 2>"$W/err" || RC=$?
+RUN_ERR=$W/err
+expect_rc "a packed --baseline is refused as usage (2)" 2
+expect_match "naming how to unpack it" "packed bundle: unpack it first \(\`tar --zstd -xf" "$(cat "$W/err")"
+check "before any capture (no bundle written)" test ! -e "$W/never"
 check "--archive packs a tar.zst holding the manifest" \
         sh -c "tar --zstd -tf '$W/disk2.tar.zst' | grep -qx 'disk2/MANIFEST.sha256'"
 RC=0
