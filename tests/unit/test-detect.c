@@ -226,6 +226,82 @@ TEST(policy_errors_name_the_line_and_the_fix) {
         }
 }
 
+#define DIGEST_A                                                                                                       \
+        "sha256:"                                                                                                      \
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+TEST(policy_protect_parses_paths_and_allowed_executables) {
+        static const char yaml[] = "version: 1\n"
+                                   "protect:\n"
+                                   "  - path: /src/keys/**\n"
+                                   "    read: [" DIGEST_A ", /usr/bin/gpg]\n"
+                                   "    write: []\n"
+                                   "    reason: signing key\n"
+                                   "  - path: /src/out/*.bin\n"
+                                   "    write: [/usr/bin/ld.bfd]\n"
+                                   "    reason: only the linker writes outputs\n";
+        struct policy *p = NULL;
+        _cleanup_free_ char *err = NULL;
+        ASSERT_EQ_INT(policy_parse("p.yml", yaml, sizeof(yaml) - 1, &p, &err), 0);
+        if (!p) {
+                printf("#   %s\n", err);
+                return;
+        }
+        ASSERT_EQ_INT(p->n_protect, 2);
+        const struct protect_rule *k = &p->protect[0], *o = &p->protect[1];
+        ASSERT_STREQ(k->prefix, "/src/keys/");
+        ASSERT_STREQ(o->prefix, "/src/out/");
+        ASSERT_EQ_INT(k->line, 3);
+        ASSERT_TRUE(protect_covers(k, "/src/keys/a/signing.key"));
+        ASSERT_TRUE(!protect_covers(k, "/src/keysx"));
+        ASSERT_TRUE(protect_covers(o, "/src/out/app.bin") && !protect_covers(o, "/src/out/app.txt"));
+        /* identity is the sealed digest or the sealed path; nothing else passes */
+        ASSERT_TRUE(protect_allows(k, false, DIGEST_A, "/usr/local/bin/signer"));
+        ASSERT_TRUE(protect_allows(k, false, "sha256:ff", "/usr/bin/gpg"));
+        ASSERT_TRUE(!protect_allows(k, false, NULL, NULL));
+        ASSERT_TRUE(!protect_allows(k, false, "sha256:ff", "/tmp/gpg"));
+        ASSERT_TRUE(!protect_allows(k, true, DIGEST_A, "/usr/bin/gpg")); /* write: [] is nobody */
+        ASSERT_TRUE(protect_allows(o, false, NULL, NULL));               /* no read: key, reads are free */
+        ASSERT_TRUE(policy_names_executables(p) == k);
+        policy_free(p);
+}
+
+TEST(policy_protect_errors_are_one_line_with_the_fix) {
+        static const struct {
+                const char *yaml, *want;
+        } bad[] = {
+                { "version: 1\nprotect:\n  - read: []\n    reason: r\n", "p.yml:3: this protect entry has no 'path'" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: [sha256:abc]\n    reason: r\n",
+                  "p.yml:4: 'sha256:abc' is not a digest" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: [sha256:"
+                  "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef]\n    reason: r\n",
+                  "is not a digest" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: [gpg]\n    reason: r\n", "'gpg' names no executable" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: [/usr/bin/*]\n    reason: r\n", "without globs" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: /usr/bin/gpg\n    reason: r\n",
+                  "'read' is not a list" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: []\n    reason: r\n    exe: /x\n",
+                  "p.yml:6: unknown key 'exe'" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: []\n", "has no 'reason'" },
+                { "version: 1\nprotect:\n  - path: /k\n    reason: r\n", "restricts nothing" },
+                { "version: 1\nprotect:\n  - path: keys/**\n    read: []\n    reason: r\n", "not absolute" },
+                { "version: 1\nprotect:\n  - path: /a/../k\n    read: []\n    reason: r\n", "not absolute" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: []\n    read: []\n    reason: r\n", "given twice" },
+                { "version: 1\nprotect: /k\n", "'protect' is not a list" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                struct policy *p = NULL;
+                char *err = NULL;
+                ASSERT_EQ_INT(policy_parse("p.yml", bad[i].yaml, strlen(bad[i].yaml), &p, &err), -EINVAL);
+                ASSERT_TRUE(p == NULL);
+                ASSERT_TRUE(err && strstr(err, bad[i].want));
+                if (err && !strstr(err, bad[i].want))
+                        printf("#   got: %s\n", err);
+                ASSERT_TRUE(err && strchr(err, ';') && !strchr(err, '\n'));
+                free(err);
+        }
+}
+
 TEST(event_json_roundtrip) {
         char *argv[] = { (char *) "sh", (char *) "-c", (char *) "x", NULL };
         struct event e = {
