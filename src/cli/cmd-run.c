@@ -122,16 +122,25 @@ static int check_host_file(struct toolchain *tc, const char *path, uint64_t ino,
         return toolchain_check_fd(tc, fd, path, ret);
 }
 
-static bool system_path(const char *p) {
+static bool under_sealed_root(const struct toolchain *tc, const char *path) {
+        for (char **root = tc->manifest->roots; root && *root; root++)
+                if (manifest_path_under(path, *root))
+                        return true;
+        return false;
+}
+
+/* Paths the sandbox shows from the host: system directories, and sealed roots (given with --ro-bind). */
+static bool host_path(const struct toolchain *tc, const char *p) {
         return startswith(p, "/usr/") || startswith(p, "/bin/") || startswith(p, "/sbin/") || startswith(p, "/lib") ||
-               startswith(p, "/opt/");
+               startswith(p, "/opt/") || under_sealed_root(tc, p);
 }
 
 /*
  * The file an exec ran, against the sealed toolchain. /proc/PID/exe is the file
  * itself, but the reader sees an exec up to 100 ms late and short processes are
- * gone by then: a system path is then checked by name, which inside the sandbox
- * is the host's read-only file (not with --rootfs, whose tree is another).
+ * gone by then: a system or sealed path is then checked by name, which inside
+ * the sandbox is the host's read-only file (not with --rootfs, whose tree is
+ * another), and only if it is the very inode the kernel ran.
  * A match also gives the file's sealed digest and path: what path policies
  * identify a process by.
  */
@@ -145,7 +154,7 @@ static const char *run_check_exec(void *userdata, const struct event *ev, const 
         int r = toolchain_check_pid(rm->tc, ev->pid, &v, &checked);
         /* the kernel ran the file a symlink (/usr/bin/cc) names: check that file, by its own path */
         _cleanup_free_ char *real = r == -ESRCH && !rm->rootfs ? realpath(exe, NULL) : NULL;
-        if (real && system_path(real)) {
+        if (real && host_path(rm->tc, real)) {
                 r = check_host_file(rm->tc, real, ev->exe_ino, ev->exe_dev, &v);
                 checked = TAKE_PTR(real);
         } else if (r == -ESRCH && exe[0] == '/' && !manifest_lookup(rm->tc->manifest, exe)) {
@@ -177,11 +186,8 @@ static const char *run_check_map(void *userdata, const struct event *ev) {
         struct run_monitor *rm = userdata;
         if (!rm->tc || rm->rootfs || !ev->resolved || !ev->path || ev->path_truncated)
                 return NULL;
-        bool sealed = false;
-        for (char **root = rm->tc->manifest->roots; root && *root && !sealed; root++)
-                sealed = manifest_path_under(ev->path, *root);
         enum toolchain_verdict v;
-        if (!sealed || check_host_file(rm->tc, ev->path, ev->exe_ino, ev->exe_dev, &v) < 0)
+        if (!under_sealed_root(rm->tc, ev->path) || check_host_file(rm->tc, ev->path, ev->exe_ino, ev->exe_dev, &v) < 0)
                 return NULL;
         return toolchain_verdict_name(v);
 }
