@@ -82,33 +82,21 @@ policy "$TEST_TMP/by-path.yml" "$TC/bin/signer"
 policy "$TEST_TMP/by-digest.yml" "$SIGNER_DIGEST"
 TCOPTS=(--toolchain "$TEST_TMP/tc.manifest" --ro-bind "$TC")
 
-# build NAME [run options...] -- SCRIPT: one run; OUT, RC, RUN_ERR for the checks
-build() {
-        local name=$1; shift
-        local opts=()
-        while [ "$1" != -- ]; do opts+=("$1"); shift; done
-        shift
-        OUT=$TEST_TMP/out-$name
-        RUN_OUT=$OUT.stdout RUN_ERR=$OUT.stderr
-        (cd "$SRC" && timeout -s KILL 120 "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" "${opts[@]}" \
-                -- sh -c "$1" </dev/null >"$RUN_OUT" 2>"$RUN_ERR")
-        RC=$?
-}
 high() { rj 'sorted({f["rule"] for f in d["findings"] if f["severity"] in ("high", "critical")})'; }
 
 # -- path policies: the sealed signer may read the key, by path or by digest
-build signer-by-path "${TCOPTS[@]}" --policy "$TEST_TMP/by-path.yml" -- "$TC/bin/signer keys/signing.key"
+run_build signer-by-path "${TCOPTS[@]}" --policy "$TEST_TMP/by-path.yml" -- "$TC/bin/signer keys/signing.key"
 expect_rc "the sealed signer reads the protected key (policy names its path): exit 0" 0
 expect_eq "the sealed signer reads the protected key: no finding at high or above" "[]" "$(high)"
 expect_eq "the signer's exec records its sealed digest and path" "[[\"$SIGNER_DIGEST\", \"$TC/bin/signer\"]]" \
         "$(python3 -c 'import json, sys
 print(json.dumps([[e.get("toolchain_digest"), e.get("toolchain_path")] for e in map(json.loads, open(sys.argv[1]))
                   if e["type"] == "exec" and e["filename"].endswith("/signer")]))' "$OUT/events.jsonl")"
-build signer-by-digest "${TCOPTS[@]}" --policy "$TEST_TMP/by-digest.yml" -- "$TC/bin/signer keys/signing.key"
+run_build signer-by-digest "${TCOPTS[@]}" --policy "$TEST_TMP/by-digest.yml" -- "$TC/bin/signer keys/signing.key"
 expect_rc "the sealed signer reads the protected key (policy names its digest): exit 0" 0
 
 # -- anything else reading it: cat (from the key's own directory: the kernel resolves the relative name)
-build cat-reads "${TCOPTS[@]}" --policy "$TEST_TMP/by-digest.yml" -- 'cd keys && cat ./signing.key >/dev/null'
+run_build cat-reads "${TCOPTS[@]}" --policy "$TEST_TMP/by-digest.yml" -- 'cd keys && cat ./signing.key >/dev/null'
 expect_rc "cat reads the protected key: the verdict fails the job (exit 123)" 123
 expect_eq "cat reads the protected key: secret-access.protected-read names the resolved path and cat" \
         "[[\"$SRC/keys/signing.key\", \"/usr/bin/cat\"]]" \
@@ -119,19 +107,19 @@ expect_eq "cat reads the protected key: replay of events.jsonl with the policy a
                 python3 -c 'import json, sys; print(" ".join(sorted({f["rule"] for f in json.load(sys.stdin)["findings"]})))')"
 
 # -- a renamed copy of the allowed signer is not the sealed file
-build renamed-copy "${TCOPTS[@]}" --policy "$TEST_TMP/by-path.yml" -- \
+run_build renamed-copy "${TCOPTS[@]}" --policy "$TEST_TMP/by-path.yml" -- \
         "cp $TC/bin/signer ./release-tool && ./release-tool keys/signing.key"
 expect_eq "a renamed copy of the signer reads the key: protected-read for the copy" "[\"$SRC/release-tool\"]" \
         "$(rj '[f["process"]["exe"] for f in d["findings"] if f["rule"] == "secret-access.protected-read"]')"
 
 # -- another file at the signer's sealed path is not the sealed file either
-build replaced-signer "${TCOPTS[@]}" --ro-bind "$TEST_TMP/fake-signer:$TC/bin/signer" \
+run_build replaced-signer "${TCOPTS[@]}" --ro-bind "$TEST_TMP/fake-signer:$TC/bin/signer" \
         --policy "$TEST_TMP/by-path.yml" -- "$TC/bin/signer keys/signing.key >/dev/null"
 expect_eq "another file bound over the signer's path: sealed-mismatch and protected-read" \
         '["secret-access.protected-read", "toolchain-tamper.sealed-mismatch"]' "$(high)"
 
 # -- writes by anyone: write: [] allows nobody
-build writes "${TCOPTS[@]}" --policy "$TEST_TMP/by-path.yml" -- 'echo forged >>keys/signing.key'
+run_build writes "${TCOPTS[@]}" --policy "$TEST_TMP/by-path.yml" -- 'echo forged >>keys/signing.key'
 expect_eq "a shell appends to the protected key: toolchain-tamper.protected-write" \
         "[\"$SRC/keys/signing.key\"]" \
         "$(rj '[f["evidence"]["path"] for f in d["findings"] if f["rule"] == "toolchain-tamper.protected-write"]')"
@@ -140,7 +128,7 @@ assert "the real key is unchanged (the sandbox's copy-on-write)" "the host's key
         grep -qx "not a real key" "$SRC/keys/signing.key"
 
 # -- --enforce: the read stops the build before its next step
-build enforce "${TCOPTS[@]}" --policy "$TEST_TMP/by-path.yml" --enforce -- \
+run_build enforce "${TCOPTS[@]}" --policy "$TEST_TMP/by-path.yml" --enforce -- \
         'cat keys/signing.key >/dev/null; sleep 10; touch after-the-read'
 expect_eq "--enforce: the build is stopped at the read, before it creates its marker" \
         '["secret-access.protected-read", []]' \
@@ -148,17 +136,17 @@ expect_eq "--enforce: the build is stopped at the read, before it creates its ma
 expect_rc "--enforce: the verdict fails the job (exit 123)" 123
 
 # -- refusals at start: executables named without a manifest to identify them, a path not sealed as a file
-build no-toolchain --policy "$TEST_TMP/by-digest.yml" -- true
+run_build no-toolchain --policy "$TEST_TMP/by-digest.yml" -- true
 expect_rc "a policy naming executables without --toolchain is refused (exit 125)" 125
 expect_match "without --toolchain: the message names the fix" "line 3 .*pass --toolchain MANIFEST" "$(cat "$RUN_ERR")"
 policy "$TEST_TMP/symlink.yml" /usr/bin/cc
-build symlink-entry "${TCOPTS[@]}" --policy "$TEST_TMP/symlink.yml" -- true
+run_build symlink-entry "${TCOPTS[@]}" --policy "$TEST_TMP/symlink.yml" -- true
 expect_rc "a policy allowing a symlink of the manifest is refused (exit 125)" 125
 expect_match "a symlink entry: the message says to name the sealed file" "not a file .*name the sealed file" \
         "$(cat "$RUN_ERR")"
 
 # -- libraries: each one mapped executable is judged under the sealed roots
-build lib-sealed "${TCOPTS[@]}" -- "$TC/bin/loader $TC/lib/libhello.so"
+run_build lib-sealed "${TCOPTS[@]}" -- "$TC/bin/loader $TC/lib/libhello.so"
 expect_rc "the sealed loader dlopen()s the sealed library: exit 0" 0
 expect_eq "the sealed library: no finding at high or above" "[]" "$(high)"
 expect_eq "the sealed library was checked when it was mapped, and matched" '["match"]' \
@@ -169,20 +157,20 @@ expect_eq "every library the loader and the shell mapped from the sealed roots m
         "$(python3 -c 'import json, sys
 print(json.dumps([e["path"] for e in map(json.loads, open(sys.argv[1]))
                   if e.get("syscall") == "mmap" and e.get("toolchain") not in ("match", None)]))' "$OUT/events.jsonl")"
-build lib-modified "${TCOPTS[@]}" --ro-bind "$TEST_TMP/evil/libhello.so:$TC/lib/libhello.so" -- \
+run_build lib-modified "${TCOPTS[@]}" --ro-bind "$TEST_TMP/evil/libhello.so:$TC/lib/libhello.so" -- \
         "$TC/bin/loader $TC/lib/libhello.so"
 expect_eq "a modified library bound over the sealed one: toolchain-tamper.unsealed-library names it" \
         "[\"$TC/lib/libhello.so\"]" \
         "$(rj '[f["evidence"]["path"] for f in d["findings"] if f["rule"] == "toolchain-tamper.unsealed-library"]')"
 expect_rc "a modified library fails the job" 123
-build lib-own "${TCOPTS[@]}" -- \
+run_build lib-own "${TCOPTS[@]}" -- \
         "gcc -shared -fPIC -o libown.so $TEST_TMP/hello.c 2>/dev/null || cp $TC/lib/libhello.so libown.so; $TC/bin/loader ./libown.so"
 expect_eq "a library the build made in its source tree (outside the sealed roots): no finding at high or above" \
         "[]" "$(high)"
 
 # -- a real compile with the libraries sealed stays clean (cc1, as and ld map libbfd, libisl, libmpc ...)
 printf 'int main(void) { return 0; }\n' >"$SRC/main.c"
-build gcc "${TCOPTS[@]}" -- 'gcc -O2 -o /tmp/m main.c && /tmp/m'
+run_build gcc "${TCOPTS[@]}" -- 'gcc -O2 -o /tmp/m main.c && /tmp/m'
 expect_rc "gcc with the toolchain's libraries sealed: exit 0" 0
 expect_eq "gcc with the toolchain's libraries sealed: no finding at all" "0" "$(rj 'len(d["findings"])')"
 
