@@ -215,6 +215,8 @@ static void monitor_before_clone(void *userdata, uint64_t cgroup_id) {
                                 "or no cgroup2 mount): run as root on a host with cgroup2");
                 return;
         }
+        if (rm->tc)
+                monitor_record_maps(rm->m); /* libraries are judged against the manifest */
         int r = monitor_protect(rm->m, rm->protect, strv_length(rm->protect));
         if (r < 0) {
                 rm->reason = xasprintf("cannot give the protected paths to the monitor (%s)", strerror(-r));

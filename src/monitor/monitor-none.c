@@ -28,6 +28,10 @@ int monitor_protect(struct monitor *m, char *const *prefixes, size_t n) {
         return -EOPNOTSUPP;
 }
 
+void monitor_record_maps(struct monitor *m) {
+        (void) m;
+}
+
 int monitor_run(struct monitor *m) {
         (void) m;
         return -EOPNOTSUPP;

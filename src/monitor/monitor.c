@@ -28,6 +28,7 @@ struct monitor {
         struct engine *engine;
         int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC time to get CLOCK_REALTIME */
         uint32_t n_protect;      /* protected path prefixes in the kernel's map */
+        bool record_maps;
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) {
@@ -247,7 +248,9 @@ int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct eng
         struct event start = { .type = EV_START, .time_usec = now_usec(CLOCK_REALTIME), .source = source };
         record(m, &start);
         __u32 zero = 0;
-        struct bw_config c = { .cgroup_id = cgroup_id, .n_protect = m->n_protect };
+        struct bw_config c = { .cgroup_id = cgroup_id,
+                               .n_protect = m->n_protect,
+                               .flags = m->record_maps ? BW_CFG_MAPS : 0 };
         if (bpf_map__update_elem(m->skel->maps.bw_config, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY) < 0)
                 return -errno;
         return 0;
@@ -272,6 +275,10 @@ int monitor_protect(struct monitor *m, char *const *prefixes, size_t n) {
         }
         m->n_protect = (uint32_t) n;
         return 0;
+}
+
+void monitor_record_maps(struct monitor *m) {
+        m->record_maps = true;
 }
 
 int monitor_run(struct monitor *m) {

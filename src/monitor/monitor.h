@@ -39,6 +39,8 @@ int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct eng
 #define MONITOR_PROTECT_MAX 16
 #define MONITOR_PROTECT_LEN 128
 int monitor_protect(struct monitor *m, char *const *prefixes, size_t n);
+/* Also record files mapped as code (every shared library), for run --toolchain. Before monitor_arm(). */
+void monitor_record_maps(struct monitor *m);
 int monitor_run(struct monitor *m);
 /* Drains what the kernel still holds, stops the reader and closes the events file. */
 void monitor_stop(struct monitor *m, struct monitor_stats *ret);

@@ -83,8 +83,11 @@ struct bw_event {
 struct bw_config {
         __u64 cgroup_id;
         __u32 n_protect; /* entries of the bw_protect map in use */
-        __u32 unused;
+        __u32 flags;     /* BW_CFG_* */
 };
+
+/* Record files mapped as code (mmap with PROT_EXEC): only run --toolchain judges them. */
+#define BW_CFG_MAPS (1u << 0)
 
 /*
  * Path policies: the literal prefixes of the protected paths (policy.h). A

@@ -558,7 +558,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         default:
                 return 0;
         }
-        if (!in_build() || compat_task())
+        struct bw_config *c = build_config();
+        if (!c || compat_task())
                 return 0;
 
         __u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8;
@@ -601,7 +602,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
                 break;
         case __NR_mmap:
                 /* code from a file: how the loader maps every shared library's text (and dlopen() too) */
-                if (!(a2 & PROT_EXEC) || (a3 & MAP_ANONYMOUS) || (__s32) a4 < 0)
+                if (!(c->flags & BW_CFG_MAPS) || !(a2 & PROT_EXEC) || (a3 & MAP_ANONYMOUS) || (__s32) a4 < 0)
                         return 0;
                 break;
         }
