@@ -6,6 +6,36 @@
 #include "cli/commands.h"
 #include "sandbox/features.h"
 
+/*
+ * Where path policies (policy.h, protect) are enforced on this host. Only the
+ * monitor does it: BPF-LSM could refuse the access in the kernel, but the
+ * hosts here refuse LSM programs, and an LSM program that cannot be tested
+ * here is not shipped. The line says so, and what a host needs for it.
+ */
+static char *path_policy_mode(bool monitor) {
+        if (!monitor)
+                return xstrdup("not checked: the eBPF monitor is unavailable (see above)");
+        _cleanup_free_ char *lsm = NULL;
+        if (read_full_file("/sys/kernel/security/lsm", &lsm, NULL, 4096) < 0)
+                return xstrdup(
+                        "detected by the monitor (BPF-LSM state unknown: /sys/kernel/security/lsm is unreadable, "
+                        "securityfs not mounted; in-kernel refusal would need lsm=...,bpf on the kernel command "
+                        "line and an LSM program this buildward does not ship yet)");
+        lsm[strcspn(lsm, "\n")] = 0;
+        bool bpf = false;
+        _cleanup_free_ char *copy = xstrdup(lsm);
+        for (char *t = strtok(copy, ","); t; t = strtok(NULL, ","))
+                bpf = bpf || streq(t, "bpf");
+        if (bpf)
+                return xasprintf("detected by the monitor (BPF-LSM is enabled: '%s', but this buildward ships no LSM "
+                                 "program yet; accesses are reported, and --enforce stops the build)",
+                                 lsm);
+        return xasprintf("detected by the monitor (BPF-LSM not enabled: the active LSMs are '%s'; add lsm=...,bpf to "
+                         "the kernel command line to have them refused in the kernel, once buildward ships an LSM "
+                         "program)",
+                         lsm);
+}
+
 int cmd_doctor(int argc, char **argv) {
         bool json = false;
         for (int i = 1; i < argc; i++) {
@@ -23,6 +53,14 @@ int cmd_doctor(int argc, char **argv) {
         }
         struct feature *f;
         size_t n = features_probe(&f);
+        bool monitor = false;
+        for (size_t i = 0; i < n; i++)
+                monitor = monitor || (streq(f[i].name, "eBPF monitor") && f[i].ok);
+        f = realloc(f, sizeof(*f) * (n + 1));
+        if (!f)
+                abort();
+        f[n++] = (struct feature){ "path policies", monitor, path_policy_mode(monitor),
+                                   monitor ? NULL : xstrdup("protect rules of a policy are not checked; run as root") };
         if (json) {
                 json_object *a = json_object_new_array();
                 for (size_t i = 0; i < n; i++) {

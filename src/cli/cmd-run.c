@@ -85,6 +85,7 @@ struct run_monitor {
         const struct sandbox_state *st;
         const char *rootfs;
         char *stopped_by; /* --enforce stopped the build for this rule */
+        char **protect;   /* path policies: the prefixes the kernel side records opens under */
         const char *source;
         char *reason;
         int out_fd;
@@ -100,37 +101,95 @@ static void *monitor_load(void *arg) {
 }
 
 /*
+ * Checks the host's file at PATH against the manifest, but only as the very
+ * file the kernel used (INO, and DEV in the kernel's encoding): a bind over a
+ * sealed path inside the sandbox shows another inode than the host's file.
+ */
+static int check_host_file(struct toolchain *tc, const char *path, uint64_t ino, uint32_t dev,
+                           enum toolchain_verdict *ret) {
+        if (!manifest_lookup(tc->manifest, path)) {
+                *ret = TOOLCHAIN_NOT_IN_MANIFEST;
+                return 0;
+        }
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        struct stat sb;
+        if (fd < 0 || fstat(fd, &sb) < 0)
+                return -errno;
+        if (sb.st_ino != ino || major(sb.st_dev) != dev >> 20 || minor(sb.st_dev) != (dev & 0xfffff)) {
+                *ret = TOOLCHAIN_MISMATCH;
+                return 0;
+        }
+        return toolchain_check_fd(tc, fd, path, ret);
+}
+
+static bool under_sealed_root(const struct toolchain *tc, const char *path) {
+        for (char **root = tc->manifest->roots; root && *root; root++)
+                if (manifest_path_under(path, *root))
+                        return true;
+        return false;
+}
+
+/* Paths the sandbox shows from the host: system directories, and sealed roots (given with --ro-bind). */
+static bool host_path(const struct toolchain *tc, const char *p) {
+        return startswith(p, "/usr/") || startswith(p, "/bin/") || startswith(p, "/sbin/") || startswith(p, "/lib") ||
+               startswith(p, "/opt/") || under_sealed_root(tc, p);
+}
+
+/*
  * The file an exec ran, against the sealed toolchain. /proc/PID/exe is the file
  * itself, but the reader sees an exec up to 100 ms late and short processes are
- * gone by then: a system path is then checked by name, which inside the sandbox
- * is the host's read-only file (not with --rootfs, whose tree is another).
+ * gone by then: a system or sealed path is then checked by name, which inside
+ * the sandbox is the host's read-only file (not with --rootfs, whose tree is
+ * another), and only if it is the very inode the kernel ran.
+ * A match also gives the file's sealed digest and path: what path policies
+ * identify a process by.
  */
-static const char *run_check_exec(void *userdata, const struct event *ev, const char *exe) {
+static const char *run_check_exec(void *userdata, const struct event *ev, const char *exe, char **ret_digest,
+                                  char **ret_path) {
         struct run_monitor *rm = userdata;
         if (!rm->tc)
                 return NULL;
         enum toolchain_verdict v;
-        int r = toolchain_check_pid(rm->tc, ev->pid, &v, NULL);
+        _cleanup_free_ char *checked = NULL;
+        int r = toolchain_check_pid(rm->tc, ev->pid, &v, &checked);
         /* the kernel ran the file a symlink (/usr/bin/cc) names: check that file, by its own path */
         _cleanup_free_ char *real = r == -ESRCH && !rm->rootfs ? realpath(exe, NULL) : NULL;
-        if (real && (startswith(real, "/usr/") || startswith(real, "/bin/") || startswith(real, "/sbin/") ||
-                     startswith(real, "/lib") || startswith(real, "/opt/"))) {
-                _cleanup_close_ int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-                struct stat sb;
-                r = fd < 0 || fstat(fd, &sb) < 0 ? -errno : toolchain_check_fd(rm->tc, fd, real, &v);
-                /*
-                 * Only if the kernel ran this very file: a bind over a sealed path
-                 * inside the sandbox shows another inode than the host's file.
-                 */
-                if (r >= 0 && (sb.st_ino != ev->exe_ino || major(sb.st_dev) != ev->exe_dev >> 20 ||
-                               minor(sb.st_dev) != (ev->exe_dev & 0xfffff)))
-                        v = TOOLCHAIN_MISMATCH;
+        if (real && host_path(rm->tc, real)) {
+                r = check_host_file(rm->tc, real, ev->exe_ino, ev->exe_dev, &v);
+                checked = TAKE_PTR(real);
         } else if (r == -ESRCH && exe[0] == '/' && !manifest_lookup(rm->tc->manifest, exe)) {
                 /* gone already, and not a sealed path: whatever it held, it was not the toolchain's */
                 v = TOOLCHAIN_NOT_IN_MANIFEST;
                 r = 0;
         }
-        return r < 0 ? NULL : toolchain_verdict_name(v);
+        if (r < 0)
+                return NULL;
+        const struct manifest_entry *m =
+                v == TOOLCHAIN_MATCH && checked ? manifest_lookup(rm->tc->manifest, checked) : NULL;
+        if (m && m->has_digest) {
+                char d[VERITY_DIGEST_HEX];
+                verity_format(m->digest, d);
+                *ret_digest = xstrdup(d);
+                *ret_path = TAKE_PTR(checked);
+        }
+        return toolchain_verdict_name(v);
+}
+
+/*
+ * A file the build mapped as code (mmap with PROT_EXEC: every shared library,
+ * dlopen() included), by the path the kernel resolved. Only files under the
+ * manifest's sealed roots are judged: a library elsewhere is not the
+ * toolchain's business (and the build's own outputs are told apart by the
+ * rule, which knows what the build wrote).
+ */
+static const char *run_check_map(void *userdata, const struct event *ev) {
+        struct run_monitor *rm = userdata;
+        if (!rm->tc || rm->rootfs || !ev->resolved || !ev->path || ev->path_truncated)
+                return NULL;
+        enum toolchain_verdict v;
+        if (!under_sealed_root(rm->tc, ev->path) || check_host_file(rm->tc, ev->path, ev->exe_ino, ev->exe_dev, &v) < 0)
+                return NULL;
+        return toolchain_verdict_name(v);
 }
 
 static void run_stop(void *userdata, const char *rule) {
@@ -156,8 +215,15 @@ static void monitor_before_clone(void *userdata, uint64_t cgroup_id) {
                                 "or no cgroup2 mount): run as root on a host with cgroup2");
                 return;
         }
+        if (rm->tc)
+                monitor_record_maps(rm->m); /* libraries are judged against the manifest */
+        int r = monitor_protect(rm->m, rm->protect, strv_length(rm->protect));
+        if (r < 0) {
+                rm->reason = xasprintf("cannot give the protected paths to the monitor (%s)", strerror(-r));
+                return;
+        }
         int fd = openat(rm->out_fd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        int r = fd < 0 ? -errno : monitor_arm(rm->m, cgroup_id, fd, rm->engine, rm->source);
+        r = fd < 0 ? -errno : monitor_arm(rm->m, cgroup_id, fd, rm->engine, rm->source);
         if (r < 0)
                 rm->reason = xasprintf("cannot start the monitor (%s)", strerror(-r));
         else
@@ -675,6 +741,52 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
         return o;
 }
 
+/*
+ * Path policies (policy.h, protect) against what this run can check: named
+ * executables are identified through the sealed toolchain, so they need
+ * --toolchain, and a path must name a file of the manifest (a symlink would
+ * never be what /proc/PID/exe shows). The kernel side takes 16 prefixes.
+ */
+static int check_protect(const struct run_args *a, char ***ret_prefixes) {
+        const struct policy *p = a->policy;
+        if (!p || p->n_protect == 0)
+                return 0;
+        const struct protect_rule *named = policy_names_executables(p);
+        if (named && !a->tc)
+                return fail_setup("the policy '%s' line %u lets named executables access '%s', and executables are "
+                                  "identified by their sealed digests; pass --toolchain MANIFEST, or allow nobody "
+                                  "(read: [] and write: [])",
+                                  p->file, named->line, named->path);
+        if (p->n_protect > MONITOR_PROTECT_MAX)
+                return fail_setup("the policy '%s' protects %zu paths, and the monitor takes %d; join them under "
+                                  "common directories with globs",
+                                  p->file, p->n_protect, MONITOR_PROTECT_MAX);
+        for (size_t i = 0; i < p->n_protect; i++) {
+                const struct protect_rule *r = &p->protect[i];
+                if (strlen(r->prefix) > MONITOR_PROTECT_LEN)
+                        return fail_setup("the policy '%s' line %u protects '%s', whose directory is longer than %d "
+                                          "bytes; protect a shorter path",
+                                          p->file, r->line, r->path, MONITOR_PROTECT_LEN);
+                for (int w = 0; w < 2; w++)
+                        for (char **x = w ? r->write : r->read; x && *x; x++) {
+                                if (startswith(*x, "sha256:"))
+                                        continue;
+                                const struct manifest_entry *m = manifest_lookup(a->tc->manifest, *x);
+                                if (!m)
+                                        return fail_setup("the policy '%s' line %u allows '%s', which is not in the "
+                                                          "toolchain manifest '%s'; seal it, or name its digest",
+                                                          p->file, r->line, *x, a->toolchain);
+                                if (m->type != 'f')
+                                        return fail_setup("the policy '%s' line %u allows '%s', which is not a file in "
+                                                          "the toolchain manifest (a symlink to '%s'?); name the "
+                                                          "sealed file itself, or its digest",
+                                                          p->file, r->line, *x, m->target ? m->target : "-");
+                        }
+                strv_push(ret_prefixes, xstrdup(r->prefix));
+        }
+        return 0;
+}
+
 int cmd_run(int argc, char **argv) {
         struct run_args a = { .artifact_max = DEFAULT_ARTIFACT_MAX, .fail_on = SEV_HIGH };
         a.cfg.tmp_size = DEFAULT_TMP_SIZE;
@@ -732,6 +844,11 @@ int cmd_run(int argc, char **argv) {
         }
         if (a.toolchain && (ret = toolchain_gate(a.toolchain, &a.toolchain_report, &a.tc)) != 0)
                 goto done; /* the differences are printed; the build never starts */
+        if ((ret = check_protect(&a, &rm.protect)) != 0)
+                goto done;
+        if (rm.protect && (a.no_monitor || geteuid() != 0))
+                log_warning("the policy protects paths, but the build runs without the eBPF monitor: nothing checks "
+                            "them; run as root without --no-monitor");
         if (!a.out)
                 a.out = xstrdup("buildward-out");
         if ((r = mkdir_p(a.out, 0755)) < 0 || (out_fd = open(a.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -763,6 +880,7 @@ int cmd_run(int argc, char **argv) {
                         rm.rootfs = a.cfg.rootfs;
                         engine_set_hooks(rm.engine, &(struct engine_hooks){
                                                             .check_exec = a.tc ? run_check_exec : NULL,
+                                                            .check_map = a.tc ? run_check_map : NULL,
                                                             .stop = a.enforce ? run_stop : NULL,
                                                             .userdata = &rm,
                                                     });
@@ -881,6 +999,7 @@ done:
         engine_free(rm.engine);
         free(rm.reason);
         free(rm.stopped_by);
+        strv_free(rm.protect);
         log_step("parent: report written");
         closep(&views.merged_fd);
         closep(&views.upper_fd);

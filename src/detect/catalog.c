@@ -51,6 +51,16 @@ static const struct rule_info catalog[] = {
         { "toolchain-tamper.write", "toolchain-tamper", SEV_CRITICAL,
           "an attempt to write, replace or delete a file of the read-only toolchain",
           "build steps that patch the compiler, linker or system headers to taint later builds" },
+        { "toolchain-tamper.unsealed-library", "toolchain-tamper", SEV_CRITICAL,
+          "with run --toolchain: a library mapped executable from a sealed directory differs from the manifest or is "
+          "not in it, and the build did not produce it",
+          "trojaned shared libraries of the compiler (libbfd, libstdc++) swapped in or planted next to the sealed "
+          "ones, which the exec check alone never sees (the xz backdoor rode in liblzma)" },
+        { "toolchain-tamper.protected-write", "toolchain-tamper", SEV_CRITICAL,
+          "a path the policy protects is written, replaced, truncated or deleted by an executable the policy does "
+          "not allow (identified by its sealed digest)",
+          "build steps that patch the source or the out folder behind the real tools' back (SolarWinds' SUNSPOT "
+          "swapped sources from a separate process)" },
         { "toolchain-tamper.preload-library", "toolchain-tamper", SEV_HIGH,
           "a shared library is loaded from a writable directory",
           "LD_PRELOAD and planted-library hijacks of compilers and build tools" },
@@ -129,6 +139,11 @@ static const struct rule_info catalog[] = {
           "SUNSPOT's swap-then-restore that left the repository clean" },
         { "secret-access.credential-file", "secret-access", SEV_HIGH, "a credential or key file is opened",
           "stealers reading SSH keys, cloud and registry credentials on CI hosts" },
+        { "secret-access.protected-read", "secret-access", SEV_CRITICAL,
+          "a path the policy protects is read, or linked elsewhere, by an executable the policy does not allow "
+          "(identified by its sealed digest, not its name)",
+          "signing-key abuse from a compromised build environment: malware signed with the vendor's own "
+          "certificate (ASUS ShadowHammer, 3CX); cat or a renamed copy of the signer reading the key" },
         { "secret-access.registry-token", "secret-access", SEV_MEDIUM, "a package-registry token file is opened",
           "npm and PyPI token theft by malicious packages" },
         { "secret-access.process-environ", "secret-access", SEV_HIGH, "another process's environment is read",

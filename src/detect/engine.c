@@ -36,6 +36,8 @@ static void proc_free(struct proc *p) {
         strv_free(p->sockets);
         free(p->killed_child_exe);
         free(p->fixture_path);
+        free(p->sealed_digest);
+        free(p->sealed_path);
         free(p);
 }
 
@@ -62,6 +64,8 @@ void engine_free(struct engine *e) {
         finding_list_done(&e->findings);
         free(e->supp_counts);
         free(e->source);
+        free(e->hook_digest);
+        free(e->hook_path);
         free(e);
 }
 
@@ -359,6 +363,8 @@ static struct proc *track(struct engine *e, const struct event *ev) {
                 c->tool = parent->tool;
                 c->exe_written = parent->exe_written;
                 c->exe_writer_tool = parent->exe_writer_tool;
+                c->sealed_digest = parent->sealed_digest ? xstrdup(parent->sealed_digest) : NULL;
+                c->sealed_path = parent->sealed_path ? xstrdup(parent->sealed_path) : NULL;
                 c->exec_seen = parent->exec_seen;
                 update_compilers(e, c, true);
                 return parent;
@@ -448,8 +454,24 @@ void engine_feed(struct engine *e, struct event *ev) {
         if (!e->start_usec)
                 e->start_usec = ev->time_usec;
         struct proc *p = track(e, ev);
-        if (ev->type == EV_EXEC && e->live && e->hooks.check_exec && p && p->exe)
-                ev->toolchain = e->hooks.check_exec(e->hooks.userdata, ev, p->exe);
+        if (ev->type == EV_EXEC && e->live && e->hooks.check_exec && p && p->exe) {
+                free(e->hook_digest);
+                free(e->hook_path);
+                e->hook_digest = e->hook_path = NULL;
+                ev->toolchain = e->hooks.check_exec(e->hooks.userdata, ev, p->exe, &e->hook_digest, &e->hook_path);
+                ev->toolchain_digest = e->hook_digest;
+                ev->toolchain_path = e->hook_path;
+        }
+        if (ev->type == EV_SYSCALL && ev->sc == SC_mmap && e->live && e->hooks.check_map && p)
+                ev->toolchain = e->hooks.check_map(e->hooks.userdata, ev);
+        /* identity for path policies: only a file verified as sealed has one (recorded, so replay agrees) */
+        if (ev->type == EV_EXEC && p) {
+                bool sealed = ev->toolchain && streq(ev->toolchain, "match");
+                free(p->sealed_digest);
+                free(p->sealed_path);
+                p->sealed_digest = sealed && ev->toolchain_digest ? xstrdup(ev->toolchain_digest) : NULL;
+                p->sealed_path = sealed && ev->toolchain_path ? xstrdup(ev->toolchain_path) : NULL;
+        }
         rules_run(e, ev, p);
 }
 
@@ -532,8 +554,9 @@ void emit_finding(struct engine *e, const char *rule_id, const struct event *ev,
         }
         if (o)
                 json_object_object_add(evidence, "severity_changed_by_policy", json_object_new_string(o->reason));
-        /* --enforce: a tampered toolchain stops the build at once, not at its end */
-        if (e->hooks.stop && streq(ri->category, "toolchain-tamper") && sev >= SEV_HIGH) {
+        /* --enforce: a tampered toolchain, or a protected path read, stops the build at once, not at its end */
+        if (e->hooks.stop && sev >= SEV_HIGH &&
+            (streq(ri->category, "toolchain-tamper") || streq(rule_id, "secret-access.protected-read"))) {
                 json_object_object_add(evidence, "enforced",
                                        json_object_new_string(e->stopped ? "the build was already being stopped"
                                                                          : "the build was stopped (--enforce)"));

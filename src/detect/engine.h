@@ -29,9 +29,20 @@ struct engine_hooks {
          * Identifies the file EV's process executes (EXE as the build named it):
          * "match", "mismatch" or "not-in-manifest" against the sealed toolchain,
          * or NULL when it cannot tell. Recorded in the exec event for replay.
+         * On "match" it may set *RET_DIGEST and *RET_PATH (heap strings, taken)
+         * to the sealed digest and manifest path of the file: path policies
+         * identify processes by them.
          */
-        const char *(*check_exec)(void *userdata, const struct event *ev, const char *exe);
-        /* --enforce: stop the build now. Called once, on the monitor's thread. */
+        const char *(*check_exec)(void *userdata, const struct event *ev, const char *exe, char **ret_digest,
+                                  char **ret_path);
+        /*
+         * Judges a file the build mapped executable (an mmap event, its path
+         * resolved by the kernel): the same words as check_exec, or NULL when
+         * the file is not under a sealed root (not judged).
+         */
+        const char *(*check_map)(void *userdata, const struct event *ev);
+        /* --enforce: stop the build now (toolchain tampering, a protected path read). Called once, on the
+         * monitor's thread. */
         void (*stop)(void *userdata, const char *rule);
         void *userdata;
 };

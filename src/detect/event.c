@@ -160,6 +160,8 @@ json_object *event_to_json(const struct event *e) {
                         json_object_array_add(sio, fd_to_json(&e->stdio[i]));
                 json_object_object_add(o, "stdio", sio);
                 add_str(o, "toolchain", e->toolchain);
+                add_str(o, "toolchain_digest", e->toolchain_digest);
+                add_str(o, "toolchain_path", e->toolchain_path);
                 break;
         }
         case EV_FORK:
@@ -187,6 +189,13 @@ json_object *event_to_json(const struct event *e) {
                         json_object_object_add(o, "result", json_object_new_int64(e->result));
                 if (e->source_file)
                         json_object_object_add(o, "source_file", json_object_new_boolean(true));
+                if (e->resolved)
+                        json_object_object_add(o, "resolved", json_object_new_boolean(true));
+                if (e->sc == SC_mmap) {
+                        json_object_object_add(o, "ino", json_object_new_uint64(e->exe_ino));
+                        json_object_object_add(o, "dev", json_object_new_uint64(e->exe_dev));
+                        add_str(o, "toolchain", e->toolchain);
+                }
                 if (e->fd.kind != FD_NONE)
                         json_object_object_add(o, "fd", fd_to_json(&e->fd));
                 json_object *args = json_object_new_array();
@@ -294,6 +303,8 @@ int event_from_json(json_object *o, struct event *ret) {
                 e.exe_magic = fs ? strtoull(fs, NULL, 0) : 0;
                 e.argv_truncated = get_bool(o, "argv_truncated");
                 e.toolchain = get_str(o, "toolchain");
+                e.toolchain_digest = get_str(o, "toolchain_digest");
+                e.toolchain_path = get_str(o, "toolchain_path");
                 size_t n = json_object_object_get_ex(o, "argv", &v) && json_object_is_type(v, json_type_array)
                                    ? json_object_array_length(v)
                                    : 0;
@@ -333,6 +344,10 @@ int event_from_json(json_object *o, struct event *ret) {
                 e.path_truncated = get_bool(o, "path_truncated");
                 e.flags = (uint64_t) get_int(o, "flags");
                 e.source_file = get_bool(o, "source_file");
+                e.resolved = get_bool(o, "resolved");
+                e.exe_ino = (uint64_t) get_int(o, "ino");
+                e.exe_dev = (uint32_t) get_int(o, "dev");
+                e.toolchain = get_str(o, "toolchain");
                 e.has_result = json_object_object_get_ex(o, "result", &v);
                 e.result = e.has_result ? json_object_get_int64(v) : 0;
                 const char *a = get_str(o, "addr");

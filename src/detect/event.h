@@ -24,7 +24,7 @@
         X(fsopen) X(fsmount) X(mount_setattr) X(unshare) X(setns) X(clone) X(clone3) X(init_module) \
         X(finit_module) X(delete_module) X(kexec_load) X(kexec_file_load) X(bpf) X(perf_event_open) \
         X(keyctl) X(userfaultfd) X(io_uring_setup) X(setuid) X(setgid) X(setreuid) X(setregid) \
-        X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(capset) X(ioctl) X(mknod) X(mknodat)
+        X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(capset) X(ioctl) X(mknod) X(mknodat) X(mmap)
 // clang-format on
 
 #define SC_ENUM_(n) SC_##n,
@@ -69,7 +69,7 @@ struct event {
         const char *filename, *interp, *exe_name;
         char **argv; /* NULL-terminated */
         bool argv_truncated;
-        uint64_t exe_ino;
+        uint64_t exe_ino; /* also SC_mmap: the mapped file */
         uint32_t exe_dev; /* the kernel's encoding: major << 20 | minor */
         uint32_t exe_nlink;
         uint64_t exe_magic;
@@ -77,6 +77,9 @@ struct event {
         /* set in a live run with --toolchain: "match", "mismatch" or "not-in-manifest" for the file the
          * kernel executed (a script's interpreter), NULL when not checked */
         const char *toolchain;
+        /* with "match": the sealed digest ("sha256:...") and manifest path of that file, what path
+         * policies (policy.h, protect) identify executables by */
+        const char *toolchain_digest, *toolchain_path;
         /* EV_EXIT */
         int exit_code, signal; /* signal 0: exited with exit_code */
         /* EV_RENAME: the new comm is in path */
@@ -96,6 +99,7 @@ struct event {
          * file of the original source tree (it existed before the build) */
         bool source_file;
         bool has_result; /* recorded at the call's exit (seccomp may refuse these) */
+        bool resolved;   /* path is the opened file's own, resolved by the kernel (protected paths, mmap) */
         int64_t result;  /* its return value: -EPERM when the sandbox refused it */
 
         /* EV_SAMPLE */

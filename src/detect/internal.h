@@ -31,6 +31,8 @@ struct proc {
         char **sockets; /* what it did with sockets: "connect 127.0.0.1:5432", "listen :8080" (capped) */
         uint64_t exe_ino;
         uint32_t exe_nlink;
+        /* the exec was verified against the sealed toolchain: its digest and manifest path, else NULL */
+        char *sealed_digest, *sealed_path;
         bool exec_seen, exited;
         int exit_code, signal;
         unsigned tool;
@@ -73,7 +75,8 @@ struct engine {
         uint64_t last_sample_usec;
         bool live;
         struct engine_hooks hooks;
-        bool stopped; /* --enforce stopped the build */
+        char *hook_digest, *hook_path; /* what check_exec returned for the event being fed */
+        bool stopped;                  /* --enforce stopped the build */
 };
 
 #define MAX_SOCKETS_PER_PROC 16

@@ -10,6 +10,14 @@
 
 #define MAX_POLICY_SIZE (1 << 20)
 
+static void protect_rule_done(struct protect_rule *r) {
+        free(r->path);
+        free(r->prefix);
+        strv_free(r->read);
+        strv_free(r->write);
+        free(r->reason);
+}
+
 void policy_free(struct policy *p) {
         if (!p)
                 return;
@@ -25,6 +33,9 @@ void policy_free(struct policy *p) {
                 free(p->over[i].reason);
         }
         free(p->over);
+        for (size_t i = 0; i < p->n_protect; i++)
+                protect_rule_done(&p->protect[i]);
+        free(p->protect);
         free(p->file);
         free(p);
 }
@@ -73,6 +84,26 @@ const struct severity_override *policy_override(const struct policy *p, const ch
         for (size_t i = 0; i < p->n_over; i++)
                 if (policy_rule_matches(p->over[i].rule, rule))
                         return &p->over[i];
+        return NULL;
+}
+
+bool protect_covers(const struct protect_rule *r, const char *path) {
+        return path[0] == '/' && path_glob(r->path, path);
+}
+
+bool protect_allows(const struct protect_rule *r, bool write, const char *digest, const char *sealed_path) {
+        if (!(write ? r->has_write : r->has_read))
+                return true;
+        for (char **a = write ? r->write : r->read; a && *a; a++)
+                if (startswith(*a, "sha256:") ? streq_ptr(*a, digest) : streq_ptr(*a, sealed_path))
+                        return true;
+        return false;
+}
+
+const struct protect_rule *policy_names_executables(const struct policy *p) {
+        for (size_t i = 0; i < p->n_protect; i++)
+                if (p->protect[i].read || p->protect[i].write)
+                        return &p->protect[i];
         return NULL;
 }
 
@@ -190,6 +221,111 @@ static int parse_severity(struct parse *ps, struct policy *p, yaml_node_t *list)
         return 0;
 }
 
+/* "sha256:" and 64 lowercase hex digits, as `buildward seal` writes a digest. */
+static bool digest_spelling(const char *s) {
+        const char *h = startswith(s, "sha256:");
+        if (!h || strlen(h) != 64)
+                return false;
+        for (; *h; h++)
+                if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+                        return false;
+        return true;
+}
+
+/* The list of allowed executables under KEY: digests or absolute paths without globs. */
+static int parse_allowed(struct parse *ps, yaml_node_t *list, const char *key, char ***ret) {
+        if (list->type != YAML_SEQUENCE_NODE)
+                return fail(ps, list,
+                            "'%s' is not a list; write '%s: [sha256:<digest>, /usr/bin/tool]' ([] for nobody)", key,
+                            key);
+        for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
+                yaml_node_t *n = yaml_document_get_node(ps->doc, *it);
+                const char *v = scalar(n);
+                if (!v || !*v)
+                        return fail(ps, n, "an entry of '%s' is not a plain value; give a digest or a path", key);
+                bool digest = startswith(v, "sha256:") != NULL;
+                if (digest && !digest_spelling(v))
+                        return fail(ps, n,
+                                    "'%s' is not a digest; write 'sha256:' and 64 lowercase hex digits, as "
+                                    "`buildward seal` records them in the manifest",
+                                    v);
+                if (!digest && (v[0] != '/' || strpbrk(v, "*?[") || strstr(v, "/../") || strstr(v, "/./")))
+                        return fail(ps, n,
+                                    "'%s' names no executable; give its digest (sha256:...) or its absolute path "
+                                    "in the toolchain manifest, without globs",
+                                    v);
+                strv_push(ret, xstrdup(v));
+        }
+        return 0;
+}
+
+static int parse_protect(struct parse *ps, struct policy *p, yaml_node_t *list) {
+        if (list->type != YAML_SEQUENCE_NODE)
+                return fail(ps, list, "'protect' is not a list; write its entries as '- path: /src/keys/**'");
+        for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
+                yaml_node_t *item = yaml_document_get_node(ps->doc, *it);
+                if (item->type != YAML_MAPPING_NODE)
+                        return fail(ps, item,
+                                    "a protect entry is not a mapping; write '- path: GLOB' with 'read:', "
+                                    "'write:' and 'reason:' below it");
+                struct protect_rule r = { .line = (unsigned) item->start_mark.line + 1 };
+                int ret = 0;
+                for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
+                     ret >= 0 && pr < item->data.mapping.pairs.top; pr++) {
+                        yaml_node_t *k = yaml_document_get_node(ps->doc, pr->key),
+                                    *v = yaml_document_get_node(ps->doc, pr->value);
+                        const char *ks = scalar(k), *vs = scalar(v);
+                        bool read = ks && streq(ks, "read"), write = ks && streq(ks, "write");
+                        if (read || write) {
+                                if (read ? r.has_read : r.has_write)
+                                        ret = fail(ps, k, "'%s' is given twice; keep one", ks);
+                                else
+                                        ret = parse_allowed(ps, v, ks, read ? &r.read : &r.write);
+                                *(read ? &r.has_read : &r.has_write) = true;
+                        } else if (ks && (streq(ks, "path") || streq(ks, "reason"))) {
+                                char **slot = streq(ks, "path") ? &r.path : &r.reason;
+                                if (!vs || !*vs)
+                                        ret = fail(ps, v, "'%s' is empty; give it a value", ks);
+                                else if (*slot)
+                                        ret = fail(ps, k, "'%s' is given twice; keep one", ks);
+                                else
+                                        *slot = xstrdup(vs);
+                        } else
+                                ret = fail(ps, k, "unknown key '%s'; protect entries take path, read, write and reason",
+                                           ks ? ks : "?");
+                }
+                if (ret >= 0 && !r.path)
+                        ret = fail(ps, item, "this protect entry has no 'path'; name the file or glob to protect");
+                else if (ret >= 0 && (r.path[0] != '/' || strstr(r.path, "/../") || strstr(r.path, "/./")))
+                        ret = fail(ps, item,
+                                   "the protected path '%s' is not absolute and plain; write it as the build "
+                                   "sees it, from '/', without '.' or '..'",
+                                   r.path);
+                else if (ret >= 0 && !r.reason)
+                        ret = fail(ps, item, "this protect entry has no 'reason'; every entry needs one");
+                else if (ret >= 0 && !r.has_read && !r.has_write)
+                        ret = fail(ps, item,
+                                   "this protect entry restricts nothing; add 'read:' and/or 'write:' with the allowed "
+                                   "executables ([] for nobody)");
+                if (ret < 0) {
+                        protect_rule_done(&r);
+                        return ret;
+                }
+                /* the literal directories before the first glob character: the kernel side compares those */
+                size_t lit = strcspn(r.path, "*?[");
+                while (r.path[lit] && lit > 0 && r.path[lit - 1] != '/')
+                        lit--;
+                r.prefix = strndup(r.path, lit);
+                if (!r.prefix)
+                        abort();
+                p->protect = realloc(p->protect, (p->n_protect + 1) * sizeof(*p->protect));
+                if (!p->protect)
+                        abort();
+                p->protect[p->n_protect++] = r;
+        }
+        return 0;
+}
+
 int policy_parse(const char *name, const char *data, size_t size, struct policy **ret, char **ret_error) {
         yaml_parser_t parser;
         yaml_document_t doc;
@@ -217,7 +353,8 @@ int policy_parse(const char *name, const char *data, size_t size, struct policy 
                 yaml_node_t *k = yaml_document_get_node(&doc, pr->key), *v = yaml_document_get_node(&doc, pr->value);
                 const char *ks = scalar(k), *vs = scalar(v);
                 if (!ks)
-                        r = fail(&ps, k, "a key is not a plain word; use version, fail_on, suppress or severity");
+                        r = fail(&ps, k,
+                                 "a key is not a plain word; use version, fail_on, suppress, severity or protect");
                 else if (streq(ks, "version")) {
                         if (!vs || !streq(vs, "1"))
                                 r = fail(&ps, v, "unsupported policy version '%s'; this buildward reads version 1",
@@ -233,8 +370,10 @@ int policy_parse(const char *name, const char *data, size_t size, struct policy 
                         r = parse_suppress(&ps, p, v);
                 else if (streq(ks, "severity"))
                         r = parse_severity(&ps, p, v);
+                else if (streq(ks, "protect"))
+                        r = parse_protect(&ps, p, v);
                 else
-                        r = fail(&ps, k, "unknown key '%s'; use version, fail_on, suppress or severity", ks);
+                        r = fail(&ps, k, "unknown key '%s'; use version, fail_on, suppress, severity or protect", ks);
         }
         if (r >= 0 && !version)
                 r = fail(&ps, root, "the policy has no version; add 'version: 1' at the top");

@@ -365,6 +365,32 @@ static bool proc_numeric_file(const char *path, const char *file) {
         return *r == '/' && streq(r + 1, file);
 }
 
+/*
+ * Path policies (policy.h, protect): an access to a protected path by a
+ * process whose executable is not one the rule allows. Identity is the sealed
+ * digest the monitor verified at exec (inherited across fork), never a name.
+ */
+static void rules_protect(struct engine *e, const struct event *ev, struct proc *p, const char *path, bool write,
+                          const char *verb) {
+        if (!e->policy || !p || path[0] != '/')
+                return;
+        for (size_t i = 0; i < e->policy->n_protect; i++) {
+                const struct protect_rule *r = &e->policy->protect[i];
+                if (!protect_covers(r, path) || protect_allows(r, write, p->sealed_digest, p->sealed_path))
+                        continue;
+                json_object *o = ev_obj("protected_by", r->path, "reason", r->reason);
+                json_object_object_add(o, "policy_line", json_object_new_int((int) r->line));
+                json_object_object_add(o, "sealed_digest", jstr(p->sealed_digest));
+                emit_finding(e, write ? "toolchain-tamper.protected-write" : "secret-access.protected-read", ev, p,
+                             path, path, o,
+                             "'%s' tried to %s '%s', which the policy protects (%s), and it is not an executable "
+                             "allowed to %s it%s",
+                             exe_of(p), verb, path, r->reason, write ? "write" : "read",
+                             p->sealed_digest ? "" : " (its file is not a verified sealed one)");
+                return;
+        }
+}
+
 /* A write (create, modify, replace, delete) of PATH by P. VERB says which, for the detail. */
 static void rules_write(struct engine *e, const struct event *ev, struct proc *p, const char *path, const char *verb,
                         bool truncating) {
@@ -402,6 +428,7 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
                                 break;
                         }
                 }
+        rules_protect(e, ev, p, path, true, verb);
         /* SUNSPOT: source files swapped while the compiler runs */
         if (ev->source_file && is_source_ext(path) && e->compilers_alive > 0 &&
             !(p && (p->tool & (TOOL_COMPILER | TOOL_GENERATOR)))) {
@@ -417,6 +444,10 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
 
 static void rules_open(struct engine *e, const struct event *ev, struct proc *p, const char *path) {
         bool w = write_intent(ev->flags);
+        if (!w || (ev->flags & O_ACCMODE) == O_RDWR)
+                rules_protect(e, ev, p, path, false, "read");
+        if (ev->resolved)
+                return; /* recorded only for the path policy: the call's own event, if any, had the rest */
         bool high;
         const char *cred = credential_kind(path, &high);
         if (cred)
@@ -546,6 +577,16 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         case SC_linkat:
         case SC_symlink:
         case SC_symlinkat:
+                /* a link to a protected file is a way to read it under another name */
+                if (path && (ev->sc == SC_link || ev->sc == SC_linkat || ev->path[0] == '/'))
+                        rules_protect(e, ev, p, path, false, "link elsewhere");
+                else if (path && path2 && path2[0] == '/') {
+                        /* a relative symlink target is relative to the link's directory */
+                        const char *slash = strrchr(path2, '/');
+                        _cleanup_free_ char *j = xasprintf("%.*s/%s", (int) (slash - path2), path2, ev->path);
+                        _cleanup_free_ char *target = path_normalize(j);
+                        rules_protect(e, ev, p, target, false, "link elsewhere");
+                }
                 if (path2) {
                         rules_write(e, ev, p, path2, "link over", false);
                         if (path && streq(path, "/dev/null") && is_history(path2))
@@ -671,6 +712,17 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         case SC_ioctl:
                 emit_finding(e, "sandbox-escape.tty-injection", ev, p, NULL, NULL, NULL,
                              "'%s' tried to push keystrokes into a terminal (TIOCSTI/TIOCLINUX)", exe_of(p));
+                break;
+        case SC_mmap:
+                /* run --toolchain: a library under a sealed root, mapped as code (check_map judged it) */
+                if (path && ev->toolchain && !streq(ev->toolchain, "match") && !writer_get(e, path))
+                        emit_finding(e, "toolchain-tamper.unsealed-library", ev, p, path, path,
+                                     ev_obj("toolchain", ev->toolchain, NULL, NULL), "'%s' mapped '%s' as code, but %s",
+                                     exe_of(p), path,
+                                     streq(ev->toolchain, "mismatch")
+                                             ? "it no longer matches the sealed toolchain manifest"
+                                             : "it lies in a sealed directory without being in the manifest, and "
+                                               "the build did not produce it");
                 break;
         case SC_mknod:
         case SC_mknodat: {

@@ -21,6 +21,17 @@ int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct eng
         return -EOPNOTSUPP;
 }
 
+int monitor_protect(struct monitor *m, char *const *prefixes, size_t n) {
+        (void) m;
+        (void) prefixes;
+        (void) n;
+        return -EOPNOTSUPP;
+}
+
+void monitor_record_maps(struct monitor *m) {
+        (void) m;
+}
+
 int monitor_run(struct monitor *m) {
         (void) m;
         return -EOPNOTSUPP;

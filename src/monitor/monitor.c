@@ -27,6 +27,8 @@ struct monitor {
         uint64_t events;
         struct engine *engine;
         int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC time to get CLOCK_REALTIME */
+        uint32_t n_protect;      /* protected path prefixes in the kernel's map */
+        bool record_maps;
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) {
@@ -124,6 +126,7 @@ static int on_event(void *ctx, void *data, size_t size) {
                         ev.arg[i] = (int64_t) k->arg[i];
                 ev.path_truncated = k->flags & BW_EVF_PATH_TRUNCATED;
                 ev.has_result = k->flags & BW_EVF_RESULT;
+                ev.resolved = k->flags & BW_EVF_RESOLVED;
                 ev.result = k->exit_code;
                 fd_decode(&k->fd[0], &ev.fd);
                 switch (ev.sc) {
@@ -147,6 +150,14 @@ static int on_event(void *ctx, void *data, size_t size) {
                         break;
                 case SC_setns:
                         ev.flags = k->arg[1];
+                        break;
+                case SC_mmap: /* the mapped file, as exec events carry the executed one */
+                        ev.exe_ino = k->exe_ino;
+                        ev.exe_dev = k->exe_dev;
+                        ev.exe_nlink = k->exe_nlink;
+                        ev.exe_magic = k->exe_magic;
+                        ev.exe_name = exe_name;
+                        ev.path = str1[0] ? str1 : NULL;
                         break;
                 default:
                         ev.path = str1[0] ? str1 : NULL;
@@ -237,10 +248,37 @@ int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct eng
         struct event start = { .type = EV_START, .time_usec = now_usec(CLOCK_REALTIME), .source = source };
         record(m, &start);
         __u32 zero = 0;
-        struct bw_config c = { .cgroup_id = cgroup_id };
+        struct bw_config c = { .cgroup_id = cgroup_id,
+                               .n_protect = m->n_protect,
+                               .flags = m->record_maps ? BW_CFG_MAPS : 0 };
         if (bpf_map__update_elem(m->skel->maps.bw_config, &zero, sizeof(zero), &c, sizeof(c), BPF_ANY) < 0)
                 return -errno;
         return 0;
+}
+
+_Static_assert(MONITOR_PROTECT_MAX == BW_PROTECT_MAX && MONITOR_PROTECT_LEN == BW_PROTECT_LEN,
+               "monitor.h and monitor-event.h disagree");
+
+int monitor_protect(struct monitor *m, char *const *prefixes, size_t n) {
+        if (n > BW_PROTECT_MAX)
+                return -E2BIG;
+        for (size_t i = 0; i < n; i++) {
+                struct bw_protect pr = {};
+                size_t len = strlen(prefixes[i]);
+                if (len == 0 || len > BW_PROTECT_LEN)
+                        return -ENAMETOOLONG;
+                pr.len = (__u32) len;
+                memcpy(pr.prefix, prefixes[i], len);
+                __u32 key = (__u32) i;
+                if (bpf_map__update_elem(m->skel->maps.bw_protect, &key, sizeof(key), &pr, sizeof(pr), BPF_ANY) < 0)
+                        return -errno;
+        }
+        m->n_protect = (uint32_t) n;
+        return 0;
+}
+
+void monitor_record_maps(struct monitor *m) {
+        m->record_maps = true;
 }
 
 int monitor_run(struct monitor *m) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct engine;
@@ -29,6 +30,17 @@ int monitor_open(struct monitor **ret, char **ret_reason);
  * reader thread, which owns ENGINE until monitor_stop() returns.
  */
 int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct engine *engine, const char *source);
+/*
+ * Path policies: successful opens (reads too) under these N absolute path
+ * prefixes are recorded with the path the kernel resolved. Before
+ * monitor_arm(). -E2BIG beyond MONITOR_PROTECT_MAX prefixes, -ENAMETOOLONG
+ * beyond MONITOR_PROTECT_LEN bytes.
+ */
+#define MONITOR_PROTECT_MAX 16
+#define MONITOR_PROTECT_LEN 128
+int monitor_protect(struct monitor *m, char *const *prefixes, size_t n);
+/* Also record files mapped as code (every shared library), for run --toolchain. Before monitor_arm(). */
+void monitor_record_maps(struct monitor *m);
 int monitor_run(struct monitor *m);
 /* Drains what the kernel still holds, stops the reader and closes the events file. */
 void monitor_stop(struct monitor *m, struct monitor_stats *ret);

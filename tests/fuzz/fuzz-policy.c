@@ -30,6 +30,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
         for (size_t i = 0; i < p->n_over; i++)
                 if (p->over[i].severity > SEV_CRITICAL || !p->over[i].reason)
                         abort();
+        /* a protect rule has an absolute path, a reason, something it restricts, and a prefix of its path */
+        for (size_t i = 0; i < p->n_protect; i++) {
+                const struct protect_rule *r = &p->protect[i];
+                if (!r->path || r->path[0] != '/' || !r->reason || !*r->reason || !(r->has_read || r->has_write) ||
+                    !r->prefix || strncmp(r->prefix, r->path, strlen(r->prefix)) != 0)
+                        abort();
+                (void) protect_covers(r, "/src/keys/a");
+                (void) protect_allows(r, false, "sha256:00", "/usr/bin/gpg");
+        }
         /* matching must not crash on any pattern it accepted */
         (void) policy_suppression(p, "network-egress.connect", "/usr/bin/x", "/tmp/a");
         policy_free(p);

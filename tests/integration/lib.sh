@@ -142,6 +142,21 @@ PY
 has_build_pid() { [ -n "$(build_pids "$1")" ]; }
 no_build_pid() { [ -z "$(build_pids "$1")" ]; }
 
+# run_build NAME [run options...] -- SCRIPT: `buildward run` of `sh -c SCRIPT` with
+# the source tree $SRC, from there, into the out folder $TEST_TMP/out-NAME; sets
+# OUT, RUN_OUT, RUN_ERR and RC for the checks (rj, expect_rc, why)
+run_build() {
+        local name=$1; shift
+        local opts=()
+        while [ "$1" != -- ]; do opts+=("$1"); shift; done
+        shift
+        OUT=$TEST_TMP/out-$name
+        RUN_OUT=$OUT.stdout RUN_ERR=$OUT.stderr
+        (cd "$SRC" && timeout -s KILL 120 "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" "${opts[@]}" \
+                -- sh -c "$1" </dev/null >"$RUN_OUT" 2>"$RUN_ERR")
+        RC=$?
+}
+
 done_testing() {
         echo "1..$_tap_n"
         [ "$_tap_failed" = 0 ]

@@ -35,14 +35,7 @@ fi
 #   CATEGORY...  categories allowed at high or above besides those of RULE...
 scenario() {
         local name=$1 rules=$2 allowed=$3; shift 3
-        local opts=()
-        while [ "$1" != -- ]; do opts+=("$1"); shift; done
-        shift
-        OUT=$TEST_TMP/out-$name
-        RUN_OUT=$OUT.stdout RUN_ERR=$OUT.stderr
-        (cd "$SRC" && timeout -s KILL 120 "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" "${opts[@]}" \
-                -- sh -c "$1" </dev/null >"$RUN_OUT" 2>"$RUN_ERR")
-        RC=$?
+        run_build "$name" "$@"
         local got
         got=$(rj '" ".join(sorted(set(f["rule"] for f in d["findings"])))')
         local r missing=''

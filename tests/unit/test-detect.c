@@ -156,6 +156,16 @@ TEST(every_rule_is_checked_no_first_match) {
         ASSERT_STREQ(got, "anti-forensics.masquerade crypto-miner.known-miner exec-from-writable.dropped-binary");
 }
 
+/* A policy that must parse: NULL (and the error printed) when it does not. */
+static struct policy *parse_ok(const char *yaml, size_t n) {
+        struct policy *p = NULL;
+        _cleanup_free_ char *err = NULL;
+        ASSERT_EQ_INT(policy_parse("p.yml", yaml, n, &p, &err), 0);
+        if (!p)
+                printf("#   %s\n", err);
+        return p;
+}
+
 TEST(policy_suppresses_with_reason_and_changes_severity) {
         static const char yaml[] = "version: 1\n"
                                    "fail_on: medium\n"
@@ -170,13 +180,9 @@ TEST(policy_suppresses_with_reason_and_changes_severity) {
                                    "  - rule: crypto-miner.known-miner\n"
                                    "    severity: low\n"
                                    "    reason: a benchmark named like a miner\n";
-        struct policy *p = NULL;
-        _cleanup_free_ char *err = NULL;
-        ASSERT_EQ_INT(policy_parse("p.yml", yaml, sizeof(yaml) - 1, &p, &err), 0);
-        if (!p) {
-                printf("#   %s\n", err);
+        struct policy *p = parse_ok(yaml, sizeof(yaml) - 1);
+        if (!p)
                 return;
-        }
         ASSERT_TRUE(p->has_fail_on && p->fail_on == SEV_MEDIUM);
         ASSERT_EQ_INT(p->n_supp, 2);
         struct finding_list fl = {};
@@ -197,10 +203,27 @@ TEST(policy_suppresses_with_reason_and_changes_severity) {
         policy_free(p);
 }
 
+struct bad_policy {
+        const char *yaml, *want;
+};
+
+/* Each policy is refused with one line that contains WANT and names cause and fix ("cause; fix"). */
+static void check_policy_errors(const struct bad_policy *bad, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                struct policy *p = NULL;
+                char *err = NULL;
+                ASSERT_EQ_INT(policy_parse("p.yml", bad[i].yaml, strlen(bad[i].yaml), &p, &err), -EINVAL);
+                ASSERT_TRUE(p == NULL);
+                ASSERT_TRUE(err && strstr(err, bad[i].want));
+                if (err && !strstr(err, bad[i].want))
+                        printf("#   got: %s\n", err);
+                ASSERT_TRUE(err && strchr(err, ';') && !strchr(err, '\n'));
+                free(err);
+        }
+}
+
 TEST(policy_errors_name_the_line_and_the_fix) {
-        static const struct {
-                const char *yaml, *want;
-        } bad[] = {
+        static const struct bad_policy bad[] = {
                 { "", "needs at least 'version: 1'" },
                 { "fail_on: high\n", "no version" },
                 { "version: 2\n", "version '2'" },
@@ -213,17 +236,67 @@ TEST(policy_errors_name_the_line_and_the_fix) {
                 { "version: 1\nsuppress: [\n", "not valid YAML" },
                 { "- a\n- b\n", "not a mapping" },
         };
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                struct policy *p = NULL;
-                char *err = NULL;
-                ASSERT_EQ_INT(policy_parse("p.yml", bad[i].yaml, strlen(bad[i].yaml), &p, &err), -EINVAL);
-                ASSERT_TRUE(p == NULL);
-                ASSERT_TRUE(err && strstr(err, bad[i].want));
-                if (err && !strstr(err, bad[i].want))
-                        printf("#   got: %s\n", err);
-                ASSERT_TRUE(err && strchr(err, ';')); /* cause; fix */
-                free(err);
-        }
+        check_policy_errors(bad, ELEMENTSOF(bad));
+}
+
+#define DIGEST_A                                                                                                       \
+        "sha256:"                                                                                                      \
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+TEST(policy_protect_parses_paths_and_allowed_executables) {
+        static const char yaml[] = "version: 1\n"
+                                   "protect:\n"
+                                   "  - path: /src/keys/**\n"
+                                   "    read: [" DIGEST_A ", /usr/bin/gpg]\n"
+                                   "    write: []\n"
+                                   "    reason: signing key\n"
+                                   "  - path: /src/out/*.bin\n"
+                                   "    write: [/usr/bin/ld.bfd]\n"
+                                   "    reason: only the linker writes outputs\n";
+        struct policy *p = parse_ok(yaml, sizeof(yaml) - 1);
+        if (!p)
+                return;
+        ASSERT_EQ_INT(p->n_protect, 2);
+        const struct protect_rule *k = &p->protect[0], *o = &p->protect[1];
+        ASSERT_STREQ(k->prefix, "/src/keys/");
+        ASSERT_STREQ(o->prefix, "/src/out/");
+        ASSERT_EQ_INT(k->line, 3);
+        ASSERT_TRUE(protect_covers(k, "/src/keys/a/signing.key"));
+        ASSERT_TRUE(!protect_covers(k, "/src/keysx"));
+        ASSERT_TRUE(protect_covers(o, "/src/out/app.bin") && !protect_covers(o, "/src/out/app.txt"));
+        /* identity is the sealed digest or the sealed path; nothing else passes */
+        ASSERT_TRUE(protect_allows(k, false, DIGEST_A, "/usr/local/bin/signer"));
+        ASSERT_TRUE(protect_allows(k, false, "sha256:ff", "/usr/bin/gpg"));
+        ASSERT_TRUE(!protect_allows(k, false, NULL, NULL));
+        ASSERT_TRUE(!protect_allows(k, false, "sha256:ff", "/tmp/gpg"));
+        ASSERT_TRUE(!protect_allows(k, true, DIGEST_A, "/usr/bin/gpg")); /* write: [] is nobody */
+        ASSERT_TRUE(protect_allows(o, false, NULL, NULL));               /* no read: key, reads are free */
+        ASSERT_TRUE(policy_names_executables(p) == k);
+        policy_free(p);
+}
+
+TEST(policy_protect_errors_are_one_line_with_the_fix) {
+        static const struct bad_policy bad[] = {
+                { "version: 1\nprotect:\n  - read: []\n    reason: r\n", "p.yml:3: this protect entry has no 'path'" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: [sha256:abc]\n    reason: r\n",
+                  "p.yml:4: 'sha256:abc' is not a digest" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: [sha256:"
+                  "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef]\n    reason: r\n",
+                  "is not a digest" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: [gpg]\n    reason: r\n", "'gpg' names no executable" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: [/usr/bin/*]\n    reason: r\n", "without globs" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: /usr/bin/gpg\n    reason: r\n",
+                  "'read' is not a list" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: []\n    reason: r\n    exe: /x\n",
+                  "p.yml:6: unknown key 'exe'" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: []\n", "has no 'reason'" },
+                { "version: 1\nprotect:\n  - path: /k\n    reason: r\n", "restricts nothing" },
+                { "version: 1\nprotect:\n  - path: keys/**\n    read: []\n    reason: r\n", "not absolute" },
+                { "version: 1\nprotect:\n  - path: /a/../k\n    read: []\n    reason: r\n", "not absolute" },
+                { "version: 1\nprotect:\n  - path: /k\n    read: []\n    read: []\n    reason: r\n", "given twice" },
+                { "version: 1\nprotect: /k\n", "'protect' is not a list" },
+        };
+        check_policy_errors(bad, ELEMENTSOF(bad));
 }
 
 TEST(event_json_roundtrip) {

@@ -26,6 +26,9 @@ enum bw_event_type {
 #define BW_EVF_PATH_TRUNCATED (1u << 1)
 #define BW_EVF_COMPAT         (1u << 2) /* a 32-bit task */
 #define BW_EVF_RESULT         (1u << 3) /* SYSCALL recorded at exit: exit_code holds its result */
+/* SYSCALL: str1 is the opened or mapped file's own path in the build's mount namespace, walked from its
+ * dentry in the kernel (not the string the call was given) */
+#define BW_EVF_RESOLVED (1u << 4)
 
 /* What a file descriptor refers to, read from the kernel's file table. */
 enum bw_fd_kind {
@@ -79,4 +82,21 @@ struct bw_event {
 /* Set by userspace: the build's cgroup v2 id; 0 records nothing. */
 struct bw_config {
         __u64 cgroup_id;
+        __u32 n_protect; /* entries of the bw_protect map in use */
+        __u32 flags;     /* BW_CFG_* */
+};
+
+/* Record files mapped as code (mmap with PROT_EXEC): only run --toolchain judges them. */
+#define BW_CFG_MAPS (1u << 0)
+
+/*
+ * Path policies: the literal prefixes of the protected paths (policy.h). A
+ * successful open whose resolved path starts with one is recorded, reads
+ * included. 16 rules of 128 bytes keep the compare after every open cheap.
+ */
+#define BW_PROTECT_MAX 16
+#define BW_PROTECT_LEN 128
+struct bw_protect {
+        __u32 len;
+        char prefix[BW_PROTECT_LEN];
 };

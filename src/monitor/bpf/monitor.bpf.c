@@ -45,6 +45,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_PACKET 17
 #define SOCK_RAW  3
 
+#define PROT_EXEC     0x4
+#define MAP_ANONYMOUS 0x20
+
 #define TS_COMPAT       0x0002
 #define CLONE_NEW_FLAGS 0x7e020080ULL /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME */
 #define UTIME_NOW       ((1l << 30) - 1l)
@@ -63,9 +66,21 @@ struct {
         __type(value, struct bw_config);
 } bw_config SEC(".maps");
 
-/* A path is read here first and copied into an event only when it matters. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, BW_PROTECT_MAX);
+        __type(key, __u32);
+        __type(value, struct bw_protect);
+} bw_protect SEC(".maps");
+
+/*
+ * A path is read here first and copied into an event only when it matters.
+ * walk holds a path built backwards from a dentry: it ends at BW_PATH_LEN,
+ * and twice that size lets the verifier see every masked write in bounds.
+ */
 struct scratch {
         char path[BW_PATH_LEN];
+        char walk[BW_PATH_LEN * 2];
 };
 struct {
         __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -90,10 +105,15 @@ static __always_inline void submit(struct bw_event *e) {
         bpf_ringbuf_submit(e, flags);
 }
 
-static __always_inline bool in_build(void) {
+/* The configuration when the current task is the build's, else NULL. */
+static __always_inline struct bw_config *build_config(void) {
         __u32 zero = 0;
         struct bw_config *c = bpf_map_lookup_elem(&bw_config, &zero);
-        return c && c->cgroup_id && bpf_get_current_cgroup_id() == c->cgroup_id;
+        return c && c->cgroup_id && bpf_get_current_cgroup_id() == c->cgroup_id ? c : NULL;
+}
+
+static __always_inline bool in_build(void) {
+        return build_config() != NULL;
 }
 
 static __always_inline struct bw_event *reserve(__u16 type, struct task_struct *task) {
@@ -182,6 +202,122 @@ static __always_inline void fd_describe(struct task_struct *t, __u64 fd, struct 
                 out->kind = BW_FD_SOCKET;
 }
 
+/*
+ * A file's path as the build sees it, what d_path() gives (bpf_d_path() is
+ * for fentry/LSM programs only, which this kernel refuses): component by
+ * component up the dentries, crossing from a mount's root to where it is
+ * mounted, until the task's root. Written backwards into scratch.walk, ending
+ * at BW_PATH_LEN; a bpf_loop() callback, so the verifier checks one step.
+ */
+struct walk {
+        struct dentry *d, *root_d;
+        struct vfsmount *vm, *root_vm;
+        struct mount *mnt;
+        __u32 off; /* the path starts at walk[off] */
+        bool truncated;
+};
+
+static long walk_step(__u64 i, void *ctx) {
+        struct walk *w = ctx;
+        /* locals: CO-RE relocates kernel types only, not reads through struct walk */
+        struct dentry *d = w->d;
+        struct vfsmount *vm = w->vm;
+        struct mount *mnt = w->mnt;
+        __u32 zero = 0;
+        struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+        if (!s || (d == w->root_d && vm == w->root_vm))
+                return 1;
+        if (d == BPF_CORE_READ(vm, mnt_root)) {
+                struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+                if (parent == mnt)
+                        return 1; /* the namespace's first mount */
+                w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+                w->mnt = parent;
+                w->vm = (struct vfsmount *) ((void *) parent + bpf_core_field_offset(struct mount, mnt));
+                return 0;
+        }
+        struct dentry *up = BPF_CORE_READ(d, d_parent);
+        if (up == d)
+                return 1; /* a root that no mount leads to (a memfd, a pipe) */
+        struct qstr name = BPF_CORE_READ(d, d_name);
+        if (name.len + 1 > w->off) {
+                w->truncated = true;
+                return 1;
+        }
+        w->off -= name.len + 1;
+        __u32 off = w->off & (BW_PATH_LEN - 1);
+        s->walk[off] = '/';
+        bpf_probe_read_kernel(&s->walk[off + 1], name.len & (BW_PATH_LEN - 1), name.name);
+        w->d = up;
+        return 0;
+}
+
+/* Walks F's path into scratch.walk; returns where it starts there (BW_PATH_LEN: unknown). */
+static __always_inline __u32 walk_file(struct file *f, bool *truncated) {
+        __u32 zero = 0;
+        struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+        if (!s)
+                return BW_PATH_LEN;
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+        struct walk w = {
+                .d = BPF_CORE_READ(f, f_path.dentry),
+                .vm = vm,
+                .mnt = (struct mount *) ((void *) vm - bpf_core_field_offset(struct mount, mnt)),
+                .root_d = BPF_CORE_READ(task, fs, root.dentry),
+                .root_vm = BPF_CORE_READ(task, fs, root.mnt),
+                .off = BW_PATH_LEN,
+        };
+        s->walk[BW_PATH_LEN] = 0;
+        bpf_loop(64, walk_step, &w, 0);
+        *truncated = w.truncated;
+        return w.off;
+}
+
+/* Copies the path walk_file() left at OFF into E's str1. */
+static __always_inline void copy_walked(struct bw_event *e, __u32 off, bool truncated) {
+        __u32 zero = 0;
+        struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+        if (!s || off >= BW_PATH_LEN)
+                return;
+        bpf_probe_read_kernel_str(e->str1, sizeof(e->str1), &s->walk[off & (BW_PATH_LEN - 1)]);
+        e->flags |= BW_EVF_RESOLVED | (truncated ? BW_EVF_PATH_TRUNCATED : 0);
+}
+
+/* bpf_loop() callback: does the walked path start with protected prefix I? */
+struct protect_ctx {
+        __u32 off;
+        bool hit;
+};
+
+static long protect_match(__u64 i, void *ctx) {
+        struct protect_ctx *c = ctx;
+        __u32 zero = 0, key = (__u32) i;
+        struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+        struct bw_protect *pr = bpf_map_lookup_elem(&bw_protect, &key);
+        if (!s || !pr)
+                return 1;
+        __u32 len = pr->len;
+        for (__u32 j = 0; j < BW_PROTECT_LEN; j++) {
+                if (j >= len)
+                        break;
+                if (s->walk[(c->off + j) & (2 * BW_PATH_LEN - 1)] != pr->prefix[j])
+                        return 0;
+        }
+        c->hit = len > 0;
+        return c->hit;
+}
+
+/* Which file F is: inode, device, link count, filesystem, name (exec and mmap events). */
+static __always_inline void file_identity(struct bw_event *e, struct file *f) {
+        struct inode *ino = BPF_CORE_READ(f, f_inode);
+        e->exe_ino = BPF_CORE_READ(ino, i_ino);
+        e->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
+        e->exe_nlink = BPF_CORE_READ(ino, __i_nlink);
+        e->exe_magic = BPF_CORE_READ(ino, i_sb, s_magic);
+        bpf_probe_read_kernel_str(e->exe_name, sizeof(e->exe_name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
         if (!in_build())
@@ -194,13 +330,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
         if (interp != filename)
                 bpf_probe_read_kernel_str(e->str2, sizeof(e->str2), interp);
         /* The file the kernel runs, which may be gone from every directory (a memfd, a deleted file). */
-        struct file *exe = BPF_CORE_READ(bprm, file);
-        struct inode *ino = BPF_CORE_READ(exe, f_inode);
-        e->exe_ino = BPF_CORE_READ(ino, i_ino);
-        e->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
-        e->exe_nlink = BPF_CORE_READ(ino, __i_nlink);
-        e->exe_magic = BPF_CORE_READ(ino, i_sb, s_magic);
-        bpf_probe_read_kernel_str(e->exe_name, sizeof(e->exe_name), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+        file_identity(e, BPF_CORE_READ(bprm, file));
         for (int i = 0; i < 3; i++)
                 fd_describe(task, i, &e->fd[i]);
         /* argv lives in the new image's stack: [arg_start, arg_end). */
@@ -423,11 +553,13 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         case __NR_capset:
         case __NR_mknod:
         case __NR_mknodat:
+        case __NR_mmap:
                 break;
         default:
                 return 0;
         }
-        if (!in_build() || compat_task())
+        struct bw_config *c = build_config();
+        if (!c || compat_task())
                 return 0;
 
         __u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8;
@@ -466,6 +598,11 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
                 break;
         case __NR_sendto:
                 if (!a4) /* on a connected socket: seen at connect */
+                        return 0;
+                break;
+        case __NR_mmap:
+                /* code from a file: how the loader maps every shared library's text (and dlopen() too) */
+                if (!(c->flags & BW_CFG_MAPS) || !(a2 & PROT_EXEC) || (a3 & MAP_ANONYMOUS) || (__s32) a4 < 0)
                         return 0;
                 break;
         }
@@ -538,6 +675,18 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         case __NR_listen:
                 fd_describe(task, a0, &e->fd[0]);
                 break;
+        case __NR_mmap: {
+                /* The file behind the fd: the reader comes too late for /proc/PID/fd or map_files. */
+                struct file *f = fd_file(task, (__u32) a4);
+                if (!f) {
+                        bpf_ringbuf_discard(e, 0);
+                        return 0;
+                }
+                file_identity(e, f);
+                bool truncated = false;
+                copy_walked(e, walk_file(f, &truncated), truncated);
+                break;
+        }
         case __NR_dup2:
         case __NR_dup3:
                 fd_describe(task, a0, &e->fd[0]);
@@ -547,6 +696,39 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
                 }
                 break;
         }
+        submit(e);
+        return 0;
+}
+
+/*
+ * Path policies: a successful open of a protected path, read or write, with
+ * the path the kernel resolved (relative names, "..", symlinks and directory
+ * fds all end at the file). Only when the policy protects paths: the walk
+ * costs a few loads per directory level on every open of the build.
+ */
+static __always_inline int on_open_exit(long nr, struct pt_regs *regs, long ret, __u32 n_protect) {
+        if (ret < 0 || n_protect == 0)
+                return 0;
+        struct file *f = fd_file(bpf_get_current_task_btf(), ret);
+        if (!f)
+                return 0;
+        bool truncated = false;
+        struct protect_ctx pc = { .off = walk_file(f, &truncated) };
+        if (pc.off >= BW_PATH_LEN)
+                return 0;
+        bpf_loop(n_protect < BW_PROTECT_MAX ? n_protect : BW_PROTECT_MAX, protect_match, &pc, 0);
+        if (!pc.hit)
+                return 0;
+        __u64 flags = nr == __NR_open ? regs->si : regs->dx;
+        if (nr == __NR_openat2) {
+                flags = 0;
+                bpf_probe_read_user(&flags, sizeof(flags), (void *) regs->dx); /* struct open_how starts with flags */
+        }
+        struct bw_event *e = sys_event(nr, regs);
+        if (!e)
+                return 0;
+        copy_walked(e, pc.off, truncated);
+        e->arg[5] = flags;
         submit(e);
         return 0;
 }
@@ -587,12 +769,18 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
         case __NR_userfaultfd:
         case __NR_io_uring_setup:
         case __NR_ioctl:
+        case __NR_open:
+        case __NR_openat:
+        case __NR_openat2:
                 break;
         default:
                 return 0;
         }
-        if (!in_build() || compat_task())
+        struct bw_config *c = build_config();
+        if (!c || compat_task())
                 return 0;
+        if (nr == __NR_open || nr == __NR_openat || nr == __NR_openat2)
+                return on_open_exit(nr, regs, ret, c->n_protect);
 
         __u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx;
         switch (nr) {
