@@ -95,7 +95,7 @@ struct run_monitor {
 
 static void *monitor_load(void *arg) {
         struct run_monitor *rm = arg;
-        if (monitor_open(&rm->m, &rm->reason) < 0)
+        if (monitor_open(&rm->m, rm->protect != NULL, &rm->reason) < 0)
                 rm->m = NULL;
         return NULL;
 }

@@ -5,8 +5,9 @@
 #include "basic/util.h"
 #include "monitor/monitor.h"
 
-int monitor_open(struct monitor **ret, char **ret_reason) {
+int monitor_open(struct monitor **ret, bool protect_paths, char **ret_reason) {
         (void) ret;
+        (void) protect_paths;
         *ret_reason = xstrdup("this buildward was built without eBPF support (bpftool, clang, libbpf-dev or "
                               "/sys/kernel/btf/vmlinux missing on the build host); rebuild after scripts/bootstrap");
         return -EOPNOTSUPP;

@@ -202,12 +202,14 @@ static void *reader_run(void *arg) {
         return NULL;
 }
 
-int monitor_open(struct monitor **ret, char **ret_reason) {
+int monitor_open(struct monitor **ret, bool protect_paths, char **ret_reason) {
         libbpf_set_print(libbpf_quiet);
         struct monitor *m = xcalloc(1, sizeof(*m));
         log_step("monitor: open");
         m->skel = monitor_bpf__open();
         int r = m->skel ? 0 : -errno;
+        if (r >= 0 && !protect_paths)
+                (void) bpf_program__set_autoload(m->skel->progs.on_open_exit, false);
         log_step("monitor: load");
         if (r >= 0 && (r = monitor_bpf__load(m->skel)) < 0)
                 *ret_reason = xasprintf("the kernel refused the eBPF programs (%s); buildward needs root, BTF "

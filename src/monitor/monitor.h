@@ -21,8 +21,11 @@ struct monitor_stats {
         uint64_t lost;
 };
 
-/* Loads and attaches the programs. On failure returns -errno and a reason a user can act on. */
-int monitor_open(struct monitor **ret, char **ret_reason);
+/*
+ * Loads and attaches the programs; the path-policy program only with
+ * PROTECT_PATHS. On failure returns -errno and a reason a user can act on.
+ */
+int monitor_open(struct monitor **ret, bool protect_paths, char **ret_reason);
 /*
  * Records the cgroup with v2 id CGROUP_ID to EVENTS_FD (JSON Lines; takes the fd)
  * and feeds every event to ENGINE, whose source tree is SOURCE. The kernel side

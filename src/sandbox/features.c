@@ -120,7 +120,7 @@ size_t features_probe(struct feature **ret) {
         if (root) {
                 struct monitor *m = NULL;
                 char *reason = NULL;
-                r = monitor_open(&m, &reason);
+                r = monitor_open(&m, false, &reason);
                 add(&v, &n, "eBPF monitor", r >= 0,
                     r >= 0 ? xstrdup("tp_btf programs load and attach (process exec, fork, exit)") : reason,
                     "builds run unwatched; the report says monitor.enabled=false and why");

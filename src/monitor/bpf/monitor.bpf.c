@@ -703,11 +703,21 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
 /*
  * Path policies: a successful open of a protected path, read or write, with
  * the path the kernel resolved (relative names, "..", symlinks and directory
- * fds all end at the file). Only when the policy protects paths: the walk
- * costs a few loads per directory level on every open of the build.
+ * fds all end at the file). A program of its own, loaded only when the
+ * policy protects paths (monitor_open()): the walk costs a few loads per
+ * directory level on every open of the build, and its verification about
+ * 25 ms of every monitored start.
  */
-static __always_inline int on_open_exit(long nr, struct pt_regs *regs, long ret, __u32 n_protect) {
-        if (ret < 0 || n_protect == 0)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_open_exit, struct pt_regs *regs, long ret) {
+        long nr = regs->orig_ax;
+        if (ret < 0 || (nr != __NR_open && nr != __NR_openat && nr != __NR_openat2))
+                return 0;
+        struct bw_config *c = build_config();
+        if (!c || compat_task())
+                return 0;
+        __u32 n_protect = c->n_protect;
+        if (n_protect == 0)
                 return 0;
         struct file *f = fd_file(bpf_get_current_task_btf(), ret);
         if (!f)
@@ -769,9 +779,6 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
         case __NR_userfaultfd:
         case __NR_io_uring_setup:
         case __NR_ioctl:
-        case __NR_open:
-        case __NR_openat:
-        case __NR_openat2:
                 break;
         default:
                 return 0;
@@ -779,8 +786,6 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
         struct bw_config *c = build_config();
         if (!c || compat_task())
                 return 0;
-        if (nr == __NR_open || nr == __NR_openat || nr == __NR_openat2)
-                return on_open_exit(nr, regs, ret, c->n_protect);
 
         __u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx;
         switch (nr) {
