@@ -15,8 +15,9 @@
 #   one thread), sha256sum (one thread), b3sum (BLAKE3, its own threads).
 # Rounds are interleaved (each tool once per round, order rotated) and medians
 # compared, which is fairer on a shared, noisy VM than one long series per tool.
-# Then: the warm re-check (`buildward check`, digest cache hot) with hyperfine,
-# and `openssl speed -evp sha256` as the per-core ceiling.
+# Every round also runs `openssl speed -evp sha256 -bytes 4096` (one thread,
+# 1 s), the per-core reference measured under the same load as the tools.
+# Then: the warm re-check (`buildward check`, digest cache hot) with hyperfine.
 # Needs root (the digest cache is root's). Prints markdown tables.
 set -euo pipefail
 
@@ -77,12 +78,21 @@ def run(c):
     if status != 0:
         sys.exit("bench/seal.sh: error: `%s` failed" % c)
     return time.perf_counter() - t0, ru.ru_utime + ru.ru_stime
+def openssl_speed():
+    """GB/s of `openssl speed -evp sha256` on 4096-byte messages: bytes per second of user CPU time."""
+    out = subprocess.run(["openssl", "speed", "-seconds", "1", "-bytes", "4096", "-evp", "sha256"],
+                         capture_output=True, text=True, check=True).stdout
+    return float([l for l in out.splitlines() if l.startswith("sha256")][0].split()[1].rstrip("k")) * 1e3 / 1e9
+ossl = []
 for c in cmds:  # warm-up round
     run(c)
 for r in range(rounds):
-    order = list(range(len(names)))
+    order = list(range(len(names) + 1))
     order = order[r % len(order):] + order[:r % len(order)]
     for i in order:
+        if i == len(names):
+            ossl.append(openssl_speed())
+            continue
         w, c = run(cmds[i])
         times[names[i]].append(w)
         cpu[names[i]].append(c)
@@ -90,6 +100,7 @@ with open(tsv, "w") as f:
     for n in names:
         f.write(n + "\twall\t" + "\t".join("%.4f" % t for t in times[n]) + "\n")
         f.write(n + "\tcpu\t" + "\t".join("%.4f" % t for t in cpu[n]) + "\n")
+    f.write("openssl speed 4096\tGB/s\t" + "\t".join("%.4f" % g for g in ossl) + "\n")
 ref = statistics.median(times["fsverity digest"])
 print("Interleaved, %d rounds, hot page cache. Wall time: median (min-max); CPU time: median user+system;"
       % rounds)
@@ -101,6 +112,13 @@ for n in names:
     t = times[n]; med = statistics.median(t); c = statistics.median(cpu[n])
     print("| %s | %.3f | %.3f | %.3f | %.2f | %.2fx | %.2f | %.2f |" % (n, med, min(t), max(t), nbytes / med / 1e9,
           ref / med, c, nbytes / c / 1e9))
+o = statistics.median(ossl)
+print()
+print("Per-core reference in the same rounds, `openssl speed -evp sha256 -bytes 4096` (one thread, bytes per"
+      " user CPU-second): median %.2f GB/s (%.2f-%.2f)." % (o, min(ossl), max(ossl)))
+for n in ("buildward seal", "buildward seal --jobs 1"):
+    print("- %s: %.2f GB/s per CPU-second, %.0f %% of it." % (n, nbytes / statistics.median(cpu[n]) / 1e9,
+          100 * nbytes / statistics.median(cpu[n]) / 1e9 / o))
 PY
 
 # The same digests as fsverity-utils, on the very files just timed (files
@@ -141,10 +159,10 @@ print("| buildward check (warm cache) | %.1f | %.1f | %.1f | %.1f | %.1f |" % (r
       statistics.median(r["times"]) * 1e3, r["min"] * 1e3, (r["user"] + r["system"]) * 1e3))
 PY
 
-# The per-core ceiling: OpenSSL's SHA-256 (SHA-NI when the CPU has it) on 4 KiB
-# blocks (fs-verity's unit) and 16 KiB blocks, one thread.
+# OpenSSL's SHA-256 (SHA-NI when the CPU has it) on 16 KiB blocks too, after
+# the rounds: how much of the 4 KiB figure is openssl speed's own per-message cost.
 echo
-echo "Per-core reference, \`openssl speed -evp sha256\` (one thread):"
+echo "\`openssl speed -evp sha256\` after the rounds (one thread):"
 echo
 openssl speed -seconds 3 -bytes 4096 -evp sha256 2>/dev/null | awk '/^sha256/ { printf "- 4 KiB blocks: %.2f GB/s\n", $2 / 1e6 }'
 openssl speed -seconds 3 -bytes 16384 -evp sha256 2>/dev/null | awk '/^sha256/ { printf "- 16 KiB blocks: %.2f GB/s\n", $2 / 1e6 }'

@@ -205,12 +205,10 @@ int toolchain_check_fd(struct toolchain *t, int fd, const char *path, enum toolc
                 *ret = TOOLCHAIN_MISMATCH;
                 return 0;
         }
-        struct file_id id;
-        file_id_from_statx(&sx, &id);
         uint8_t d[VERITY_DIGEST_SIZE];
         struct hash_stats ignored = {};
         pthread_mutex_lock(&t->lock); /* one hasher */
-        int r = file_digest(t->hasher, fd, &id, t->cache, true, d, &ignored);
+        int r = file_digest(t->hasher, fd, &sx, t->cache, true, d, &ignored);
         pthread_mutex_unlock(&t->lock);
         if (r == -ESTALE) { /* written to while we read it: not the sealed file, whatever it ends up as */
                 *ret = TOOLCHAIN_MISMATCH;

@@ -219,9 +219,9 @@ static int finish(struct verity_hasher *h, uint64_t size, uint8_t ret[VERITY_DIG
         return sha256(h, desc, sizeof(desc), ret);
 }
 
-int verity_digest_fd(struct verity_hasher *h, int fd, uint64_t size, uint8_t ret[VERITY_DIGEST_SIZE]) {
+int verity_digest_fd(struct verity_hasher *h, int fd, uint64_t size, unsigned flags, uint8_t ret[VERITY_DIGEST_SIZE]) {
         start(h, size);
-        off_t hole = size > VERITY_BLOCK_SIZE ? lseek(fd, 0, SEEK_HOLE) : -1;
+        off_t hole = size > VERITY_BLOCK_SIZE && !(flags & VERITY_DENSE) ? lseek(fd, 0, SEEK_HOLE) : -1;
         int r = hole >= 0 && (uint64_t) hole < size ? hash_sparse(h, fd, size) : hash_range(h, fd, 0, size);
         if (r < 0)
                 return r;

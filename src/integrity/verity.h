@@ -32,11 +32,21 @@ static inline void verity_hasher_freep(struct verity_hasher **h) {
 }
 #define _cleanup_verity_hasher_ __attribute__((cleanup(verity_hasher_freep)))
 
+enum {
+        /*
+         * The caller knows the file is (nearly) fully allocated, say from
+         * st_blocks: do not ask for holes (one lseek() per file saved). Only a
+         * hint: a hole read as zeros gives the same digest, just slower.
+         */
+        VERITY_DENSE = 1 << 0,
+};
+
 /*
  * The digest of the SIZE bytes of FD read from offset 0 (SIZE from fstat()).
  * -ESTALE when the file ends before SIZE bytes: it changed while we read it.
+ * FLAGS: 0 or VERITY_DENSE.
  */
-int verity_digest_fd(struct verity_hasher *h, int fd, uint64_t size, uint8_t ret[VERITY_DIGEST_SIZE]);
+int verity_digest_fd(struct verity_hasher *h, int fd, uint64_t size, unsigned flags, uint8_t ret[VERITY_DIGEST_SIZE]);
 
 /* The digest of a buffer, for tests and for what is not a file. */
 int verity_digest_buffer(struct verity_hasher *h, const void *data, size_t n, uint8_t ret[VERITY_DIGEST_SIZE]);
