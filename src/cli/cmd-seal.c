@@ -132,7 +132,7 @@ int cmd_seal(int argc, char **argv) {
         struct manifest_entry *v = NULL;
         size_t n = 0;
         _cleanup_free_ char *failed = NULL;
-        int r = tree_scan(roots, &v, &n, &failed);
+        int r = tree_scan(roots, 0, &v, &n, &failed);
         if (r < 0) {
                 log_error("cannot read '%s' (%s); check its permissions, or run as root", failed ? failed : "?",
                           strerror(-r));

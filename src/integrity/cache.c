@@ -71,15 +71,21 @@ static void rehash(struct digest_cache *c) {
                 c->table[slot(c, &c->v[i].id)] = i + 1;
 }
 
+/* Room for at least CAP entries. Lock held. */
+static void reserve(struct digest_cache *c, size_t cap) {
+        if (cap <= c->cap)
+                return;
+        c->cap = cap;
+        c->v = realloc(c->v, c->cap * sizeof(*c->v));
+        if (!c->v)
+                abort();
+        rehash(c);
+}
+
 /* Inserts or replaces the entry of ID's (dev, ino). Lock held. */
 static void insert(struct digest_cache *c, const struct file_id *id, const uint8_t d[VERITY_DIGEST_SIZE]) {
-        if (c->n == c->cap) {
-                c->cap = c->cap ? 2 * c->cap : 1024;
-                c->v = realloc(c->v, c->cap * sizeof(*c->v));
-                if (!c->v)
-                        abort();
-                rehash(c);
-        }
+        if (c->n == c->cap)
+                reserve(c, c->cap ? 2 * c->cap : 1024);
         size_t b = slot(c, id);
         if (!c->table[b]) {
                 c->table[b] = ++c->n;
@@ -213,6 +219,10 @@ static int load_entries(struct digest_cache *c, const char *dir, char **ret_why)
                 return -EBADMSG;
         }
         data[n - HMAC_LINE_LEN] = 0;
+        size_t lines = 0;
+        for (const char *p = data; (p = strchr(p, '\n')); p++)
+                lines++;
+        reserve(c, lines); /* one array and one hash table, not a doubling series of both */
         for (char *line = data + strlen(CACHE_MAGIC); *line;) {
                 char *nl = strchr(line, '\n');
                 struct file_id id;

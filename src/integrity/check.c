@@ -83,7 +83,7 @@ int tree_compare(const struct manifest *m, unsigned jobs, struct digest_cache *c
                  struct hash_stats *stats) {
         struct manifest_entry *cur = NULL;
         size_t n = 0;
-        int r = tree_scan(m->roots, &cur, &n, NULL);
+        int r = tree_scan(m->roots, m->n, &cur, &n, NULL);
         if (r < 0)
                 return r;
         /* Pass 1: pair sealed and current entries by path; collect the files whose content needs a digest. */

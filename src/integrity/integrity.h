@@ -53,9 +53,11 @@ struct hash_stats {
  * Walks ROOTS (absolute, canonical, none inside another) without following
  * symlinks; every directory, file, symlink and special file becomes an entry,
  * sorted by path, digests not filled in. A missing root gives no entries.
- * On failure *RET_PATH (when not NULL) names the path that failed.
+ * EXPECT, when not 0, is how many entries the caller expects (a manifest's
+ * count): the result is sized for it once. On failure *RET_PATH (when not
+ * NULL) names the path that failed.
  */
-int tree_scan(char *const *roots, struct manifest_entry **ret, size_t *ret_n, char **ret_path);
+int tree_scan(char *const *roots, size_t expect, struct manifest_entry **ret, size_t *ret_n, char **ret_path);
 void tree_entries_free(struct manifest_entry *v, size_t n);
 
 /*

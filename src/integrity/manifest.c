@@ -337,7 +337,11 @@ int manifest_parse(const char *data, size_t n, EVP_PKEY *pubkey, struct manifest
                 return fail(err, 0, "the file contains a NUL byte: it is not a text manifest");
         struct manifest *m = xcalloc(1, sizeof(*m));
         _cleanup_manifest_ struct manifest *cleanup = m;
+        /* Entries are at most the lines: one array, not a doubling one copied into fresh pages. */
         size_t cap = 0;
+        for (const char *p = data, *end = data + n; (p = memchr(p, '\n', (size_t) (end - p))); p++)
+                cap++;
+        m->v = cap ? xmalloc(cap * sizeof(*m->v)) : NULL;
         enum { HEAD, ALGO, ROOTS, ENTRIES, END, SIGNED } state = HEAD;
         unsigned lineno = 0;
         int r;

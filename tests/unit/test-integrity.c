@@ -16,7 +16,7 @@ static char *seal_to(const char *root, const char *out) {
         char *const roots[] = { (char *) root, NULL };
         struct manifest_entry *v = NULL;
         size_t n = 0;
-        ASSERT_EQ_INT(tree_scan(roots, &v, &n, NULL), 0);
+        ASSERT_EQ_INT(tree_scan(roots, 0, &v, &n, NULL), 0);
         size_t *idx = xcalloc(n + 1, sizeof(size_t)), k = 0;
         int *errs = xcalloc(n + 1, sizeof(int));
         for (size_t i = 0; i < n; i++)
