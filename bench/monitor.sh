@@ -6,6 +6,8 @@
 #
 #   nomon      buildward run --no-monitor                (the baseline)
 #   monitor    buildward run                             (eBPF monitor + rules)
+#   protect    buildward run --policy P, P protecting a path (path policies:
+#              every open of the build is resolved in the kernel and compared)
 #   strace     buildward run --no-monitor -- strace -f -e trace=SYSCALLS ...
 #   auditd     buildward run --no-monitor, auditd running with an execve rule
 #   bpftrace   buildward run --no-monitor, bpftrace tracing the same syscalls
@@ -18,6 +20,7 @@
 #
 #   BUILDWARD   binary under test (default build/buildward)
 #   BW_ROUNDS   rounds (default 3)
+#   BW_VARIANTS only these variants, e.g. "nomon monitor protect" (default: all)
 #   BW_PKG      Debian source package (default hello); BW_BUILD the command
 #               (default './configure && make -j2')
 set -uo pipefail
@@ -57,7 +60,15 @@ dpkg-source --no-check -x "$dsc" "$work/tree" >/dev/null 2>&1 || { echo "bench/m
 # The syscalls the monitor records, for strace and bpftrace to trace the same.
 syscalls=open,creat,openat,openat2,unlink,unlinkat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,truncate,chmod,fchmodat,chdir,fchdir,utimensat,connect,sendto,sendmsg,bind,listen,socket,dup2,dup3,memfd_create,execve,execveat,ptrace,mount,umount2,unshare,setns,clone,clone3,bpf,setuid,setresuid,ioctl,mknodat
 
-variants=(nomon monitor strace)
+variants=(nomon monitor protect strace)
+cat >"$work/protect.yml" <<'YML'
+version: 1
+protect:
+  - path: /home/build/.ssh/**
+    read: []
+    write: []
+    reason: bench/monitor.sh - nothing in a build reads it; every open is still compared
+YML
 if command -v auditd >/dev/null && command -v auditctl >/dev/null; then
         if pgrep -x auditd >/dev/null || { auditd >/dev/null 2>&1 && sleep 1 && pgrep -x auditd >/dev/null && auditd_started=1; }; then
                 variants+=(auditd)
@@ -91,6 +102,7 @@ one_run() {
         local flags=(--no-monitor)
         case $v in
         monitor) flags=() ;;
+        protect) flags=(--policy "$work/protect.yml") ;;
         strace) cmd="strace -f -qq -o /dev/null -e trace=$syscalls sh -c '$build_cmd'" ;;
         auditd) auditctl -a always,exit -F arch=b64 -S execve -k bw-bench >/dev/null ;;
         bpftrace)
@@ -120,6 +132,14 @@ PY
         rm -rf "$dir"
 }
 
+if [ -n "${BW_VARIANTS:-}" ]; then
+        wanted=()
+        for v in "${variants[@]}"; do
+                case " $BW_VARIANTS " in *" $v "*) wanted+=("$v") ;; esac
+        done
+        variants=("${wanted[@]}")
+        case " ${variants[*]} " in *" nomon "*) ;; *) echo "bench/monitor.sh: error: BW_VARIANTS must include nomon (the baseline)" >&2; exit 1 ;; esac
+fi
 echo "# $(basename "$dsc" .dsc): '$build_cmd', $rounds rounds of: ${variants[*]} (interleaved)"
 declare -A walls events lost
 for n in $(seq "$rounds"); do
@@ -147,9 +167,9 @@ base = statistics.median(walls["nomon"])
 print("%-10s %10s %8s %10s %12s %6s" % ("variant", "median s", "ratio", "overhead", "events/s", "lost"))
 for v, w in walls.items():
     m = statistics.median(w)
-    ev = statistics.median(events[v]) if v == "monitor" else 0
+    ev = statistics.median(events[v]) if v in ("monitor", "protect") else 0
     print("%-10s %10.2f %8.3f %+9.1f%% %12s %6s" % (v, m, m / base, (m / base - 1) * 100,
-          "%.0f" % (ev / m) if ev else "-", max(lost[v]) if v == "monitor" else "-"))
+          "%.0f" % (ev / m) if ev else "-", max(lost[v]) if v in ("monitor", "protect") else "-"))
 st = [float(x) for x in sys.argv[2].split()]
 if st:
     print("monitor start-up (open + load + attach), median of %d: %.0f ms (min %.0f, max %.0f)" %
