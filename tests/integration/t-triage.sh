@@ -24,6 +24,9 @@ done
 W=$(mktemp -d /var/tmp/bw-triage.XXXXXX)
 trap '[ -n "${BW_KEEP:-}" ] || rm -rf "$W" "$TEST_TMP"' EXIT
 chmod 0755 "$W"
+# The scenarios mount tmpfs over /tmp and /home: a checkout there would vanish
+# from under them. The binary runs from $W instead (it needs only libc and libm).
+cp "$BUILDWARD" "$W/buildward" && BUILDWARD=$W/buildward
 "$BUILDWARD" keygen -o "$W/key" >/dev/null || { not_ok "keygen for the bundle signature"; done_testing; exit 1; }
 
 # ---- 1. the miner incident --------------------------------------------------
