@@ -25,8 +25,11 @@ W=$(mktemp -d /var/tmp/bw-triage.XXXXXX)
 trap '[ -n "${BW_KEEP:-}" ] || rm -rf "$W" "$TEST_TMP"' EXIT
 chmod 0755 "$W"
 # The scenarios mount tmpfs over /tmp and /home: a checkout there would vanish
-# from under them. The binary runs from $W instead (it needs only libc and libm).
+# from under them. The binary runs from $W instead (it needs only libc and libm),
+# and so does the script: tools that look up their directory (pyenv's python3
+# shim reads $PWD) fail when it is gone.
 cp "$BUILDWARD" "$W/buildward" && BUILDWARD=$W/buildward
+cd "$W" || exit 1
 "$BUILDWARD" keygen -o "$W/key" >/dev/null || { not_ok "keygen for the bundle signature"; done_testing; exit 1; }
 
 # ---- 1. the miner incident --------------------------------------------------
