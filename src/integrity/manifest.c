@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -419,12 +420,7 @@ int manifest_parse(const char *data, size_t n, EVP_PKEY *pubkey, struct manifest
                         }
                         if (len > 0 && line[0] == '#')
                                 return fail(err, lineno, "unexpected line '%.*s'", (int) (len < 40 ? len : 40), line);
-                        if (m->n == cap) {
-                                cap = cap ? cap * 2 : 256;
-                                m->v = realloc(m->v, cap * sizeof(*m->v));
-                                if (!m->v)
-                                        abort();
-                        }
+                        assert(m->n < cap); /* an entry is a line, and cap counts every line */
                         struct manifest_entry *e = &m->v[m->n];
                         *e = (struct manifest_entry){};
                         r = parse_entry(line, len, lineno, e, err);

@@ -137,7 +137,6 @@ int provenance_check_args(const char *sign_key, const char *ledger_url, char **r
 
 int provenance_for_run(json_object *report, int out_fd, const char *sign_key, const char *ledger_url,
                        char **ret_error) {
-        (void) unlinkat(out_fd, PROVENANCE_FILE, 0); /* never leave an older build's provenance behind */
         if (!sign_key && !ledger_url)
                 return 0;
         const char *url = ledger_url ? ledger_url : LEDGER_DEFAULT_URL;
