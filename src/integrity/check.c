@@ -226,9 +226,16 @@ int toolchain_check_pid(struct toolchain *t, pid_t pid, enum toolchain_verdict *
         _cleanup_close_ int fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return errno == ENOENT ? -ESRCH : -errno;
+        /*
+         * The name comes from the open file, not from the process: it may exec
+         * between open() and readlink(), and its old file judged under its new
+         * name would be a false mismatch (or, for a process that execs another
+         * file at the path it ran, a match the new file never earned).
+         */
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
         ssize_t k = readlink(link, path, sizeof(path) - 1);
         if (k < 0)
-                return errno == ENOENT ? -ESRCH : -errno;
+                return -errno;
         path[k] = 0;
         int r = toolchain_check_fd(t, fd, path, ret);
         if (r == 0 && ret_path)
