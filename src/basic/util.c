@@ -170,18 +170,24 @@ int read_full_file(const char *path, char **ret, size_t *ret_size, size_t max) {
 }
 
 int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = xstrdup(path);
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
+        /* The deepest directory first: usually only it is missing. */
+        if (mkdir(path, mode) == 0 || errno == EEXIST)
+                return 0;
+        if (errno != ENOENT)
                 return -errno;
-        return 0;
+        _cleanup_free_ char *parent = xstrdup(path);
+        char *slash = strrchr(parent, '/');
+        while (slash && slash > parent && slash[1] == 0) { /* "a/b/" */
+                *slash = 0;
+                slash = strrchr(parent, '/');
+        }
+        if (!slash || slash == parent)
+                return -ENOENT; /* "/x" or "x" failed with ENOENT: nothing above to create */
+        *slash = 0;
+        int r = mkdir_p(parent, mode);
+        if (r < 0)
+                return r;
+        return mkdir(path, mode) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 DIR *opendir_at(int dir_fd, const char *name) {

@@ -93,16 +93,27 @@ static int bind_mount(const char *src, const char *dst, bool readonly) {
         return 0;
 }
 
-/* Creates PATH (a directory) below ROOT unless something already exists there. */
+/*
+ * Creates ROOT/REL (a directory) with MODE unless something already exists
+ * there: 1 when it made it, 0 when a directory was there. The stage is built
+ * with umask 0 (stage_prepare()), so MODE holds without a chmod.
+ */
 static int ensure_dir(const char *root, const char *rel, mode_t mode) {
         _cleanup_free_ char *p = xasprintf("%s/%s", root, rel);
+        if (mkdir(p, mode) == 0)
+                return 1;
+        if (errno == ENOENT) {
+                _cleanup_free_ char *parent = xstrdup(p);
+                *strrchr(parent, '/') = 0;
+                int r = mkdir_p(parent, 0755);
+                if (r < 0)
+                        return r;
+                return mkdir(p, mode) < 0 ? -errno : 1;
+        }
         struct stat st;
-        if (lstat(p, &st) == 0)
-                return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-        int r = mkdir_p(p, 0755);
-        if (r < 0)
-                return r;
-        return chmod(p, mode) < 0 ? -errno : 0;
+        if (errno != EEXIST || lstat(p, &st) < 0)
+                return -errno;
+        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
 static int ensure_file(const char *root, const char *rel) {
@@ -358,7 +369,7 @@ static int private_dir(const struct stage *st, const char *rel, mode_t mode, boo
         int r = ensure_dir(st->root, rel, mode);
         if (r < 0)
                 return r;
-        if (chmod(p, mode) < 0)
+        if (r == 0 && chmod(p, mode) < 0) /* the rootfs's own directory */
                 return -errno;
         if (own && chown(p, st->map_uid, st->map_gid) < 0)
                 return -errno;
@@ -381,10 +392,8 @@ static int setup_dev(const struct stage *st) {
                 struct stat hs;
                 /* As root the nodes are created directly (this tmpfs is ours, not the build's); else bound. */
                 if (can_mknod && stat(host, &hs) == 0 && S_ISCHR(hs.st_mode) &&
-                    mknod(dst, S_IFCHR | (hs.st_mode & 0666), hs.st_rdev) == 0) {
-                        (void) chmod(dst, hs.st_mode & 0666);
+                    mknod(dst, S_IFCHR | (hs.st_mode & 0666), hs.st_rdev) == 0)
                         continue;
-                }
                 if ((r = ensure_file(st->root, rel)) < 0)
                         return r;
                 if (mount(host, dst, NULL, MS_BIND, NULL) < 0)
@@ -409,7 +418,7 @@ static int setup_dev(const struct stage *st) {
                 return r;
         /* /dev/shm lives on the staging tmpfs so it counts against --tmp-size. */
         _cleanup_free_ char *shm_src = xasprintf("%s/shm", st->dir), *shm = xasprintf("%s/dev/shm", st->root);
-        if (mkdir(shm_src, 01777) < 0 || chmod(shm_src, 01777) < 0)
+        if (mkdir(shm_src, 01777) < 0)
                 return -errno;
         if ((r = ensure_dir(st->root, "dev/shm", 0755)) < 0)
                 return r;
@@ -429,7 +438,8 @@ static int mirror_parents(const char *dir, const char *host, const char *rel) {
                         return -errno;
                 if (lchown(d, hs.st_uid, hs.st_gid) < 0 && errno != EINVAL)
                         return -errno;
-                (void) chmod(d, hs.st_mode & 07777);
+                if (hs.st_mode & 06000) /* mkdir() takes no setuid/setgid bits */
+                        (void) chmod(d, hs.st_mode & 07777);
                 *slash = '/';
         }
         return 0;
@@ -446,8 +456,8 @@ static int setup_etc_overlay(const struct stage *st, const char *const (*files)[
         struct stat es;
         if (stat("/etc", &es) < 0 || !S_ISDIR(es.st_mode))
                 return -ENOTDIR;
-        if (mkdir(top, es.st_mode & 07777) < 0 || chmod(top, es.st_mode & 07777) < 0)
-                return -errno;
+        if (mkdir(top, es.st_mode & 07777) < 0 || ((es.st_mode & 06000) && chmod(top, es.st_mode & 07777) < 0))
+                return -errno; /* mkdir() takes no setuid/setgid bits */
         for (size_t i = 0; i < n_files; i++) {
                 struct stat hs;
                 _cleanup_free_ char *p = xasprintf("%s/%s", top, files[i][0]), *h = xasprintf("/etc/%s", files[i][0]);

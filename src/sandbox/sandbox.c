@@ -687,6 +687,8 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 goto out;
         }
         PHASE("stage start");
+        /* Every directory and node of the stage gets its mode at creation, whatever the caller's umask. */
+        mode_t umask_saved = umask(0);
         r = stage_prepare(&st, cfg, ret_failure);
         PHASE("join helper thread");
         prep_finish(&job);
@@ -708,6 +710,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 stage_mount_sysfs(&st);
         if (r >= 0)
                 r = stage_prepare_source(&st, cfg, &state->warnings, ret_failure);
+        umask(umask_saved); /* the build gets the caller's */
         if (r < 0) {
                 if (!*ret_failure)
                         *ret_failure = xasprintf("cannot assemble the sandbox's filesystem (%s)", strerror(-r));
