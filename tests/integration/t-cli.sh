@@ -527,8 +527,10 @@ if [ "$has_cpu" = yes ]; then
         cmark=bw-cli-cpu-$$
         (bw --cpus 0.5 --memory 256M --pids 64 -- python3 -c "$cpu_loop" "$cmark"; echo "$RC" >"$OUT.rc") &
         job=$!
+        # One scan finds and keeps the pid: a second one could come after the 1.5 s loop ended.
         cpu_host_pid=
-        if wait_for 20 has_build_pid "$cmark"; then cpu_host_pid=$(build_pids "$cmark" | head -n 1); fi
+        find_cpu_pid() { cpu_host_pid=$(build_pids "$cmark" | head -n 1); [ -n "$cpu_host_pid" ]; }
+        wait_for 20 find_cpu_pid || true
         if [ -n "$cpu_host_pid" ]; then
                 if [ "$host_cg" = v2 ]; then
                         v2_cpu=$(cat "$(cg_file "$cpu_host_pid" x cpu.max)" 2>/dev/null)
