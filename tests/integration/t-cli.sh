@@ -515,13 +515,19 @@ cg_file() {
         fi
 }
 
+# With a mark argument the build then stays (idle) until the test, which finds it
+# by that mark, has read its cgroup files and sends SIGUSR1: under load, finding
+# it can take longer than the loop.
 cpu_loop='
-import sys, time
+import signal, sys, time
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
 t0, c0 = time.time(), time.process_time()
 while time.time() - t0 < 1.5:
     pass
 print("wall=%.3f" % (time.time() - t0))
-print("cpu=%.3f" % (time.process_time() - c0))'
+print("cpu=%.3f" % (time.process_time() - c0), flush=True)
+if len(sys.argv) > 1:
+    signal.sigtimedwait([signal.SIGUSR1], 30)'
 if [ "$has_cpu" = yes ]; then
         new_src
         cmark=bw-cli-cpu-$$
@@ -542,6 +548,7 @@ if [ "$has_cpu" = yes ]; then
                         v1_pids=$(cat "$(cg_file "$cpu_host_pid" pids pids.max)" 2>/dev/null)
                         v1_dirs="$(cg_file "$cpu_host_pid" cpu '') $(cg_file "$cpu_host_pid" memory '') $(cg_file "$cpu_host_pid" pids '')"
                 fi
+                kill -USR1 "$cpu_host_pid" 2>/dev/null || true
         fi
         wait "$job"
         RC=$(cat "$OUT.rc" 2>/dev/null) RUN_OUT=$OUT.stdout RUN_ERR=$OUT.stderr
