@@ -120,9 +120,6 @@ for p in os.listdir("/proc"):
 PY
 }
 
-# has_host_pid TAG: some host process runs bw-probe with argument TAG
-has_host_pid() { [ -n "$(host_pids "$1")" ]; }
-
 # same_bytes A B: files identical
 same_bytes() { cmp -s -- "$1" "$2"; }
 
@@ -634,11 +631,17 @@ done
 diag "a setsid'd double-fork daemon"
 tag=bw-sec-daemon-$$
 new_src
-( bw -- bash -c "./bw-probe daemonize 300 $tag; sleep 3"; echo "$RC" >"$OUT.rc" ) &
+# The build then waits in a tagged sleep (at most 30 s) that the test ends once it
+# has seen the daemon: under load, one scan of /proc can take longer than a fixed pause.
+( bw -- bash -c "./bw-probe daemonize 300 $tag; ./bw-probe sleep 30 $tag-main; exit 0"; echo "$RC" >"$OUT.rc" ) &
 bwjob=$!
 daemon_host=
-if wait_for 20 has_host_pid "$tag"; then daemon_host=$(host_pids "$tag" | head -n 1); fi
+find_daemon() { daemon_host=$(host_pids "$tag" | head -n 1); [ -n "$daemon_host" ]; }
+wait_for 20 find_daemon || true
 [ -z "$daemon_host" ] || _sec_pids+=("$daemon_host")
+main_sleep=
+find_main_sleep() { main_sleep=$(host_pids "$tag-main" | head -n 1); [ -n "$main_sleep" ]; }
+wait_for 20 find_main_sleep && kill "$main_sleep" 2>/dev/null
 wait "$bwjob"
 RC=$(cat "$OUT.rc" 2>/dev/null) RUN_OUT=$OUT.stdout RUN_ERR=$OUT.stderr LINE=$(head -n 1 "$OUT.stdout")
 expect_re "the daemon started inside" '^OK daemon-pid=[0-9]+$'
@@ -835,7 +838,8 @@ SRC=$SRC_A OUT=$OUT_A
 ( bw -- bash run.sh; echo "$RC" >"$OUT_A.rc" ) &
 job_a=$!
 a_host=
-if wait_for 20 has_host_pid "$conc_a-target"; then a_host=$(host_pids "$conc_a-target" | head -n 1); fi
+find_a_target() { a_host=$(host_pids "$conc_a-target" | head -n 1); [ -n "$a_host" ]; }
+wait_for 20 find_a_target || true
 a_ns=$(awk '/^NSpid:/ {print $NF}' "/proc/$a_host/status" 2>/dev/null)
 if [ -z "$a_host" ] || [ -z "$a_ns" ]; then
         not_ok "sandbox A's target process seen on the host" "host pid '$a_host', in-sandbox pid '$a_ns'" "$(cat "$OUT_A.stderr" 2>/dev/null)"
