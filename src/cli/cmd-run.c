@@ -960,6 +960,15 @@ int cmd_run(int argc, char **argv) {
                 ret = WIFEXITED(res.status) ? WEXITSTATUS(res.status) : 128 + WTERMSIG(res.status);
 
         log_step("parent: artifacts and changes collected");
+        /*
+         * Nothing below reads the stage. Our views go first, so that the
+         * helper's exit is the last reference to the tmpfs and the overlay and
+         * frees what the build wrote, beside the report writing (sandbox.h).
+         */
+        closep(&views.merged_fd);
+        closep(&views.upper_fd);
+        closep(&views.lower_fd);
+        sandbox_leave(&st);
         json_object *report = build_report(&a, &rm, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
         r = json_write_file_at(out_fd, "report.json", report);
         const char *failed = "report.json";

@@ -642,6 +642,9 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 goto out;
         }
         if (state->privileged) {
+                state->host_mntns_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+                state->host_cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                state->host_saved = true;
                 if (unshare(CLONE_NEWNS) < 0) {
                         r = -errno;
                         *ret_failure =
@@ -917,7 +920,50 @@ void sandbox_result_done(struct sandbox_result *r) {
         r->n_survivors = 0;
 }
 
+/* ARG: the pipe. Raw calls: this task shares buildward's memory and thread pointer. */
+static int hold_namespaces(void *arg) {
+        const int *pfd = arg;
+        char c;
+        (void) syscall(SYS_close, pfd[1]);
+        (void) syscall(SYS_read, pfd[0], &c, 1); /* EOF: buildward has left, or died */
+        return 0;
+}
+
+void sandbox_leave(struct sandbox_state *s) {
+        /* The holder's stack: static, the holder outlives this frame. One per process. */
+        static _Alignas(16) char stack[4096];
+        if (!s->host_saved || s->host_mntns_fd < 0 || s->host_cwd_fd < 0 || s->ns_holder > 0)
+                return;
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return;
+        /*
+         * CLONE_VM: nothing copied for a task that only holds a reference. Without
+         * CLONE_FILES it has its own table, so closing our ends below is its EOF.
+         */
+        pid_t pid = clone(hold_namespaces, stack + sizeof(stack), CLONE_VM | SIGCHLD, pfd);
+        close(pfd[0]);
+        if (pid < 0) {
+                close(pfd[1]);
+                return;
+        }
+        s->ns_holder = pid;
+        /* setns() also moves the root and the working directory to the namespace's: take ours back. */
+        if (setns(s->host_mntns_fd, CLONE_NEWNS) < 0 || fchdir(s->host_cwd_fd) < 0)
+                log_debug("staying in buildward's mount namespace: %m");
+        close(pfd[1]);
+}
+
 void sandbox_state_done(struct sandbox_state *s) {
+        if (s->ns_holder > 0)
+                while (waitpid(s->ns_holder, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        s->ns_holder = 0;
+        if (s->host_saved) {
+                closep(&s->host_mntns_fd);
+                closep(&s->host_cwd_fd);
+                s->host_saved = false;
+        }
         cgroup_destroy(&s->cg);
         strv_free(s->warnings);
         s->warnings = NULL;

@@ -66,6 +66,10 @@ struct sandbox_state {
         int landlock_abi; /* 0: unavailable */
         char **warnings;
         struct cgroup cg;
+        /* As root: the way back out of buildward's own mount namespace (sandbox_leave()). */
+        bool host_saved;
+        int host_mntns_fd, host_cwd_fd;
+        pid_t ns_holder;
 };
 
 struct sandbox_result {
@@ -97,6 +101,14 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
 /* Waits until every process of the build is gone. sandbox_result_done() calls it too. */
 void sandbox_reap(struct sandbox_result *r);
 void sandbox_result_done(struct sandbox_result *r);
+/*
+ * Once the views are open and nothing reads the stage by path any more:
+ * buildward returns to the host's mount namespace and leaves the stage's to a
+ * helper process, whose exit tears it down (the tmpfs, the overlays, about
+ * twenty mounts) on the other core while the reports are written, not on
+ * buildward's own exit. Best effort; the working directory is kept.
+ */
+void sandbox_leave(struct sandbox_state *s);
 void sandbox_state_done(struct sandbox_state *s);
 
 /* The landlock ABI this kernel offers; 0 when it has none. */
