@@ -168,4 +168,11 @@ done
 run bench-mode-check --policy $T/glob-only.yml -- true
 check "the glob-only policy runs without the LSM program (the comparison's baseline)" \
         has $T/out-bench-mode-check/report.json '"mode": ?"detected"'
+# where a start's time goes, step by step (BUILDWARD_DEBUG=1 prints CLOCK_MONOTONIC ms per step)
+for pol in policy glob-only; do
+        (cd $SRC && BUILDWARD_DEBUG=1 $BW run --quiet --source $SRC --out $T/out-steps --toolchain $T/tc.manifest \
+                --ro-bind /opt/tc --policy $T/$pol.yml -- true </dev/null >/dev/null 2>$T/steps.log)
+        grep -E 'debug: [0-9.]+ ms \[[0-9]+\] (parent: (cmd_run|sandbox_run|sandbox_run returned|report written)|monitor: )' \
+                $T/steps.log | sed "s/^.*debug: /BWTAP # step ($pol): /"
+done
 echo "BWTAP # bench: 6 monitored starts of 'true' each, protecting policy: with the LSM program ${cs_lsm}0 ms, detection only ${cs_glob}0 ms (TCG)"
