@@ -39,6 +39,10 @@ echo "not a real key" >$SRC/keys/signing.key
 echo "release notes" >$SRC/notes.txt
 echo "not a pem" >$SRC/secrets/readme.txt
 echo "pem" >$SRC/secrets/server.pem
+mkdir -p $SRC/tools
+cp /opt/tc/bin/signer $SRC/tools/hello
+printf '#!/bin/sh\necho script-ran\n' >$SRC/tools/script.sh
+chmod 0755 $SRC/tools/script.sh
 
 $BW seal /opt/tc /usr/bin /usr/lib/x86_64-linux-gnu /usr/lib64 -o $T/tc.manifest >$T/seal.log 2>&1 || not_ok "seal the test toolchain" "$(tail -n 2 $T/seal.log)"
 DIGEST=$(awk '$1 == "f" && $7 == "/opt/tc/bin/signer" { print $5 }' $T/tc.manifest)
@@ -57,6 +61,9 @@ protect:
   - path: $SRC/secrets/*.pem
     read: [$DIGEST]
     reason: a glob the kernel cannot decide exactly, detected only
+  - path: $SRC/tools/**
+    read: [/opt/tc/bin/signer]
+    reason: tools nobody but the signer reads
 YML
 # The same key, by a glob only: the LSM program is not loaded (the cost comparison).
 cat >$T/glob-only.yml <<YML
@@ -82,7 +89,7 @@ run() { # run NAME [options] -- SCRIPT: a build of sh -c SCRIPT; sets O and RC
                 shift
         done
         shift
-        (cd $SRC && $BW run --quiet --source $SRC --out $O --toolchain $T/tc.manifest --ro-bind /opt/tc $opts \
+        (cd $SRC && $BW run --quiet --timeout 120 --source $SRC --out $O --toolchain $T/tc.manifest --ro-bind /opt/tc $opts \
                 -- sh -c "$1" </dev/null >$O.stdout 2>$O.stderr)
         RC=$?
 }
@@ -133,6 +140,19 @@ run trunc --policy $T/policy.yml -- '(: >keys/signing.key); /opt/tc/bin/signer k
 check "truncating the key is refused (EPERM), and it keeps its 15 bytes" \
         sh -c "grep -q 'Operation not permitted' $T/out-trunc.stderr && grep -qx 'signed with 15 key bytes' $T/out-trunc.stdout"
 
+# -- what is neither a read nor a write for the policy is not refused: changing the key's mode (the overlay
+# copies the file up, reading it on the build's behalf), running a program from a protected directory
+run chmod --policy $T/policy.yml -- 'chmod 0600 keys/signing.key && echo chmod-ok'
+check "chmod of the key (an overlay copy-up, not a read by the policy) is not refused" \
+        has $T/out-chmod.stdout '^chmod-ok$'
+run exec --policy $T/policy.yml -- './tools/hello; echo "hello-exit=$?"; ./tools/script.sh; echo "script-exit=$?"'
+check "executing a program in a protected directory is not refused (exec is not a read)" \
+        has $T/out-exec.stdout '^hello-exit=2$'
+check "... but a script there is read by its interpreter, which is refused (EPERM)" \
+        sh -c "grep -q 'Operation not permitted' $T/out-exec.stderr && ! grep -q script-ran $T/out-exec.stdout"
+eq "... and both are as the monitor sees them: the script's read is the one finding" \
+        secret-access.protected-read "$(rules $T/out-exec | grep protected)"
+
 # -- unprotected paths are untouched; a glob the kernel cannot decide exactly is detected, not refused
 run free --policy $T/policy.yml -- 'cat notes.txt && cat secrets/readme.txt && echo more >>notes.txt && echo free-ok'
 check "unprotected files are read and written as usual" has $T/out-free.stdout '^free-ok$'
@@ -142,7 +162,7 @@ check "a path of a glob entry (secrets/*.pem) is not refused in the kernel" has 
 eq "... and the monitor detects it" secret-access.protected-read "$(rules $T/out-pem)"
 check "... with no in-kernel refusal in its evidence" hasnt $T/out-pem/report.json '"refused_in_kernel": ?true'
 check "report.json names the entries refused in the kernel and the ones detected only" \
-        sh -c "tr -d ' \n' <$T/out-pem/report.json | grep -q '\"refused_in_kernel\":\[\"$SRC/keys/\*\*\"\],\"detected_only\":\[\"$SRC/secrets/\*.pem\"\]'"
+        sh -c "tr -d ' \n' <$T/out-pem/report.json | grep -q '\"refused_in_kernel\":\[\"$SRC/keys/\*\*\",\"$SRC/tools/\*\*\"\],\"detected_only\":\[\"$SRC/secrets/\*.pem\"\]'"
 
 # -- --enforce: the refused read still stops the build
 run enforce --policy $T/policy.yml --enforce -- 'cat keys/signing.key; sleep 5; touch after-the-read'

@@ -137,6 +137,6 @@ INIT
 chmod 0755 "$root/init" "$root/guest.sh"
 (cd "$root" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1) >"$BW_VM_WORK/initrd.gz"
 
-exec timeout -s KILL "${BW_VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1G -nographic \
+exec timeout -s KILL "${BW_VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1G -nographic \
         -no-reboot -nic none -kernel "$vmlinuz" -initrd "$BW_VM_WORK/initrd.gz" \
         -append "console=ttyS0 panic=-1 quiet loglevel=1 lsm=$lsm"

@@ -30,13 +30,15 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define EPERM       1
-#define FMODE_READ  0x1
-#define FMODE_WRITE 0x2
-#define O_CREAT     0100
-#define O_TRUNC     01000
-#define O_APPEND    02000
-#define PATH_MAX    4096
+#define EPERM        1
+#define FMODE_READ   0x1
+#define FMODE_WRITE  0x2
+#define FMODE_EXEC   0x20
+#define __FMODE_EXEC 040 /* f_flags of open_exec()'s open; f_mode lacked FMODE_EXEC at file_open on 6.1 */
+#define O_CREAT      0100
+#define O_TRUNC      01000
+#define O_APPEND     02000
+#define PATH_MAX     4096
 
 /* The monitor's (monitor.bpf.c): the same definitions, reused by fd before load. */
 struct {
@@ -179,6 +181,10 @@ int BPF_PROG(bw_file_open, struct file *file, int ret) {
                 return 0; /* longer than PATH_MAX: the monitor's walk still records it */
         /* the access as the policy counts it (rules.c, write_intent): O_RDWR is both */
         __u32 mode = file->f_mode, flags = file->f_flags;
+        /* The kernel opening a program for execve() is not a read by the policy (the monitor counts the
+         * open calls): a script's interpreter then opens the script, and that is one. */
+        if ((mode & FMODE_EXEC) || (flags & __FMODE_EXEC))
+                return 0;
         c.read = mode & FMODE_READ;
         c.write = (mode & FMODE_WRITE) || (flags & (O_CREAT | O_TRUNC | O_APPEND));
         if (!c.read && !c.write)
