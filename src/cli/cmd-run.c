@@ -211,7 +211,7 @@ static void run_stop(void *userdata, const char *rule) {
 
 /*
  * Which protect entries the kernel can decide exactly as the policy does
- * (docs/integrity.md, "Refused in the kernel"): a plain file path, compared
+ * (docs/integrity.md, "Path policies"): a plain file path, compared
  * whole, or DIR/ followed by "**", every path below DIR. Any other glob the
  * kernel could only approximate by its literal prefix, which would refuse
  * paths the pattern does not cover: those are detected only. Returns the

@@ -39,6 +39,8 @@ echo "not a real key" >$SRC/keys/signing.key
 echo "release notes" >$SRC/notes.txt
 echo "not a pem" >$SRC/secrets/readme.txt
 echo "pem" >$SRC/secrets/server.pem
+echo "token" >$SRC/deploy.token
+echo "a backup" >$SRC/deploy.token.bak
 mkdir -p $SRC/tools
 cp /opt/tc/bin/signer $SRC/tools/hello
 printf '#!/bin/sh\necho script-ran\n' >$SRC/tools/script.sh
@@ -64,6 +66,9 @@ protect:
   - path: $SRC/tools/**
     read: [/opt/tc/bin/signer]
     reason: tools nobody but the signer reads
+  - path: $SRC/deploy.token
+    read: []
+    reason: one file, compared whole
 YML
 # The same key, by a glob only: the LSM program is not loaded (the cost comparison).
 cat >$T/glob-only.yml <<YML
@@ -153,6 +158,12 @@ check "... but a script there is read by its interpreter, which is refused (EPER
 eq "... and both are as the monitor sees them: the script's read is the one finding" \
         secret-access.protected-read "$(rules $T/out-exec | grep protected)"
 
+# -- an entry naming one file: that file, not another with the same beginning
+run token --policy $T/policy.yml -- 'cat deploy.token.bak && cat deploy.token; echo "token-exit=$?"'
+check "a file entry: the file itself is refused (EPERM)" \
+        sh -c "grep -q \"can't open 'deploy.token': Operation not permitted\" $T/out-token.stderr && grep -qx 'token-exit=1' $T/out-token.stdout"
+check "a file entry: a file whose name starts the same is read" has $T/out-token.stdout '^a backup$'
+
 # -- unprotected paths are untouched; a glob the kernel cannot decide exactly is detected, not refused
 run free --policy $T/policy.yml -- 'cat notes.txt && cat secrets/readme.txt && echo more >>notes.txt && echo free-ok'
 check "unprotected files are read and written as usual" has $T/out-free.stdout '^free-ok$'
@@ -162,7 +173,7 @@ check "a path of a glob entry (secrets/*.pem) is not refused in the kernel" has 
 eq "... and the monitor detects it" secret-access.protected-read "$(rules $T/out-pem)"
 check "... with no in-kernel refusal in its evidence" hasnt $T/out-pem/report.json '"refused_in_kernel": ?true'
 check "report.json names the entries refused in the kernel and the ones detected only" \
-        sh -c "tr -d ' \n' <$T/out-pem/report.json | grep -q '\"refused_in_kernel\":\[\"$SRC/keys/\*\*\",\"$SRC/tools/\*\*\"\],\"detected_only\":\[\"$SRC/secrets/\*.pem\"\]'"
+        sh -c "tr -d ' \n' <$T/out-pem/report.json | grep -q '\"refused_in_kernel\":\[\"$SRC/keys/\*\*\",\"$SRC/tools/\*\*\",\"$SRC/deploy.token\"\],\"detected_only\":\[\"$SRC/secrets/\*.pem\"\]'"
 
 # -- --enforce: the refused read still stops the build
 run enforce --policy $T/policy.yml --enforce -- 'cat keys/signing.key; sleep 5; touch after-the-read'
@@ -183,6 +194,16 @@ for i in 1 2 3 4 5 6; do
                 run bench --policy $pol -- true
                 t1=$(uptime_cs)
                 eval "cs_$mode=\$((cs_$mode + t1 - t0))"
+        done
+done
+# and per open: 10000 opens of an unprotected file of the source tree by one shell, timed inside the build
+opens='read t0 x </proc/uptime; i=0; while [ $i -lt 10000 ]; do : <notes.txt; i=$((i + 1)); done; read t1 x </proc/uptime; echo "loop $t0 $t1"'
+for i in 1 2 3; do
+        for mode in lsm glob; do
+                pol=$T/policy.yml
+                [ $mode = glob ] && pol=$T/glob-only.yml
+                run opens --policy $pol -- "$opens"
+                echo "BWTAP # bench: 10000 opens, $mode: $(awk '/^loop / { printf "%.2f s", $3 - $2 }' $O.stdout)"
         done
 done
 run bench-mode-check --policy $T/glob-only.yml -- true

@@ -85,13 +85,11 @@ __u64 lost = 0;
 __u64 refused = 0;
 
 struct check {
-        __u32 allow_read, allow_write;
-        bool read, write, refuse;
-        bool refused_write; /* the rule refused the write part (else the read) */
-        __u32 rule;
+        bool read, write;
+        __u32 read_covered, write_covered; /* bit i: rule i covers the path and restricts this access */
 };
 
-/* bpf_loop() callback: does rule I cover the path, and refuse this access? */
+/* bpf_loop() callback: does rule I cover the path, restricting this access? */
 static long check_rule(__u64 i, void *ctx) {
         struct check *c = ctx;
         __u32 key = (__u32) i;
@@ -102,8 +100,8 @@ static long check_rule(__u64 i, void *ctx) {
         if (!s || !r)
                 return 1;
         __u32 len = r->len, flags = r->flags;
-        bool restricted = (c->read && (flags & BW_LSM_RESTRICT_READ)) || (c->write && (flags & BW_LSM_RESTRICT_WRITE));
-        if (len == 0 || len > BW_LSM_PATH_LEN || !restricted)
+        bool read = c->read && (flags & BW_LSM_RESTRICT_READ), write = c->write && (flags & BW_LSM_RESTRICT_WRITE);
+        if (len == 0 || len > BW_LSM_PATH_LEN || (!read && !write))
                 return 0;
         for (__u32 j = 0; j < BW_LSM_PATH_LEN; j++) {
                 if (j >= len)
@@ -114,19 +112,14 @@ static long check_rule(__u64 i, void *ctx) {
         if ((flags & BW_LSM_EXACT) && s->path[len & (PATH_MAX - 1)] != 0)
                 return 0;
         __u32 bit = 1u << (key & 31);
-        bool read_refused = c->read && (flags & BW_LSM_RESTRICT_READ) && !(c->allow_read & bit);
-        bool write_refused = c->write && (flags & BW_LSM_RESTRICT_WRITE) && !(c->allow_write & bit);
-        if (!read_refused && !write_refused)
-                return 0;
-        c->refuse = true;
-        c->refused_write = !read_refused;
-        c->rule = key;
-        return 1;
+        c->read_covered |= read ? bit : 0;
+        c->write_covered |= write ? bit : 0;
+        return 0;
 }
 
 /* Says what was refused, as an open the monitor resolved (monitor-event.h), refused by us. */
-static __always_inline void report(struct task_struct *task, struct file *file, struct lsm_scratch *s, struct check *c,
-                                   __u64 ino, __u32 dev) {
+static __always_inline void report(struct task_struct *task, struct file *file, struct lsm_scratch *s, __u32 rule,
+                                   bool write, __u64 ino, __u32 dev) {
         struct bw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
         if (!e) {
                 __sync_fetch_and_add(&lost, 1);
@@ -150,10 +143,10 @@ static __always_inline void report(struct task_struct *task, struct file *file, 
         e->exe_magic = 0;
         e->exe_name[0] = 0;
         e->str2[0] = 0;
-        /* Whichever call opened it (open, openat, openat2, execve): an open, with its flags where opens keep them. */
+        /* Whichever call opened it (open, openat, openat2): an open, with its flags where opens keep them. */
         e->nr = __NR_openat;
-        e->arg[0] = c->rule;
-        e->arg[1] = c->refused_write;
+        e->arg[0] = rule;
+        e->arg[1] = write;
         e->arg[5] = BPF_CORE_READ(file, f_flags);
         e->exe_ino = ino;
         e->exe_dev = dev;
@@ -172,39 +165,50 @@ int BPF_PROG(bw_file_open, struct file *file, int ret) {
         struct bw_config *cfg = bpf_map_lookup_elem(&bw_config, &zero);
         if (!cfg || !cfg->cgroup_id || bpf_get_current_cgroup_id() != cfg->cgroup_id)
                 return 0;
-        struct lsm_scratch *s = bpf_map_lookup_elem(&lsm_scratch, &zero);
-        if (!s)
-                return 0;
-        struct check c = {};
-        /* the path as the build sees it: d_path() resolves from the task's root, the sandbox's */
-        if (bpf_d_path((struct path *) &file->f_path, s->path, sizeof(s->path)) < 0)
-                return 0; /* longer than PATH_MAX: the monitor's walk still records it */
         /* the access as the policy counts it (rules.c, write_intent): O_RDWR is both */
         __u32 mode = file->f_mode, flags = file->f_flags;
         /* The kernel opening a program for execve() is not a read by the policy (the monitor counts the
          * open calls): a script's interpreter then opens the script, and that is one. */
         if ((mode & FMODE_EXEC) || (flags & __FMODE_EXEC))
                 return 0;
-        c.read = mode & FMODE_READ;
-        c.write = (mode & FMODE_WRITE) || (flags & (O_CREAT | O_TRUNC | O_APPEND));
+        struct check c = {
+                .read = mode & FMODE_READ,
+                .write = (mode & FMODE_WRITE) || (flags & (O_CREAT | O_TRUNC | O_APPEND)),
+        };
         if (!c.read && !c.write)
                 return 0;
+        struct lsm_scratch *s = bpf_map_lookup_elem(&lsm_scratch, &zero);
+        if (!s)
+                return 0;
+        /* the path as the build sees it: d_path() resolves from the task's root, the sandbox's */
+        if (bpf_d_path((struct path *) &file->f_path, s->path, sizeof(s->path)) < 0)
+                return 0; /* longer than PATH_MAX: the monitor's walk still records it */
+        bpf_loop(BW_LSM_RULES, check_rule, &c, 0);
+        if (!c.read_covered && !c.write_covered)
+                return 0;
+        /* a protected path: which file does the task run, and what may it do? */
         struct task_struct *task = bpf_get_current_task_btf();
         struct bw_lsm_exe exe = {};
+        struct bw_lsm_allow allow = {};
         struct file *exe_file = BPF_CORE_READ(task, mm, exe_file);
         if (exe_file) {
                 exe.ino = BPF_CORE_READ(exe_file, f_inode, i_ino);
                 exe.dev = BPF_CORE_READ(exe_file, f_inode, i_sb, s_dev);
                 struct bw_lsm_allow *a = bpf_map_lookup_elem(&bw_lsm_allow, &exe);
-                if (a) {
-                        c.allow_read = a->read;
-                        c.allow_write = a->write;
-                }
+                if (a)
+                        allow = *a;
         }
-        bpf_loop(BW_LSM_RULES, check_rule, &c, 0);
-        if (!c.refuse)
+        __u32 read_refused = c.read_covered & ~allow.read, write_refused = c.write_covered & ~allow.write;
+        if (!read_refused && !write_refused)
                 return 0;
+        /* the first rule that refuses, as the monitor's rules name it */
+        __u32 rule = 0;
+        for (__u32 i = 0; i < BW_LSM_RULES; i++)
+                if ((read_refused | write_refused) & (1u << i)) {
+                        rule = i;
+                        break;
+                }
         __sync_fetch_and_add(&refused, 1);
-        report(task, file, s, &c, exe.ino, exe.dev);
+        report(task, file, s, rule, !(read_refused & (1u << rule)), exe.ino, exe.dev);
         return -EPERM;
 }
