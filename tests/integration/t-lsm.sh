@@ -24,6 +24,29 @@ else
                 "$line"
 fi
 
+# -- this host: a run with a protecting policy says in report.json which mode it got
+SRC=$TEST_TMP/src
+mkdir -p "$SRC/keys"
+echo "not a real key" >"$SRC/keys/k"
+printf 'version: 1\nprotect:\n  - path: %s/keys/**\n    read: []\n    reason: nobody reads it\n' "$SRC" \
+        >"$TEST_TMP/policy.yml"
+run_build host --policy "$TEST_TMP/policy.yml" -- true
+if [ "$(rj 'd["monitor"]["enabled"]')" != true ]; then
+        skip "the eBPF monitor is unavailable here" "this host: report.json says which mode path policies got"
+elif grep -q 'refused in the kernel (BPF-LSM' "$TEST_TMP/doctor.out"; then
+        expect_eq "this host: report.json says path policies are refused in the kernel" \
+                "refused in the kernel and detected" "$(rj 'd["monitor"]["path_policies"]["mode"]')"
+else
+        expect_eq "this host: report.json says path policies are detected only, with the reason" \
+                '["detected", true]' "$(rj '[d["monitor"]["path_policies"]["mode"], bool(d["monitor"]["path_policies"]["reason"])]')"
+        expect_match "this host: the entry is listed as detected only" "^\[\"$SRC/keys/\*\*\"\]$" \
+                "$(rj 'd["monitor"]["path_policies"]["detected_only"]')"
+        if grep -q 'BPF-LSM is enabled' "$TEST_TMP/doctor.out"; then
+                expect_eq "this host refuses the LSM program: one warning names the cause" 1 \
+                        "$(grep -c 'warning: path policies are detected, not refused in the kernel: the kernel refused' "$RUN_ERR")"
+        fi
+fi
+
 # -- the VM
 start=$(date +%s)
 BW_VM_WORK=$TEST_TMP/vm "$vm/lsm-vm.sh" "$vm/lsm-guest.sh" >"$TEST_TMP/console" 2>"$TEST_TMP/vm.err"

@@ -123,6 +123,8 @@ check "the finding says the kernel refused it" has $T/out-cat/report.json '"refu
 check "the finding's evidence: refused in the kernel (BPF-LSM, EPERM)" \
         has $T/out-cat/report.json 'refused in the kernel \(BPF-LSM, EPERM\)'
 check "cat reading the key: the verdict fails the job (exit 123)" [ "$RC" = 123 ]
+check "report.json counts the one refused open (the missing file is not one)" \
+        has $T/out-cat/report.json '"refused": ?1,?$'
 check "events.jsonl records the refused open" has $T/out-cat/events.jsonl '"refused_by": ?"bpf-lsm"'
 check "replay of events.jsonl with the policy gives the same finding" \
         sh -c "$BW replay --json --policy $T/policy.yml $T/out-cat/events.jsonl | grep -q secret-access.protected-read"
