@@ -6,10 +6,11 @@
  * violations in the kernel; userspace fills them in monitor.c. Its events are
  * monitor-event.h's struct bw_event, in the monitor's own ring buffer.
  *
- * A rule is kept in the kernel only when its pattern is exactly what a literal
- * compare can decide (a file, or every path below a directory, DIR followed by a globstar): the
- * kernel never refuses what the policy allows. Rule i is the policy's protect
- * entry i, so a refusal names its entry; 16 like BW_PROTECT_MAX.
+ * A rule is kept in the kernel only when its pattern is exactly what a
+ * literal compare decides (a file, or every path below a directory: "DIR/"
+ * and a globstar), so the kernel never refuses what the policy allows. Rule i
+ * is the policy's protect entry i, so a refusal names its entry; 16 like
+ * BW_PROTECT_MAX.
  */
 #define BW_LSM_RULES    16
 #define BW_LSM_PATH_LEN 128 /* BW_PROTECT_LEN */
