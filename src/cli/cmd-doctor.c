@@ -4,35 +4,34 @@
 
 #include "basic/util.h"
 #include "cli/commands.h"
+#include "monitor/monitor.h"
 #include "sandbox/features.h"
 
 /*
- * Where path policies (policy.h, protect) are enforced on this host. Only the
- * monitor does it: BPF-LSM could refuse the access in the kernel, but the
- * hosts here refuse LSM programs, and an LSM program that cannot be tested
- * here is not shipped. The line says so, and what a host needs for it.
+ * Where path policies (policy.h, protect) are enforced on this host: refused
+ * in the kernel by the BPF-LSM program and detected by the monitor, or
+ * detected only. The kernel must run the bpf LSM (its active list names it)
+ * and accept the program: some kernels and hypervisors refuse LSM programs
+ * even to root, so the program is loaded and attached once to find out (with
+ * no build's cgroup set it refuses nothing, and it is dropped at once).
  */
 static char *path_policy_mode(bool monitor) {
         if (!monitor)
                 return xstrdup("not checked: the eBPF monitor is unavailable (see above)");
-        _cleanup_free_ char *lsm = NULL;
-        if (read_full_file("/sys/kernel/security/lsm", &lsm, NULL, 4096) < 0)
-                return xstrdup(
-                        "detected by the monitor (BPF-LSM state unknown: /sys/kernel/security/lsm is unreadable, "
-                        "securityfs not mounted; in-kernel refusal would need lsm=...,bpf on the kernel command "
-                        "line and an LSM program this buildward does not ship yet)");
-        lsm[strcspn(lsm, "\n")] = 0;
-        bool bpf = false;
-        _cleanup_free_ char *copy = xstrdup(lsm);
-        for (char *t = strtok(copy, ","); t; t = strtok(NULL, ","))
-                bpf = bpf || streq(t, "bpf");
-        if (bpf)
-                return xasprintf("detected by the monitor (BPF-LSM is enabled: '%s', but this buildward ships no LSM "
-                                 "program yet; accesses are reported, and --enforce stops the build)",
+        _cleanup_free_ char *lsm = NULL, *why = NULL;
+        int r = geteuid() == 0 ? bpf_lsm_enabled(&lsm) : -EPERM;
+        if (r < 0)
+                return xasprintf("detected only (BPF-LSM state unknown: cannot read /sys/kernel/security/lsm: %s; "
+                                 "run as root)",
+                                 strerror(-r));
+        if (r == 0)
+                return xasprintf("detected only (BPF-LSM not enabled: the active LSMs are '%s'; add bpf to lsm= on "
+                                 "the kernel command line to have violations refused in the kernel)",
                                  lsm);
-        return xasprintf("detected by the monitor (BPF-LSM not enabled: the active LSMs are '%s'; add lsm=...,bpf to "
-                         "the kernel command line to have them refused in the kernel, once buildward ships an LSM "
-                         "program)",
+        if (monitor_lsm_probe(&why) < 0)
+                return xasprintf("detected only (BPF-LSM is enabled, '%s', but %s)", lsm, why);
+        return xasprintf("refused in the kernel (BPF-LSM, active LSMs '%s') and detected by the monitor; files and "
+                         "DIR/** entries are refused, other globs detected only",
                          lsm);
 }
 

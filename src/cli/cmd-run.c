@@ -23,6 +23,7 @@
 #include "report/report.h"
 #include "report/writers.h"
 #include "sandbox/env.h"
+#include "sandbox/features.h"
 #include "sandbox/sandbox.h"
 
 #define DEFAULT_TMP_SIZE     (4ULL << 30)
@@ -86,6 +87,11 @@ struct run_monitor {
         const char *rootfs;
         char *stopped_by; /* --enforce stopped the build for this rule */
         char **protect;   /* path policies: the prefixes the kernel side records opens under */
+        const struct policy *policy;
+        bool lsm_wanted;  /* path policies refused in the kernel too (BPF-LSM): this host runs the bpf LSM */
+        bool lsm_active;  /* ... and the program is loaded, with the policy's rules */
+        bool lsm_failed;  /* it was wanted, and loading or filling it failed: one warning */
+        char *lsm_reason; /* why not, for the report */
         const char *source;
         char *reason;
         int out_fd;
@@ -97,6 +103,8 @@ static void *monitor_load(void *arg) {
         struct run_monitor *rm = arg;
         if (monitor_open(&rm->m, rm->protect != NULL, &rm->reason) < 0)
                 rm->m = NULL;
+        else if (rm->lsm_wanted && monitor_lsm_open(rm->m, &rm->lsm_reason) < 0)
+                rm->lsm_failed = true;
         return NULL;
 }
 
@@ -201,6 +209,84 @@ static void run_stop(void *userdata, const char *rule) {
                             rm->st->cg.v2_path ? strerror(errno) : "no cgroup v2 directory");
 }
 
+/*
+ * Which protect entries the kernel can decide exactly as the policy does
+ * (docs/integrity.md, "Path policies"): a plain file path, compared
+ * whole, or DIR/ followed by "**", every path below DIR. Any other glob the
+ * kernel could only approximate by its literal prefix, which would refuse
+ * paths the pattern does not cover: those are detected only. Returns the
+ * monitor_lsm_rule() flags and the path the kernel compares, or 0.
+ */
+static unsigned lsm_rule_flags(const struct protect_rule *r, const char **ret_path) {
+        unsigned flags =
+                (r->has_read ? MONITOR_LSM_RESTRICT_READ : 0) | (r->has_write ? MONITOR_LSM_RESTRICT_WRITE : 0);
+        size_t n = strlen(r->prefix);
+        if (!strpbrk(r->path, "*?[\\")) {
+                *ret_path = r->path;
+                return flags | MONITOR_LSM_EXACT;
+        }
+        if (n > 0 && r->prefix[n - 1] == '/' && !strchr(r->prefix, '\\') && streq(r->path + n, "**")) {
+                *ret_path = r->prefix;
+                return flags;
+        }
+        return 0;
+}
+
+/* Lets the host file at PATH do what rule INDEX allows it, if it is the sealed file (checked now). */
+static int lsm_allow_file(struct run_monitor *rm, const char *path, unsigned index, bool write) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        if (fd < 0)
+                return 0; /* gone: nothing to allow, and the kernel refuses whatever runs there */
+        enum toolchain_verdict v;
+        struct stat sb;
+        int r = toolchain_check_fd(rm->tc, fd, path, &v);
+        if (r < 0 || v != TOOLCHAIN_MATCH || fstat(fd, &sb) < 0)
+                return r < 0 ? r : 0; /* not the sealed file: not allowed (detection says sealed-mismatch) */
+        return monitor_lsm_allow(rm->m, sb.st_ino, sb.st_dev, index, !write, write);
+}
+
+/*
+ * The kernel's copy of the path policy: first every allowed executable (the
+ * host files matching the sealed toolchain, by inode), then the rules, so no
+ * moment exists where a rule is in force and an allowed file is not yet known.
+ */
+static int lsm_fill(struct run_monitor *rm) {
+        const struct policy *p = rm->policy;
+        for (size_t i = 0; i < p->n_protect; i++) {
+                const struct protect_rule *r = &p->protect[i];
+                const char *kpath;
+                if (!lsm_rule_flags(r, &kpath))
+                        continue;
+                for (int w = 0; w < 2 && rm->tc; w++)
+                        for (char **x = w ? r->write : r->read; x && *x; x++) {
+                                const struct manifest *mf = rm->tc->manifest;
+                                int q = 0;
+                                if (!startswith(*x, "sha256:")) {
+                                        const struct manifest_entry *me = manifest_lookup(mf, *x);
+                                        q = me ? lsm_allow_file(rm, me->path, (unsigned) i, w) : 0;
+                                } else /* a digest stands for every sealed file with that content */
+                                        for (size_t k = 0; k < mf->n && q >= 0; k++) {
+                                                char d[VERITY_DIGEST_HEX];
+                                                if (mf->v[k].type != 'f' || !mf->v[k].has_digest)
+                                                        continue;
+                                                verity_format(mf->v[k].digest, d);
+                                                if (streq(d, *x))
+                                                        q = lsm_allow_file(rm, mf->v[k].path, (unsigned) i, w);
+                                        }
+                                if (q < 0)
+                                        return q;
+                        }
+        }
+        for (size_t i = 0; i < p->n_protect; i++) {
+                const char *kpath;
+                unsigned flags = lsm_rule_flags(&p->protect[i], &kpath);
+                int r = flags ? monitor_lsm_rule(rm->m, (unsigned) i, kpath, flags) : 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static void monitor_before_clone(void *userdata, uint64_t cgroup_id) {
         struct run_monitor *rm = userdata;
         if (rm->loading) {
@@ -221,6 +307,16 @@ static void monitor_before_clone(void *userdata, uint64_t cgroup_id) {
         if (r < 0) {
                 rm->reason = xasprintf("cannot give the protected paths to the monitor (%s)", strerror(-r));
                 return;
+        }
+        if (monitor_lsm_loaded(rm->m)) {
+                r = lsm_fill(rm);
+                if (r < 0) {
+                        monitor_lsm_close(rm->m); /* never a half-filled policy in the kernel */
+                        rm->lsm_failed = true;
+                        rm->lsm_reason =
+                                xasprintf("cannot give the path policy to the BPF-LSM program (%s)", strerror(-r));
+                } else
+                        rm->lsm_active = true;
         }
         int fd = openat(rm->out_fd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         r = fd < 0 ? -errno : monitor_arm(rm->m, cgroup_id, fd, rm->engine, rm->source);
@@ -576,6 +672,33 @@ static void add_limit_findings(const struct run_args *a, const struct sandbox_re
         }
 }
 
+/*
+ * report.json's monitor.path_policies: how this run enforced the policy's
+ * protect entries. "refused in the kernel and detected" when the BPF-LSM
+ * program ran, naming the entries it decided (others are detected only),
+ * else "detected" or "not checked", with the reason.
+ */
+static json_object *path_policies_json(const struct run_args *a, const struct run_monitor *rm) {
+        json_object *o = json_object_new_object();
+        bool lsm = rm->started && rm->lsm_active;
+        json_object_object_add(o, "mode",
+                               json_object_new_string(lsm           ? "refused in the kernel and detected"
+                                                      : rm->started ? "detected"
+                                                                    : "not checked"));
+        json_object_object_add(o, "reason",
+                               lsm ? NULL : jstr_or_null(rm->started ? rm->lsm_reason : "the monitor did not run"));
+        json_object *k = json_object_new_array(), *d = json_object_new_array();
+        for (size_t i = 0; i < a->policy->n_protect; i++) {
+                const char *kpath;
+                bool in_kernel = lsm && lsm_rule_flags(&a->policy->protect[i], &kpath);
+                json_object_array_add(in_kernel ? k : d, json_object_new_string(a->policy->protect[i].path));
+        }
+        json_object_object_add(o, "refused_in_kernel", k);
+        json_object_object_add(o, "detected_only", d);
+        json_object_object_add(o, "refused", json_object_new_uint64(rm->stats.refused));
+        return o;
+}
+
 static json_object *build_report(const struct run_args *a, const struct run_monitor *rm, const struct sandbox_state *st,
                                  const struct sandbox_result *res, const struct finding_list *fl,
                                  const struct artifact_list *al, const struct change_list *cl, int exit_code, bool pass,
@@ -686,6 +809,8 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
         json_object_object_add(mon, "stopped_by", jstr_or_null(rm->stopped_by));
         json_object_object_add(mon, "findings_dropped",
                                json_object_new_uint64(rm->engine ? engine_dropped(rm->engine) : 0));
+        if (a->policy && a->policy->n_protect > 0)
+                json_object_object_add(mon, "path_policies", path_policies_json(a, rm));
         json_object_object_add(o, "monitor", mon);
 
         json_object *pol = json_object_new_object();
@@ -739,6 +864,39 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
         json_object_object_add(o, "source_changes", ca);
         json_object_object_add(o, "source_changes_truncated", json_object_new_boolean(cl->truncated));
         return o;
+}
+
+/*
+ * Whether this run also refuses path-policy violations in the kernel
+ * (BPF-LSM), or why not; tried only when the kernel runs the bpf LSM. The
+ * load itself may still fail (a kernel or hypervisor refusing LSM programs):
+ * monitor_load() then falls back to detection.
+ */
+static void lsm_decide(const struct run_args *a, struct run_monitor *rm) {
+        const struct policy *p = a->policy;
+        bool any = false;
+        for (size_t i = 0; i < p->n_protect && !any; i++) {
+                const char *kpath;
+                any = lsm_rule_flags(&p->protect[i], &kpath) != 0;
+        }
+        _cleanup_free_ char *list = NULL;
+        int r;
+        rm->policy = p;
+        if (a->cfg.rootfs)
+                rm->lsm_reason = xstrdup("--rootfs: the kernel identifies allowed executables as host files, and "
+                                         "this build runs another tree's");
+        else if (!any)
+                rm->lsm_reason = xstrdup("no protect entry is a file or a 'DIR/**' pattern, the ones the kernel "
+                                         "decides exactly; other globs are detected only");
+        else if ((r = bpf_lsm_enabled(&list)) < 0)
+                rm->lsm_reason =
+                        xasprintf("BPF-LSM state unknown: cannot read /sys/kernel/security/lsm (%s)", strerror(-r));
+        else if (r == 0)
+                rm->lsm_reason = xasprintf("BPF-LSM is not enabled (the active LSMs are '%s'); add bpf to lsm= on "
+                                           "the kernel command line to have violations refused in the kernel",
+                                           list);
+        else
+                rm->lsm_wanted = true;
 }
 
 /*
@@ -885,6 +1043,8 @@ int cmd_run(int argc, char **argv) {
                                                             .userdata = &rm,
                                                     });
                         rm.source = a.cfg.source;
+                        if (rm.protect)
+                                lsm_decide(&a, &rm);
                         rm.loading = pthread_create(&rm.loader, NULL, monitor_load, &rm) == 0;
                         if (!rm.loading)
                                 monitor_load(&rm);
@@ -916,6 +1076,8 @@ int cmd_run(int argc, char **argv) {
                 rm.armed = false;
         } else if (!a.no_monitor)
                 log_warning("the build ran without the eBPF monitor: %s", rm.reason ? rm.reason : "it did not start");
+        if (rm.started && rm.lsm_failed)
+                log_warning("path policies are detected, not refused in the kernel: %s", rm.lsm_reason);
         if (rm.stats.lost)
                 log_warning("the monitor lost %" PRIu64 " events (the ring buffer was full): the verdict cannot be "
                             "pass; rerun on a less loaded host",
@@ -1007,6 +1169,7 @@ done:
         monitor_free(rm.m);
         engine_free(rm.engine);
         free(rm.reason);
+        free(rm.lsm_reason);
         free(rm.stopped_by);
         strv_free(rm.protect);
         log_step("parent: report written");

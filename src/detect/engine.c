@@ -546,10 +546,11 @@ void emit_finding(struct engine *e, const char *rule_id, const struct event *ev,
         if (ev && ev->type == EV_SYSCALL) {
                 json_object_object_add(evidence, "syscall", json_object_new_string(sc_name(ev->sc)));
                 if (ev->has_result)
-                        json_object_object_add(evidence, "result",
-                                               json_object_new_string(ev->result >= 0 ? "succeeded"
-                                                                      : ev->result == -EPERM
-                                                                              ? "refused by the sandbox (EPERM)"
+                        json_object_object_add(
+                                evidence, "result",
+                                json_object_new_string(ev->result >= 0        ? "succeeded"
+                                                       : ev->lsm_refused      ? "refused in the kernel (BPF-LSM, EPERM)"
+                                                       : ev->result == -EPERM ? "refused by the sandbox (EPERM)"
                                                                               : errno_name((int) -ev->result)));
         }
         if (o)

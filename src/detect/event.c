@@ -191,6 +191,8 @@ json_object *event_to_json(const struct event *e) {
                         json_object_object_add(o, "source_file", json_object_new_boolean(true));
                 if (e->resolved)
                         json_object_object_add(o, "resolved", json_object_new_boolean(true));
+                if (e->lsm_refused)
+                        json_object_object_add(o, "refused_by", json_object_new_string("bpf-lsm"));
                 if (e->sc == SC_mmap) {
                         json_object_object_add(o, "ino", json_object_new_uint64(e->exe_ino));
                         json_object_object_add(o, "dev", json_object_new_uint64(e->exe_dev));
@@ -345,6 +347,7 @@ int event_from_json(json_object *o, struct event *ret) {
                 e.flags = (uint64_t) get_int(o, "flags");
                 e.source_file = get_bool(o, "source_file");
                 e.resolved = get_bool(o, "resolved");
+                e.lsm_refused = streq_ptr(get_str(o, "refused_by"), "bpf-lsm");
                 e.exe_ino = (uint64_t) get_int(o, "ino");
                 e.exe_dev = (uint32_t) get_int(o, "dev");
                 e.toolchain = get_str(o, "toolchain");

@@ -391,6 +391,37 @@ static void rules_protect(struct engine *e, const struct event *ev, struct proc 
         }
 }
 
+/*
+ * An open the BPF-LSM program refused (lsm.bpf.c): the kernel decided, for the
+ * protect entry it names, with the identity it saw. A write was also recorded
+ * at the call's entry and has its finding already: that one is marked refused
+ * rather than a second one added. A read is seen only here (the open failed).
+ */
+static void rules_refused(struct engine *e, const struct event *ev, struct proc *p, const char *path) {
+        if (!e->policy || ev->arg[0] < 0 || (size_t) ev->arg[0] >= e->policy->n_protect)
+                return;
+        const struct protect_rule *r = &e->policy->protect[ev->arg[0]];
+        bool write = ev->arg[1] != 0;
+        const char *rule = write ? "toolchain-tamper.protected-write" : "secret-access.protected-read";
+        for (size_t i = e->findings.n; i-- > 0;) {
+                struct finding *f = &e->findings.v[i];
+                json_object *fp = NULL;
+                if (streq(f->rule, rule) && f->pid == (p ? p->pid : 0) &&
+                    json_object_object_get_ex(f->evidence, "path", &fp) && streq(json_object_get_string(fp), path)) {
+                        json_object_object_add(f->evidence, "refused_in_kernel", json_object_new_boolean(true));
+                        return;
+                }
+        }
+        json_object *o = ev_obj("protected_by", r->path, "reason", r->reason);
+        json_object_object_add(o, "policy_line", json_object_new_int((int) r->line));
+        json_object_object_add(o, "sealed_digest", jstr(p ? p->sealed_digest : NULL));
+        json_object_object_add(o, "refused_in_kernel", json_object_new_boolean(true));
+        emit_finding(e, rule, ev, p, path, path, o,
+                     "'%s' tried to %s '%s', which the policy protects (%s); the kernel refused it (BPF-LSM): it is "
+                     "not an executable allowed to %s it",
+                     exe_of(p), write ? "write" : "read", path, r->reason, write ? "write" : "read");
+}
+
 /* A write (create, modify, replace, delete) of PATH by P. VERB says which, for the detail. */
 static void rules_write(struct engine *e, const struct event *ev, struct proc *p, const char *path, const char *verb,
                         bool truncating) {
@@ -443,6 +474,10 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
 }
 
 static void rules_open(struct engine *e, const struct event *ev, struct proc *p, const char *path) {
+        if (ev->lsm_refused) {
+                rules_refused(e, ev, p, path);
+                return; /* nothing was opened */
+        }
         bool w = write_intent(ev->flags);
         if (!w || (ev->flags & O_ACCMODE) == O_RDWR)
                 rules_protect(e, ev, p, path, false, "read");

@@ -29,6 +29,44 @@ int monitor_protect(struct monitor *m, char *const *prefixes, size_t n) {
         return -EOPNOTSUPP;
 }
 
+int monitor_lsm_open(struct monitor *m, char **ret_reason) {
+        (void) m;
+        *ret_reason = xstrdup("this buildward was built without eBPF support");
+        return -EOPNOTSUPP;
+}
+
+bool monitor_lsm_loaded(const struct monitor *m) {
+        (void) m;
+        return false;
+}
+
+int monitor_lsm_rule(struct monitor *m, unsigned index, const char *path, unsigned flags) {
+        (void) m;
+        (void) index;
+        (void) path;
+        (void) flags;
+        return -EOPNOTSUPP;
+}
+
+int monitor_lsm_allow(struct monitor *m, uint64_t ino, uint64_t dev, unsigned index, bool read, bool write) {
+        (void) m;
+        (void) ino;
+        (void) dev;
+        (void) index;
+        (void) read;
+        (void) write;
+        return -EOPNOTSUPP;
+}
+
+void monitor_lsm_close(struct monitor *m) {
+        (void) m;
+}
+
+int monitor_lsm_probe(char **ret_reason) {
+        *ret_reason = xstrdup("this buildward was built without eBPF support");
+        return -EOPNOTSUPP;
+}
+
 void monitor_record_maps(struct monitor *m) {
         (void) m;
 }

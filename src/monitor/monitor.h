@@ -19,6 +19,7 @@ struct monitor;
 struct monitor_stats {
         uint64_t events;
         uint64_t lost;
+        uint64_t refused; /* opens the BPF-LSM program refused */
 };
 
 /*
@@ -42,6 +43,35 @@ int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct eng
 #define MONITOR_PROTECT_MAX 16
 #define MONITOR_PROTECT_LEN 128
 int monitor_protect(struct monitor *m, char *const *prefixes, size_t n);
+/*
+ * Path policies refused in the kernel: the BPF-LSM program (bpf/lsm.bpf.c),
+ * sharing the monitor's ring and configuration. After monitor_open() and
+ * before monitor_arm(), on a kernel whose active LSMs include bpf
+ * (bpf_lsm_enabled()). On failure returns -errno and a reason naming the fix;
+ * the monitor's detection goes on without it.
+ */
+int monitor_lsm_open(struct monitor *m, char **ret_reason);
+bool monitor_lsm_loaded(const struct monitor *m);
+/*
+ * Protect entry INDEX of the policy, for the kernel to decide: PATH is a file
+ * (MONITOR_LSM_EXACT) or a directory ending in '/' whose every path below is
+ * covered; the flags say which accesses are restricted. Only rules the kernel
+ * decides exactly as the policy does (docs/integrity.md). Before monitor_arm().
+ */
+#define MONITOR_LSM_EXACT          (1u << 0)
+#define MONITOR_LSM_RESTRICT_READ  (1u << 1)
+#define MONITOR_LSM_RESTRICT_WRITE (1u << 2)
+int monitor_lsm_rule(struct monitor *m, unsigned index, const char *path, unsigned flags);
+/*
+ * Lets the executable file INO on DEV (userspace's st_dev) READ and/or WRITE
+ * what rule INDEX protects. Only for host files verified against the sealed
+ * toolchain. Before the rules, so no allowed access is ever refused.
+ */
+int monitor_lsm_allow(struct monitor *m, uint64_t ino, uint64_t dev, unsigned index, bool read, bool write);
+/* Drops the BPF-LSM program (a half-filled policy is never left in the kernel). */
+void monitor_lsm_close(struct monitor *m);
+/* Loads and attaches the BPF-LSM program alone, then drops it: whether this kernel runs it (doctor). */
+int monitor_lsm_probe(char **ret_reason);
 /* Also record files mapped as code (every shared library), for run --toolchain. Before monitor_arm(). */
 void monitor_record_maps(struct monitor *m);
 int monitor_run(struct monitor *m);

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -148,4 +149,23 @@ void features_free(struct feature *f, size_t n) {
                 free(f[i].degrade);
         }
         free(f);
+}
+
+int bpf_lsm_enabled(char **ret_list) {
+        static const char lsm_file[] = "/sys/kernel/security/lsm";
+        _cleanup_free_ char *list = NULL;
+        int r = read_full_file(lsm_file, &list, NULL, 4096);
+        if (r == -ENOENT &&
+            mount("securityfs", "/sys/kernel/security", "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+                r = read_full_file(lsm_file, &list, NULL, 4096);
+        if (r < 0)
+                return r;
+        list[strcspn(list, "\n")] = 0;
+        bool bpf = false;
+        _cleanup_free_ char *copy = xstrdup(list);
+        char *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                bpf = bpf || streq(t, "bpf");
+        *ret_list = TAKE_PTR(list);
+        return bpf;
 }

@@ -13,3 +13,12 @@ struct feature {
 /* Probes this host. Forks short-lived children; changes nothing on the host. */
 size_t features_probe(struct feature **ret);
 void features_free(struct feature *f, size_t n);
+
+/*
+ * Whether the kernel runs the bpf LSM: its active LSM list
+ * (/sys/kernel/security/lsm) names "bpf". securityfs is mounted there first
+ * when it is not (as root; systemd mounts it at every boot, and it only shows
+ * kernel state). 1 yes, 0 no, with *RET_LIST the list; -errno when it cannot
+ * be read (*RET_LIST untouched).
+ */
+int bpf_lsm_enabled(char **ret_list);

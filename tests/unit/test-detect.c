@@ -275,6 +275,55 @@ TEST(policy_protect_parses_paths_and_allowed_executables) {
         policy_free(p);
 }
 
+/* An open the BPF-LSM program refused (lsm.bpf.c): entry I of the policy, the read (W 0) or the write (W 1). */
+#define LSM_REFUSED(pid, path, flags, i, w)                                                                            \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid                                    \
+        ",\"ppid\":1,\"syscall\":\"openat\",\"path\":\"" path "\",\"flags\":" #flags                                   \
+        ",\"result\":-1,\"resolved\":true,\"refused_by\":\"bpf-lsm\",\"args\":[" #i "," #w ",0,0,0," #flags "]}\n"
+/* The same write as recorded at the call's entry (the path as given). */
+#define OPEN_WRITE(pid, path)                                                                                          \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid                                    \
+        ",\"ppid\":1,\"syscall\":\"openat\",\"path\":\"" path "\",\"flags\":1089,\"args\":[0,0,1089,0,0,1089]}\n"
+
+TEST(policy_protect_refused_in_the_kernel) {
+        static const char yaml[] = "version: 1\n"
+                                   "protect:\n"
+                                   "  - path: /src/out/*.bin\n"
+                                   "    read: []\n"
+                                   "    reason: detected only\n"
+                                   "  - path: /src/keys/**\n"
+                                   "    read: []\n"
+                                   "    write: []\n"
+                                   "    reason: signing key\n";
+        struct policy *p = parse_ok(yaml, sizeof(yaml) - 1);
+        if (!p)
+                return;
+        /* a refused read: the finding names entry 1, says the kernel refused it; the open never succeeded */
+        struct finding_list fl = {};
+        _cleanup_free_ char *got = replay_string(
+                START EXEC(10, 1, "/usr/bin/cat", "[\"cat\"]") LSM_REFUSED(10, "/src/keys/k", 0, 1, 0), p, &fl);
+        ASSERT_STREQ(got, "secret-access.protected-read");
+        json_object *v;
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", &v) &&
+                    json_object_get_boolean(v));
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "result", &v) &&
+                    streq(json_object_get_string(v), "refused in the kernel (BPF-LSM, EPERM)"));
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "protected_by", &v) &&
+                    streq(json_object_get_string(v), "/src/keys/**"));
+        finding_list_done(&fl);
+        /* a refused write was recorded at entry too: one finding, marked refused, not two */
+        _cleanup_free_ char *got2 =
+                replay_string(START EXEC(11, 1, "/usr/bin/sh", "[\"sh\"]") OPEN_WRITE(11, "/src/keys/k")
+                                      LSM_REFUSED(11, "/src/keys/k", 1089, 1, 1),
+                              p, &fl);
+        ASSERT_STREQ(got2, "toolchain-tamper.protected-write");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", &v) &&
+                    json_object_get_boolean(v));
+        finding_list_done(&fl);
+        policy_free(p);
+}
+
 TEST(policy_protect_errors_are_one_line_with_the_fix) {
         static const struct bad_policy bad[] = {
                 { "version: 1\nprotect:\n  - read: []\n    reason: r\n", "p.yml:3: this protect entry has no 'path'" },

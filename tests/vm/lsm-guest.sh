@@ -1,0 +1,221 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Runs inside the VM of tests/vm/lsm-vm.sh, as root, on a kernel that runs the
+# bpf LSM: path policies refused in the kernel (docs/integrity.md, "Path
+# policies"). One line per check, "BWTAP ok - ..." or "BWTAP not ok - ...",
+# relayed by tests/integration/t-lsm.sh. Busybox only: reports are checked with
+# grep on report.json as buildward writes it.
+BW=/opt/bw/buildward
+SRC=/work/src
+T=/tmp/t
+mkdir -p $T
+ok() { echo "BWTAP ok - $1"; }
+not_ok() {
+        echo "BWTAP not ok - $1"
+        shift
+        for d in "$@"; do echo "BWTAP #   $d"; done
+}
+check() { # check DESC COMMAND...
+        d=$1
+        shift
+        if "$@" >$T/check.out 2>&1; then ok "$d"; else not_ok "$d" "$(tail -n 3 $T/check.out | tr '\n' '|')"; fi
+}
+eq() { # eq DESC EXPECTED ACTUAL
+        if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $(echo "$3" | tr '\n' ' ')"; fi
+}
+# has FILE ERE: FILE has a line matching ERE
+has() { grep -Eq -- "$2" "$1"; }
+hasnt() { ! grep -Eq -- "$2" "$1"; }
+# rules OUT: the rule ids of the findings in OUT/report.json, one a line
+# (the "findings" array only: report.json is indented, its top-level keys by two spaces)
+rules() {
+        awk '/^  "[a-z_]+":/ { f = /^  "findings":/ } f' "$1/report.json" | grep -Eo '"rule": ?"[a-z.-]+"' |
+                sed -E 's/.*"([a-z.-]+)"$/\1/' | sort -u
+}
+
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+echo "not a real key" >$SRC/keys/signing.key
+echo "release notes" >$SRC/notes.txt
+echo "not a pem" >$SRC/secrets/readme.txt
+echo "pem" >$SRC/secrets/server.pem
+echo "token" >$SRC/deploy.token
+echo "a backup" >$SRC/deploy.token.bak
+mkdir -p $SRC/tools
+cp /opt/tc/bin/signer $SRC/tools/hello
+printf '#!/bin/sh\necho script-ran\n' >$SRC/tools/script.sh
+chmod 0755 $SRC/tools/script.sh
+
+$BW seal /opt/tc /usr/bin /usr/lib/x86_64-linux-gnu /usr/lib64 -o $T/tc.manifest >$T/seal.log 2>&1 || not_ok "seal the test toolchain" "$(tail -n 2 $T/seal.log)"
+DIGEST=$(awk '$1 == "f" && $7 == "/opt/tc/bin/signer" { print $5 }' $T/tc.manifest)
+# The VM has busybox, not coreutils: its shell re-executes itself for cat, cp ...
+cat >$T/policy.yml <<YML
+version: 1
+suppress:
+  - rule: toolchain-tamper.unsealed-exec
+    exe: /proc/self/exe
+    reason: busybox sh runs its applets by re-executing /proc/self/exe, a name the exec check cannot resolve once the process is gone
+protect:
+  - path: $SRC/keys/**
+    read: [/opt/tc/bin/signer]
+    write: []
+    reason: signing key, only the signer reads it
+  - path: $SRC/secrets/*.pem
+    read: [$DIGEST]
+    reason: a glob the kernel cannot decide exactly, detected only
+  - path: $SRC/tools/**
+    read: [/opt/tc/bin/signer]
+    reason: tools nobody but the signer reads
+  - path: $SRC/deploy.token
+    read: []
+    reason: one file, compared whole
+YML
+# The same key, by a glob only: the LSM program is not loaded (the cost comparison).
+cat >$T/glob-only.yml <<YML
+version: 1
+suppress:
+  - rule: toolchain-tamper.unsealed-exec
+    exe: /proc/self/exe
+    reason: busybox sh runs its applets by re-executing /proc/self/exe, a name the exec check cannot resolve once the process is gone
+protect:
+  - path: $SRC/keys/*.key
+    read: [/opt/tc/bin/signer]
+    write: []
+    reason: signing key, only the signer reads it
+YML
+
+run() { # run NAME [options] -- SCRIPT: a build of sh -c SCRIPT; sets O and RC
+        name=$1
+        shift
+        O=$T/out-$name
+        opts=""
+        while [ "$1" != -- ]; do
+                opts="$opts $1"
+                shift
+        done
+        shift
+        (cd $SRC && $BW run --quiet --timeout 120 --source $SRC --out $O --toolchain $T/tc.manifest --ro-bind /opt/tc $opts \
+                -- sh -c "$1" </dev/null >$O.stdout 2>$O.stderr)
+        RC=$?
+}
+
+check "doctor in the VM: path policies are refused in the kernel" \
+        sh -c "$BW doctor | grep -E '^path policies +yes +refused in the kernel \\(BPF-LSM'"
+
+# -- the allowed sealed signer reads the key
+run signer --policy $T/policy.yml -- '/opt/tc/bin/signer keys/signing.key'
+check "the sealed signer reads the protected key: exit 0" [ "$RC" = 0 ]
+check "the sealed signer read all of it" has $T/out-signer.stdout '^signed with 15 key bytes$'
+eq "the sealed signer: no finding" "" "$(rules $T/out-signer)"
+check "report.json: this run refused in the kernel and detected" \
+        has $T/out-signer/report.json '"mode": ?"refused in the kernel and detected"'
+check "no warning about a fallback to detection" hasnt $T/out-signer.stderr 'detected, not refused'
+
+# -- cat reads it: EPERM from the kernel, not ENOENT; a control for ENOENT in the same directory
+run cat --policy $T/policy.yml -- 'cat keys/signing.key; echo "cat-exit=$?"; cat keys/missing.key; echo "missing-exit=$?"'
+check "cat reading the key fails with EPERM" has $T/out-cat.stderr "can't open 'keys/signing.key': Operation not permitted"
+check "cat reading the key: exit 1, and the content never reached stdout" \
+        sh -c "grep -qx 'cat-exit=1' $T/out-cat.stdout && ! grep -q 'not a real key' $T/out-cat.stdout"
+check "a missing file in the protected directory is ENOENT, not EPERM" \
+        has $T/out-cat.stderr "can't open 'keys/missing.key': No such file or directory"
+eq "cat reading the key: secret-access.protected-read" secret-access.protected-read "$(rules $T/out-cat)"
+check "the finding says the kernel refused it" has $T/out-cat/report.json '"refused_in_kernel": ?true'
+check "the finding's evidence: refused in the kernel (BPF-LSM, EPERM)" \
+        has $T/out-cat/report.json 'refused in the kernel \(BPF-LSM, EPERM\)'
+check "cat reading the key: the verdict fails the job (exit 123)" [ "$RC" = 123 ]
+check "report.json counts the one refused open (the missing file is not one)" \
+        has $T/out-cat/report.json '"refused": ?1,?$'
+check "events.jsonl records the refused open" has $T/out-cat/events.jsonl '"refused_by": ?"bpf-lsm"'
+check "replay of events.jsonl with the policy gives the same finding" \
+        sh -c "$BW replay --json --policy $T/policy.yml $T/out-cat/events.jsonl | grep -q secret-access.protected-read"
+
+# -- a renamed copy of the signer, written by the build: another file (the overlay's), refused
+run copy --policy $T/policy.yml -- 'cp /opt/tc/bin/signer ./release-tool && ./release-tool keys/signing.key'
+check "a renamed copy of the signer is refused (EPERM)" has $T/out-copy.stdout '^open: Operation not permitted$'
+check "a renamed copy: protected-read for the copy, refused in the kernel" \
+        sh -c "grep -Eq '\"exe\": ?\"$SRC/release-tool\"' $T/out-copy/report.json && grep -Eq '\"refused_in_kernel\": ?true' $T/out-copy/report.json"
+
+# -- writes: write: [] allows nobody
+run write --policy $T/policy.yml -- 'echo forged >>keys/signing.key; echo "write-exit=$?"; /opt/tc/bin/signer keys/signing.key'
+check "a shell appending to the key is refused (EPERM)" has $T/out-write.stderr 'keys/signing.key: Operation not permitted'
+check "the key is unchanged in the build (the signer reads 15 bytes after the attempt)" \
+        has $T/out-write.stdout '^signed with 15 key bytes$'
+check "the refused write: toolchain-tamper.protected-write, refused in the kernel" \
+        sh -c "grep -q toolchain-tamper.protected-write $T/out-write/report.json && grep -Eq '\"refused_in_kernel\": ?true' $T/out-write/report.json"
+# truncating is a write too (O_TRUNC without O_WRONLY counts, as in the monitor's rules)
+run trunc --policy $T/policy.yml -- '(: >keys/signing.key); /opt/tc/bin/signer keys/signing.key'
+check "truncating the key is refused (EPERM), and it keeps its 15 bytes" \
+        sh -c "grep -q 'Operation not permitted' $T/out-trunc.stderr && grep -qx 'signed with 15 key bytes' $T/out-trunc.stdout"
+
+# -- what is neither a read nor a write for the policy is not refused: changing the key's mode (the overlay
+# copies the file up, reading it on the build's behalf), running a program from a protected directory
+run chmod --policy $T/policy.yml -- 'chmod 0600 keys/signing.key && echo chmod-ok'
+check "chmod of the key (an overlay copy-up, not a read by the policy) is not refused" \
+        has $T/out-chmod.stdout '^chmod-ok$'
+run exec --policy $T/policy.yml -- './tools/hello; echo "hello-exit=$?"; ./tools/script.sh; echo "script-exit=$?"'
+check "executing a program in a protected directory is not refused (exec is not a read)" \
+        has $T/out-exec.stdout '^hello-exit=2$'
+check "... but a script there is read by its interpreter, which is refused (EPERM)" \
+        sh -c "grep -q 'Operation not permitted' $T/out-exec.stderr && ! grep -q script-ran $T/out-exec.stdout"
+eq "... and both are as the monitor sees them: the script's read is the one finding" \
+        secret-access.protected-read "$(rules $T/out-exec | grep protected)"
+
+# -- an entry naming one file: that file, not another with the same beginning
+run token --policy $T/policy.yml -- 'cat deploy.token.bak && cat deploy.token; echo "token-exit=$?"'
+check "a file entry: the file itself is refused (EPERM)" \
+        sh -c "grep -q \"can't open 'deploy.token': Operation not permitted\" $T/out-token.stderr && grep -qx 'token-exit=1' $T/out-token.stdout"
+check "a file entry: a file whose name starts the same is read" has $T/out-token.stdout '^a backup$'
+
+# -- unprotected paths are untouched; a glob the kernel cannot decide exactly is detected, not refused
+run free --policy $T/policy.yml -- 'cat notes.txt && cat secrets/readme.txt && echo more >>notes.txt && echo free-ok'
+check "unprotected files are read and written as usual" has $T/out-free.stdout '^free-ok$'
+eq "unprotected files: no finding" "" "$(rules $T/out-free)"
+run pem --policy $T/policy.yml -- 'cat secrets/server.pem >/dev/null && echo pem-read'
+check "a path of a glob entry (secrets/*.pem) is not refused in the kernel" has $T/out-pem.stdout '^pem-read$'
+eq "... and the monitor detects it" secret-access.protected-read "$(rules $T/out-pem)"
+check "... with no in-kernel refusal in its evidence" hasnt $T/out-pem/report.json '"refused_in_kernel": ?true'
+check "report.json names the entries refused in the kernel and the ones detected only" \
+        sh -c "tr -d ' \n' <$T/out-pem/report.json | grep -q '\"refused_in_kernel\":\[\"$SRC/keys/\*\*\",\"$SRC/tools/\*\*\",\"$SRC/deploy.token\"\],\"detected_only\":\[\"$SRC/secrets/\*.pem\"\]'"
+
+# -- --enforce: the refused read still stops the build
+run enforce --policy $T/policy.yml --enforce -- 'cat keys/signing.key; sleep 5; touch after-the-read'
+eq "--enforce: the refused read stops the build (stopped_by)" '"stopped_by": "secret-access.protected-read"' \
+        "$(grep -Eo '"stopped_by": ?[^,]*' $T/out-enforce/report.json)"
+
+# -- what it costs: a monitored start with a protecting policy, the LSM program loaded or not, in
+# alternating rounds (TCG: only the ratio means anything; docs/benchmarks.md). Not asserted.
+uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
+cs_lsm=0
+cs_glob=0
+run warm --policy $T/policy.yml -- true
+for i in 1 2 3 4 5 6; do
+        for mode in lsm glob; do
+                pol=$T/policy.yml
+                [ $mode = glob ] && pol=$T/glob-only.yml
+                t0=$(uptime_cs)
+                run bench --policy $pol -- true
+                t1=$(uptime_cs)
+                eval "cs_$mode=\$((cs_$mode + t1 - t0))"
+        done
+done
+# and per open: 10000 opens of an unprotected file of the source tree by one shell, timed inside the build
+opens='read t0 x </proc/uptime; i=0; while [ $i -lt 10000 ]; do : <notes.txt; i=$((i + 1)); done; read t1 x </proc/uptime; echo "loop $t0 $t1"'
+for i in 1 2 3; do
+        for mode in lsm glob; do
+                pol=$T/policy.yml
+                [ $mode = glob ] && pol=$T/glob-only.yml
+                run opens --policy $pol -- "$opens"
+                echo "BWTAP # bench: 10000 opens, $mode: $(awk '/^loop / { printf "%.2f s", $3 - $2 }' $O.stdout)"
+        done
+done
+run bench-mode-check --policy $T/glob-only.yml -- true
+check "the glob-only policy runs without the LSM program (the comparison's baseline)" \
+        has $T/out-bench-mode-check/report.json '"mode": ?"detected"'
+# where a start's time goes, step by step (BUILDWARD_DEBUG=1 prints CLOCK_MONOTONIC ms per step)
+for pol in policy glob-only; do
+        (cd $SRC && BUILDWARD_DEBUG=1 $BW run --quiet --source $SRC --out $T/out-steps --toolchain $T/tc.manifest \
+                --ro-bind /opt/tc --policy $T/$pol.yml -- true </dev/null >/dev/null 2>$T/steps.log)
+        grep -E 'debug: [0-9.]+ ms \[[0-9]+\] (parent: (cmd_run|sandbox_run|sandbox_run returned|report written)|monitor: )' \
+                $T/steps.log | sed "s/^.*debug: /BWTAP # step ($pol): /"
+done
+echo "BWTAP # bench: 6 monitored starts of 'true' each, protecting policy: with the LSM program ${cs_lsm}0 ms, detection only ${cs_glob}0 ms (TCG)"
