@@ -160,6 +160,14 @@ static const char *run_check_exec(void *userdata, const struct event *ev, const 
         enum toolchain_verdict v;
         _cleanup_free_ char *checked = NULL;
         int r = toolchain_check_pid(rm->tc, ev->pid, &v, &checked);
+        /*
+         * Gone already. A name under /proc or /dev/fd means a file of that
+         * process (busybox re-executes /proc/self/exe): resolved here it would
+         * be buildward's own. Such a file was judged when it was first run, or
+         * is a fileless exec with a finding of its own; no verdict here.
+         */
+        if (r == -ESRCH && (startswith(exe, "/proc/") || startswith(exe, "/dev/fd/")))
+                return NULL;
         /* the kernel ran the file a symlink (/usr/bin/cc) names: check that file, by its own path */
         _cleanup_free_ char *real = r == -ESRCH && !rm->rootfs ? realpath(exe, NULL) : NULL;
         if (real && host_path(rm->tc, real)) {
