@@ -40,18 +40,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define O_APPEND     02000
 #define PATH_MAX     4096
 
-/* The monitor's (monitor.bpf.c): the same definitions, reused by fd before load. */
-struct {
-        __uint(type, BPF_MAP_TYPE_RINGBUF);
-        __uint(max_entries, 8 * 1024 * 1024);
-} events SEC(".maps");
-
-struct {
-        __uint(type, BPF_MAP_TYPE_ARRAY);
-        __uint(max_entries, 1);
-        __type(key, __u32);
-        __type(value, struct bw_config);
-} bw_config SEC(".maps");
+/* The monitor's (monitor.bpf.c), reused by fd before load. */
+#include "monitor/bpf/shared-maps.bpf.h"
 
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);

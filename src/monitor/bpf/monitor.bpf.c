@@ -54,17 +54,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define TIOCSTI         0x5412
 #define TIOCLINUX       0x541c
 
-struct {
-        __uint(type, BPF_MAP_TYPE_RINGBUF);
-        __uint(max_entries, 8 * 1024 * 1024);
-} events SEC(".maps");
-
-struct {
-        __uint(type, BPF_MAP_TYPE_ARRAY);
-        __uint(max_entries, 1);
-        __type(key, __u32);
-        __type(value, struct bw_config);
-} bw_config SEC(".maps");
+#include "monitor/bpf/shared-maps.bpf.h"
 
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
