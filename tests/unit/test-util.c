@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "basic/util.h"
@@ -43,4 +46,36 @@ TEST(mkdir_p_refuses_a_file_in_the_way) {
         ASSERT_EQ_INT(mkdir_p(missing, 0755), 0);
         ASSERT_EQ_INT(mode_of(missing) != (mode_t) -1, 1);
         cleanup_dir(dir);
+}
+
+TEST(format_rfc3339_agrees_with_gmtime) {
+        /* every day from 1970 to 2400 (leap days, 2100 and 2400), at a time of day that moves */
+        for (uint64_t day = 0; day < 157000; day++) {
+                uint64_t secs = day * 86400 + (day * 7919) % 86400, usec = secs * 1000000ULL + day % 1000 * 1000;
+                time_t t = (time_t) secs;
+                struct tm tm;
+                ASSERT_TRUE(gmtime_r(&t, &tm) != NULL);
+                char want[64], got[64];
+                snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned) (day % 1000));
+                format_rfc3339(usec, got, sizeof(got));
+                uint64_t back = 0;
+                if (strcmp(want, got) != 0 || parse_rfc3339(got, &back) != 0 || back != usec) {
+                        ASSERT_STREQ(got, want);
+                        ASSERT_EQ_U64(back, usec);
+                        return;
+                }
+        }
+        char b[64];
+        format_rfc3339(951782400ULL * 1000000ULL, b, sizeof(b)); /* a leap day of a century year */
+        ASSERT_STREQ(b, "2000-02-29T00:00:00.000Z");
+        format_rfc3339(0, b, sizeof(b));
+        ASSERT_STREQ(b, "1970-01-01T00:00:00.000Z");
+        uint64_t back = 0;
+        ASSERT_EQ_INT(parse_rfc3339("2000-02-29T00:00:00.000Z", &back), 0);
+        ASSERT_EQ_U64(back, 951782400ULL * 1000000ULL);
+        ASSERT_EQ_INT(parse_rfc3339("1969-12-31T23:59:59Z", &back), -EINVAL);
+        ASSERT_EQ_INT(parse_rfc3339("2026-12-02T20:22:19+01:00", &back), -EINVAL);
+        ASSERT_EQ_INT(parse_rfc3339("2026-12-02T20:22:19Z", &back), 0);
+        ASSERT_EQ_U64(back, 1796242939ULL * 1000000ULL);
 }
