@@ -808,8 +808,10 @@ static json_object *build_report(const struct run_args *a, const struct run_moni
                                        json_object_new_string(a->no_monitor ? "disabled with --no-monitor"
                                                               : rm->reason  ? rm->reason
                                                                             : "not started"));
-        else
+        else {
                 json_object_object_add(mon, "events_file", json_object_new_string("events.jsonl"));
+                json_object_object_add(mon, "loader", jstr_or_null(monitor_loader(rm->m)));
+        }
         json_object_object_add(mon, "events", json_object_new_uint64(rm->stats.events));
         json_object_object_add(mon, "lost", json_object_new_uint64(rm->stats.lost));
         json_object_object_add(mon, "rules", json_object_new_int((int) n_rules));

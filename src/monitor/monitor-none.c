@@ -35,6 +35,11 @@ int monitor_lsm_open(struct monitor *m, char **ret_reason) {
         return -EOPNOTSUPP;
 }
 
+const char *monitor_loader(const struct monitor *m) {
+        (void) m;
+        return NULL;
+}
+
 bool monitor_lsm_loaded(const struct monitor *m) {
         (void) m;
         return false;

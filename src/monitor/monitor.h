@@ -72,6 +72,12 @@ int monitor_lsm_allow(struct monitor *m, uint64_t ino, uint64_t dev, unsigned in
 void monitor_lsm_close(struct monitor *m);
 /* Loads and attaches the BPF-LSM program alone, then drops it: whether this kernel runs it (doctor). */
 int monitor_lsm_probe(char **ret_reason);
+/*
+ * Who relocated the programs: "kernel" (the light skeleton, Linux 5.17+) or
+ * "libbpf" (its CO-RE against /sys/kernel/btf/vmlinux, the fallback, or
+ * BUILDWARD_MONITOR_LOADER=libbpf). NULL before monitor_open() succeeded.
+ */
+const char *monitor_loader(const struct monitor *m);
 /* Also record files mapped as code (every shared library), for run --toolchain. Before monitor_arm(). */
 void monitor_record_maps(struct monitor *m);
 int monitor_run(struct monitor *m);

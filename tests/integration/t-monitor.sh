@@ -66,6 +66,30 @@ exited = {e["pid"] for e in ev if e["type"] == "exit"}
 missing = [e for e in ev if e["type"] == "exec" and (e["pid"] not in forked or e["pid"] not in exited)]
 print("ok" if not missing else missing)' "$EV")"
 
+# The loader: the kernel relocates the programs (light skeleton) where it can (Linux 5.17+),
+# libbpf's CO-RE otherwise; the fallback must record the same build alike.
+kmaj=$(uname -r | cut -d. -f1) kmin=$(uname -r | cut -d. -f2)
+if [ "$kmaj" -gt 5 ] || { [ "$kmaj" = 5 ] && [ "$kmin" -ge 17 ]; }; then
+        expect_eq "report: on Linux $kmaj.$kmin the kernel relocated the programs (monitor.loader)" kernel \
+                "$(json "$OUT/report.json" 'd["monitor"]["loader"]')"
+else
+        expect_eq "report: before Linux 5.17 libbpf relocated the programs (monitor.loader)" libbpf \
+                "$(json "$OUT/report.json" 'd["monitor"]["loader"]')"
+fi
+OUT=$TEST_TMP/out-libbpf
+BUILDWARD_MONITOR_LOADER=libbpf "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" -- \
+        sh -c "ls /usr >/dev/null; /bin/echo libbpf-$marker >/dev/null" >"$TEST_TMP/run-libbpf.out" 2>&1
+expect_eq "BUILDWARD_MONITOR_LOADER=libbpf: the build exits 0" 0 "$?"
+expect_eq "BUILDWARD_MONITOR_LOADER=libbpf: report says libbpf loaded the monitor, no event lost" '["libbpf", 0]' \
+        "$(json "$OUT/report.json" '[d["monitor"]["loader"], d["monitor"]["lost"]]')"
+expect_eq "BUILDWARD_MONITOR_LOADER=libbpf: the execs of ls and of the marker's echo are recorded" '[1, 1]' \
+        "$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])][1:]
+print(json.dumps([sum(1 for e in ev if e["type"] == "exec" and e["filename"] == "/usr/bin/ls"),
+                  sum(1 for e in ev if e["type"] == "exec" and e["argv"] == ["/bin/echo", sys.argv[2]])]))' \
+                "$OUT/events.jsonl" "libbpf-$marker")"
+
 # --no-monitor: no events file, and the report says why
 OUT=$TEST_TMP/out2
 "$BUILDWARD" run --quiet --no-monitor --source "$SRC" --out "$OUT" -- true

@@ -103,6 +103,8 @@ eq "the sealed signer: no finding" "" "$(rules $T/out-signer)"
 check "report.json: this run refused in the kernel and detected" \
         has $T/out-signer/report.json '"mode": ?"refused in the kernel and detected"'
 check "no warning about a fallback to detection" hasnt $T/out-signer.stderr 'detected, not refused'
+check "report.json: Linux 6.1 relocated the monitor's programs itself (light skeleton)" \
+        has $T/out-signer/report.json '"loader": ?"kernel"'
 
 # -- cat reads it: EPERM from the kernel, not ENOENT; a control for ENOENT in the same directory
 run cat --policy $T/policy.yml -- 'cat keys/signing.key; echo "cat-exit=$?"; cat keys/missing.key; echo "missing-exit=$?"'
