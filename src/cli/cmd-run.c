@@ -1040,7 +1040,12 @@ int cmd_run(int argc, char **argv) {
                 if (geteuid() != 0)
                         /* Also: an unprivileged start must stay single-threaded to enter its user namespace. */
                         rm.reason = xstrdup("the eBPF monitor needs root; run buildward as root to watch the build");
-                else {
+                else if ((r = sandbox_drop_groups()) < 0) {
+                        ret = fail_setup("cannot drop root's supplementary groups (%s); the build must not inherit "
+                                         "them: run buildward in a context that allows setgroups()",
+                                         strerror(-r));
+                        goto done;
+                } else {
                         rm.out_fd = out_fd;
                         engine_set_live(rm.engine, true);
                         rm.tc = a.tc;

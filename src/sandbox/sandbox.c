@@ -608,10 +608,12 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 /*
                  * Root's supplementary groups would follow the build into its
                  * namespace. Dropped before the helper thread exists: glibc applies
-                 * setgroups() to every thread and would wait for a busy one.
+                 * setgroups() to every thread (a signal to each) and waits for a busy
+                 * one. Callers with threads of their own drop them first
+                 * (sandbox_drop_groups()); then there is nothing to do here.
                  */
-                if (setgroups(0, NULL) < 0)
-                        return -errno;
+                if ((r = sandbox_drop_groups()) < 0)
+                        return r;
                 PHASE("uid allocated");
                 /* As early as possible: it overlaps everything up to the clone. */
                 prep_start(&job, &st);
@@ -918,6 +920,13 @@ void sandbox_result_done(struct sandbox_result *r) {
         free(r->survivors);
         r->survivors = NULL;
         r->n_survivors = 0;
+}
+
+int sandbox_drop_groups(void) {
+        int n = getgroups(0, NULL);
+        if (n < 0)
+                return -errno;
+        return n > 0 && setgroups(0, NULL) < 0 ? -errno : 0;
 }
 
 /* ARG: the pipe. Raw calls: this task shares buildward's memory and thread pointer. */

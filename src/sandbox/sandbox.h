@@ -96,6 +96,14 @@ struct sandbox;
  * Sets up the sandbox, runs argv in it and tears it down. On failure returns
  * -errno and fills *ret_failure with a one-line "cause; fix" message.
  */
+/*
+ * As root: drops the supplementary groups, which would follow the build into
+ * its namespace. sandbox_run() does it too, but call it before starting
+ * threads: glibc stops every thread with a signal to change them, and a
+ * thread inside a long system call (a BPF verification) gets EAGAIN or keeps
+ * the caller waiting.
+ */
+int sandbox_drop_groups(void);
 int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, struct sandbox_result *ret,
                 struct sandbox_views *ret_views, char **ret_failure);
 /* Waits until every process of the build is gone. sandbox_result_done() calls it too. */
