@@ -151,13 +151,63 @@ void features_free(struct feature *f, size_t n) {
         free(f);
 }
 
+/*
+ * The active LSM list where securityfs is not mounted: read by a child in a
+ * mount namespace of its own (private, so nothing propagates), which mounts
+ * securityfs there; the host is left as it was. System calls only in the
+ * child: the caller may have threads.
+ */
+static int read_lsm_list_unmounted(char **ret) {
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = (pid_t) syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0);
+        if (pid < 0) {
+                int r = -errno;
+                close(pfd[0]);
+                close(pfd[1]);
+                return r;
+        }
+        if (pid == 0) {
+                char b[4096];
+                ssize_t n = -1;
+                int fd = -1;
+                if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+                    mount("securityfs", "/sys/kernel/security", "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ==
+                            0 &&
+                    (fd = open("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC)) >= 0)
+                        n = read(fd, b, sizeof(b) - 1);
+                if (n > 0 && write(pfd[1], b, (size_t) n) != n)
+                        n = -1;
+                _exit(n > 0 ? 0 : 1);
+        }
+        close(pfd[1]);
+        char b[4096];
+        size_t got = 0;
+        while (got < sizeof(b) - 1) {
+                ssize_t k = read(pfd[0], b + got, sizeof(b) - 1 - got);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                got += (size_t) k;
+        }
+        close(pfd[0]);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got == 0)
+                return -ENOENT;
+        b[got] = 0;
+        *ret = xstrdup(b);
+        return 0;
+}
+
 int bpf_lsm_enabled(char **ret_list) {
-        static const char lsm_file[] = "/sys/kernel/security/lsm";
         _cleanup_free_ char *list = NULL;
-        int r = read_full_file(lsm_file, &list, NULL, 4096);
-        if (r == -ENOENT &&
-            mount("securityfs", "/sys/kernel/security", "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
-                r = read_full_file(lsm_file, &list, NULL, 4096);
+        int r = read_full_file("/sys/kernel/security/lsm", &list, NULL, 4096);
+        if (r == -ENOENT)
+                r = read_lsm_list_unmounted(&list);
         if (r < 0)
                 return r;
         list[strcspn(list, "\n")] = 0;

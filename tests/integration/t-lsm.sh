@@ -14,7 +14,10 @@ require_root
 vm=$(cd "$(dirname "$0")/../vm" && pwd)
 
 # -- this host: doctor says which mode it gets, and why
+secfs_before=$(grep -c ' /sys/kernel/security ' /proc/self/mountinfo)
 "$BUILDWARD" doctor >"$TEST_TMP/doctor.out" 2>&1
+expect_eq "doctor leaves the host's mounts as they were (securityfs is read in a namespace of its own)" \
+        "$secfs_before" "$(grep -c ' /sys/kernel/security ' /proc/self/mountinfo)"
 line=$(grep '^path policies' "$TEST_TMP/doctor.out")
 if "$BUILDWARD" doctor --json 2>/dev/null | grep -q '"refused in the kernel'; then
         expect_match "doctor on this host: path policies refused in the kernel" 'refused in the kernel \(BPF-LSM' "$line"
