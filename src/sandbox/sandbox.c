@@ -929,38 +929,60 @@ int sandbox_drop_groups(void) {
         return n > 0 && setgroups(0, NULL) < 0 ? -errno : 0;
 }
 
-/* ARG: the pipe. Raw calls: this task shares buildward's memory and thread pointer. */
+/*
+ * The holder's pipe. Static, like its stack: the holder may first run after
+ * the spawning frame is gone, and it shares our memory (CLONE_VM), so
+ * anything it reads must outlive that frame. One holder per process.
+ */
+static int holder_pipe[2] = { -1, -1 };
+
+/* Raw calls only: this task shares buildward's memory and thread pointer. */
 static int hold_namespaces(void *arg) {
-        const int *pfd = arg;
+        (void) arg;
+        int rfd = holder_pipe[0];
         char c;
-        (void) syscall(SYS_close, pfd[1]);
-        (void) syscall(SYS_read, pfd[0], &c, 1); /* EOF: buildward has left, or died */
+        (void) syscall(SYS_close, holder_pipe[1]);
+        /* Nothing else either: the caller's stdout pipe or a lock must not outlive buildward here. */
+        if (rfd > 0)
+                (void) syscall(SYS_close_range, 0U, (unsigned) rfd - 1, 0U);
+        (void) syscall(SYS_close_range, (unsigned) rfd + 1, ~0U, 0U);
+        (void) syscall(SYS_read, rfd, &c, 1); /* EOF: buildward has left, or died */
         return 0;
 }
 
-void sandbox_leave(struct sandbox_state *s) {
-        /* The holder's stack: static, the holder outlives this frame. One per process. */
+pid_t sandbox_spawn_holder(int *ret_wfd) {
         static _Alignas(16) char stack[4096];
-        if (!s->host_saved || s->host_mntns_fd < 0 || s->host_cwd_fd < 0 || s->ns_holder > 0)
-                return;
-        int pfd[2];
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return;
+        if (holder_pipe[0] >= 0)
+                return -EBUSY;
+        if (pipe2(holder_pipe, O_CLOEXEC) < 0)
+                return -errno;
         /*
          * CLONE_VM: nothing copied for a task that only holds a reference. Without
-         * CLONE_FILES it has its own table, so closing our ends below is its EOF.
+         * CLONE_FILES it has its own table, so closing our write end is its EOF.
          */
-        pid_t pid = clone(hold_namespaces, stack + sizeof(stack), CLONE_VM | SIGCHLD, pfd);
-        close(pfd[0]);
-        if (pid < 0) {
-                close(pfd[1]);
-                return;
+        pid_t pid = clone(hold_namespaces, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL);
+        int r = pid < 0 ? -errno : 0;
+        close(holder_pipe[0]);
+        if (r < 0) {
+                close(holder_pipe[1]);
+                return r;
         }
+        *ret_wfd = holder_pipe[1];
+        return pid;
+}
+
+void sandbox_leave(struct sandbox_state *s) {
+        if (!s->host_saved || s->host_mntns_fd < 0 || s->host_cwd_fd < 0 || s->ns_holder > 0)
+                return;
+        int wfd;
+        pid_t pid = sandbox_spawn_holder(&wfd);
+        if (pid < 0)
+                return;
         s->ns_holder = pid;
         /* setns() also moves the root and the working directory to the namespace's: take ours back. */
         if (setns(s->host_mntns_fd, CLONE_NEWNS) < 0 || fchdir(s->host_cwd_fd) < 0)
                 log_debug("staying in buildward's mount namespace: %m");
-        close(pfd[1]);
+        close(wfd);
 }
 
 void sandbox_state_done(struct sandbox_state *s) {

@@ -117,6 +117,12 @@ void sandbox_result_done(struct sandbox_result *r);
  * buildward's own exit. Best effort; the working directory is kept.
  */
 void sandbox_leave(struct sandbox_state *s);
+/*
+ * sandbox_leave()'s helper, apart for tests: a process sharing our memory that
+ * holds no file descriptor but a pipe's read end and exits at its EOF, that
+ * is once *RET_WFD is closed (or we die). Once per process (-EBUSY after).
+ */
+pid_t sandbox_spawn_holder(int *ret_wfd);
 void sandbox_state_done(struct sandbox_state *s);
 
 /* The landlock ABI this kernel offers; 0 when it has none. */
