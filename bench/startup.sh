@@ -8,6 +8,8 @@
 #
 #   BUILDWARD   binary under test (default build/buildward)
 #   BW_RUNS     hyperfine --runs (default 50)
+#   BW_COMPARE  a second buildward binary (another build of it) for one more
+#               `--no-monitor` row, e.g. the non-PIE build of docs/benchmarks.md
 #
 # Needs root (buildward and the peers' namespaces). Prints a markdown table:
 # mean and standard deviation in ms and the ratio of each to bubblewrap.
@@ -48,6 +50,12 @@ add() {
 bw="$buildward run --quiet --source $work/src --out $work/out"
 add "buildward --no-monitor" "$bw --no-monitor -- true"
 add "buildward (default)" "$bw -- true"
+if [ -n "${BW_COMPARE:-}" ]; then
+        [ -x "$BW_COMPARE" ] || {
+                echo "bench/startup.sh: error: BW_COMPARE='$BW_COMPARE' is not an executable; pass a buildward binary" >&2; exit 1; }
+        add "buildward --no-monitor, BW_COMPARE" "$BW_COMPARE run --quiet --source $work/src --out $work/out --no-monitor -- true"
+        notes+=("BW_COMPARE: $BW_COMPARE")
+fi
 add "bwrap" "bwrap --unshare-all --die-with-parent --ro-bind / / --tmpfs /tmp --proc /proc --dev /dev true"
 add "firejail" "firejail --quiet --noprofile true"
 add "unshare" "unshare -Urpf --mount-proc true"
