@@ -47,13 +47,14 @@ add() {
         fi
 }
 
-bw="$buildward run --quiet --source $work/src --out $work/out"
+run_args="run --quiet --source $work/src --out $work/out"
+bw="$buildward $run_args"
 add "buildward --no-monitor" "$bw --no-monitor -- true"
 add "buildward (default)" "$bw -- true"
 if [ -n "${BW_COMPARE:-}" ]; then
         [ -x "$BW_COMPARE" ] || {
                 echo "bench/startup.sh: error: BW_COMPARE='$BW_COMPARE' is not an executable; pass a buildward binary" >&2; exit 1; }
-        add "buildward --no-monitor, BW_COMPARE" "$BW_COMPARE run --quiet --source $work/src --out $work/out --no-monitor -- true"
+        add "buildward --no-monitor, BW_COMPARE" "$BW_COMPARE $run_args --no-monitor -- true"
         notes+=("BW_COMPARE: $BW_COMPARE")
 fi
 add "bwrap" "bwrap --unshare-all --die-with-parent --ro-bind / / --tmpfs /tmp --proc /proc --dev /dev true"
