@@ -941,6 +941,7 @@ static int hold_namespaces(void *arg) {
         (void) arg;
         int rfd = holder_pipe[0];
         char c;
+        /* close_range() below would do it too, but not before Linux 5.9: this one is the EOF that matters. */
         (void) syscall(SYS_close, holder_pipe[1]);
         /* Nothing else either: the caller's stdout pipe or a lock must not outlive buildward here. */
         if (rfd > 0)
