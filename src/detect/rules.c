@@ -365,27 +365,43 @@ static bool proc_numeric_file(const char *path, const char *file) {
         return *r == '/' && streq(r + 1, file);
 }
 
+/* What a call does to a protected path, for the path policy (rules_protect()). */
+#define PROTECT_READ  (1u << 0) /* reads it, or gives its content a name no rule covers */
+#define PROTECT_WRITE (1u << 1)
+#define PROTECT_NAME  (1u << 2) /* changes the name itself: a directory above the protected path counts */
+
+/* How a policy finding names PATH: what R protects, or a directory above it ("'PATH', %s the policy protects"). */
+static const char *protect_whose(const struct protect_rule *r, const char *path) {
+        return protect_covers(r, path) ? "which" : "a directory above what";
+}
+
 /*
  * Path policies (policy.h, protect): an access to a protected path by a
  * process whose executable is not one the rule allows. Identity is the sealed
  * digest the monitor verified at exec (inherited across fork), never a name.
+ * ACCESS is PROTECT_*; where a call both reads and writes, a refused read is
+ * the one reported, as the BPF-LSM program (lsm.bpf.c) reports it.
  */
-static void rules_protect(struct engine *e, const struct event *ev, struct proc *p, const char *path, bool write,
+static void rules_protect(struct engine *e, const struct event *ev, struct proc *p, const char *path, unsigned access,
                           const char *verb) {
         if (!e->policy || !p || path[0] != '/')
                 return;
         for (size_t i = 0; i < e->policy->n_protect; i++) {
                 const struct protect_rule *r = &e->policy->protect[i];
-                if (!protect_covers(r, path) || protect_allows(r, write, p->sealed_digest, p->sealed_path))
+                if (!protect_covers(r, path) && !((access & PROTECT_NAME) && protect_contains(r, path)))
+                        continue;
+                bool read = (access & PROTECT_READ) && !protect_allows(r, false, p->sealed_digest, p->sealed_path);
+                bool write = (access & PROTECT_WRITE) && !protect_allows(r, true, p->sealed_digest, p->sealed_path);
+                if (!read && !write)
                         continue;
                 json_object *o = ev_obj("protected_by", r->path, "reason", r->reason);
                 json_object_object_add(o, "policy_line", json_object_new_int((int) r->line));
                 json_object_object_add(o, "sealed_digest", jstr(p->sealed_digest));
-                emit_finding(e, write ? "toolchain-tamper.protected-write" : "secret-access.protected-read", ev, p,
-                             path, path, o,
-                             "'%s' tried to %s '%s', which the policy protects (%s), and it is not an executable "
+                emit_finding(e, read ? "secret-access.protected-read" : "toolchain-tamper.protected-write", ev, p, path,
+                             path, o,
+                             "'%s' tried to %s '%s', %s the policy protects (%s), and it is not an executable "
                              "allowed to %s it%s",
-                             exe_of(p), verb, path, r->reason, write ? "write" : "read",
+                             exe_of(p), verb, path, protect_whose(r, path), r->reason, read ? "read" : "write",
                              p->sealed_digest ? "" : " (its file is not a verified sealed one)");
                 return;
         }
@@ -459,7 +475,10 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
                                 break;
                         }
                 }
-        rules_protect(e, ev, p, path, true, verb);
+        /* moving a file away gives its content a name no rule covers: reading it would need that */
+        unsigned access = PROTECT_WRITE | (streq(verb, "write") ? 0 : PROTECT_NAME) |
+                          (streq(verb, "move away") || streq(verb, "exchange") ? PROTECT_READ : 0);
+        rules_protect(e, ev, p, path, access, verb);
         /* SUNSPOT: source files swapped while the compiler runs */
         if (ev->source_file && is_source_ext(path) && e->compilers_alive > 0 &&
             !(p && (p->tool & (TOOL_COMPILER | TOOL_GENERATOR)))) {
@@ -480,7 +499,7 @@ static void rules_open(struct engine *e, const struct event *ev, struct proc *p,
         }
         bool w = write_intent(ev->flags);
         if (!w || (ev->flags & O_ACCMODE) == O_RDWR)
-                rules_protect(e, ev, p, path, false, "read");
+                rules_protect(e, ev, p, path, PROTECT_READ, "read");
         if (ev->resolved)
                 return; /* recorded only for the path policy: the call's own event, if any, had the rest */
         bool high;
@@ -563,6 +582,7 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         case SC_creat:
         case SC_unlink:
         case SC_unlinkat:
+        case SC_rmdir:
         case SC_rename:
         case SC_renameat:
         case SC_renameat2:
@@ -585,6 +605,7 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
                 break;
         case SC_unlink:
         case SC_unlinkat:
+        case SC_rmdir:
                 if (path)
                         rules_write(e, ev, p, path, "delete", false);
                 break;
@@ -597,7 +618,9 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         case SC_renameat2:
                 if (path && path2) {
                         rules_write(e, ev, p, path, "move away", false);
-                        rules_write(e, ev, p, path2, "replace", false);
+                        /* renameat2(RENAME_EXCHANGE) moves both */
+                        bool exchange = ev->sc == SC_renameat2 && (ev->arg[4] & RENAME_EXCHANGE);
+                        rules_write(e, ev, p, path2, exchange ? "exchange" : "replace", false);
                         const struct writer *w = writer_get(e, path);
                         if (path2[0] == '/') {
                                 if (w) {
@@ -612,15 +635,20 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         case SC_linkat:
         case SC_symlink:
         case SC_symlinkat:
-                /* a link to a protected file is a way to read it under another name */
-                if (path && (ev->sc == SC_link || ev->sc == SC_linkat || ev->path[0] == '/'))
-                        rules_protect(e, ev, p, path, false, "link elsewhere");
+                /*
+                 * A link to a protected file is a way to read it under another name; a hard link
+                 * is one to write it through too (the kernel's file_open sees the other name).
+                 */
+                if (path && (ev->sc == SC_link || ev->sc == SC_linkat))
+                        rules_protect(e, ev, p, path, PROTECT_READ | PROTECT_WRITE | PROTECT_NAME, "link elsewhere");
+                else if (path && ev->path[0] == '/')
+                        rules_protect(e, ev, p, path, PROTECT_READ, "link elsewhere");
                 else if (path && path2 && path2[0] == '/') {
                         /* a relative symlink target is relative to the link's directory */
                         const char *slash = strrchr(path2, '/');
                         _cleanup_free_ char *j = xasprintf("%.*s/%s", (int) (slash - path2), path2, ev->path);
                         _cleanup_free_ char *target = path_normalize(j);
-                        rules_protect(e, ev, p, target, false, "link elsewhere");
+                        rules_protect(e, ev, p, target, PROTECT_READ, "link elsewhere");
                 }
                 if (path2) {
                         rules_write(e, ev, p, path2, "link over", false);
