@@ -101,7 +101,8 @@ struct event {
         bool has_result; /* recorded at the call's exit (seccomp may refuse these) */
         bool resolved;   /* path is the opened file's own, resolved by the kernel (protected paths, mmap) */
         int64_t result;  /* its return value: -EPERM when the sandbox refused it */
-        /* an open the BPF-LSM program refused (result -EPERM); arg[0] is the protect entry that refused it */
+        /* a call the BPF-LSM program refused (result -EPERM): arg[0] is the protect entry that refused it,
+         * arg[1] 1 for a refused write (else a read), arg[2] 1 when path2 is the refused path (else path) */
         bool lsm_refused;
 
         /* EV_SAMPLE */

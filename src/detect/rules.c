@@ -407,10 +407,33 @@ static void rules_protect(struct engine *e, const struct event *ev, struct proc 
         }
 }
 
+/* What a call the BPF-LSM program refused tried to do to the path it refused (monitor-event.h, BW_EVF_LSM). */
+static const char *refused_verb(const struct event *ev) {
+        bool second = ev->arg[2] != 0;
+        switch (ev->sc) {
+        case SC_unlink:
+        case SC_unlinkat:
+        case SC_rmdir:
+                return "delete";
+        case SC_truncate:
+                return "truncate";
+        case SC_rename:
+        case SC_renameat:
+        case SC_renameat2:
+                return second ? "replace" : "move away";
+        case SC_link:
+        case SC_linkat:
+                return second ? "link over" : "link elsewhere";
+        default:
+                return ev->arg[1] ? "write" : "read";
+        }
+}
+
 /*
- * An open the BPF-LSM program refused (lsm.bpf.c): the kernel decided, for the
- * protect entry it names, with the identity it saw. A write was also recorded
- * at the call's entry and has its finding already: that one is marked refused
+ * A call the BPF-LSM program refused (lsm.bpf.c): the kernel decided, for the
+ * protect entry it names, with the identity it saw; PATH is the path it
+ * refused. A write, rename, unlink, link or truncate was also recorded at the
+ * call's entry and may have its finding already: that one is marked refused
  * rather than a second one added. A read is seen only here (the open failed).
  */
 static void rules_refused(struct engine *e, const struct event *ev, struct proc *p, const char *path) {
@@ -433,9 +456,9 @@ static void rules_refused(struct engine *e, const struct event *ev, struct proc 
         json_object_object_add(o, "sealed_digest", jstr(p ? p->sealed_digest : NULL));
         json_object_object_add(o, "refused_in_kernel", json_object_new_boolean(true));
         emit_finding(e, rule, ev, p, path, path, o,
-                     "'%s' tried to %s '%s', which the policy protects (%s); the kernel refused it (BPF-LSM): it is "
+                     "'%s' tried to %s '%s', %s the policy protects (%s); the kernel refused it (BPF-LSM): it is "
                      "not an executable allowed to %s it",
-                     exe_of(p), write ? "write" : "read", path, r->reason, write ? "write" : "read");
+                     exe_of(p), refused_verb(ev), path, protect_whose(r, path), r->reason, write ? "write" : "read");
 }
 
 /* A write (create, modify, replace, delete) of PATH by P. VERB says which, for the detail. */
@@ -493,10 +516,6 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
 }
 
 static void rules_open(struct engine *e, const struct event *ev, struct proc *p, const char *path) {
-        if (ev->lsm_refused) {
-                rules_refused(e, ev, p, path);
-                return; /* nothing was opened */
-        }
         bool w = write_intent(ev->flags);
         if (!w || (ev->flags & O_ACCMODE) == O_RDWR)
                 rules_protect(e, ev, p, path, PROTECT_READ, "read");
@@ -573,6 +592,13 @@ static void rules_net(struct engine *e, const struct event *ev, struct proc *p) 
 
 static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         _cleanup_free_ char *path = proc_resolve(p, ev->path), *path2 = proc_resolve(p, ev->path2);
+        if (ev->lsm_refused) {
+                /* nothing happened; the call's entry, if recorded, had the other rules */
+                const char *refused_path = ev->arg[2] ? path2 : path;
+                if (refused_path)
+                        rules_refused(e, ev, p, refused_path);
+                return;
+        }
         /* In a live run, whether a written path was part of the original source tree (see event.h). */
         bool writes_path = false;
         switch (ev->sc) {

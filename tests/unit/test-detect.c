@@ -324,6 +324,11 @@ TEST(policy_protect_refused_in_the_kernel) {
         policy_free(p);
 }
 
+/* A call the BPF-LSM program refused: SC on PATH and PATH2; entry I refused the read (W 0) or write (W 1) of WHICH. */
+#define LSM_REFUSED_CALL(pid, sc, path, path2, i, w, which)                                                            \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid ",\"ppid\":1,\"syscall\":\"" sc    \
+        "\",\"path\":\"" path "\",\"path2\":\"" path2 "\",\"result\":-1,\"resolved\":true,\"refused_by\":\"bpf-lsm\"," \
+        "\"args\":[" #i "," #w "," #which ",0,0,0]}\n"
 /* A call with two paths as recorded at its entry (rename, link). */
 #define CALL2(pid, sc, path, path2)                                                                                    \
         "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid ",\"ppid\":1,\"syscall\":\"" sc    \
@@ -336,6 +341,12 @@ TEST(policy_protect_refused_in_the_kernel) {
         "{\"time\":\"2026-01-01T00:00:01.000Z\",\"type\":\"exec\",\"pid\":" #pid ",\"ppid\":1,\"comm\":\"x\","         \
         "\"filename\":\"" file "\",\"exe_ino\":5,\"exe_nlink\":1,\"argv\":[\"x\"],\"toolchain\":\"match\","            \
         "\"toolchain_digest\":\"" DIGEST_A "\",\"toolchain_path\":\"" file "\"}\n"
+
+/* The evidence string KEY of finding I, or "". */
+static const char *evidence_str(const struct finding_list *fl, size_t i, const char *key) {
+        json_object *v;
+        return i < fl->n && json_object_object_get_ex(fl->v[i].evidence, key, &v) ? json_object_get_string(v) : "";
+}
 
 TEST(policy_protect_contains_directories_above) {
         static const char yaml[] = "version: 1\n"
@@ -402,6 +413,44 @@ TEST(policy_protect_name_calls_detected) {
         _cleanup_free_ char *rmdir = replay_string(
                 START EXEC(16, 1, "/usr/bin/rmdir", "[\"rmdir\"]") CALL1(16, "rmdir", "/src/keys"), p, &fl);
         ASSERT_STREQ(rmdir, "toolchain-tamper.protected-write");
+        finding_list_done(&fl);
+        policy_free(p);
+}
+
+/* What the BPF-LSM program refuses besides opens (lsm.bpf.c): the findings as the monitor gives them. */
+TEST(policy_protect_name_calls_refused_in_the_kernel) {
+        struct policy *p = parse_ok(name_calls_policy, sizeof(name_calls_policy) - 1);
+        if (!p)
+                return;
+        struct finding_list fl = {};
+        /* rm: recorded at entry, then refused: one finding, marked, with the call's entry as its evidence */
+        _cleanup_free_ char *rm =
+                replay_string(START EXEC(10, 1, "/usr/bin/rm", "[\"rm\"]") CALL1(10, "unlink", "/src/keys/k")
+                                      LSM_REFUSED_CALL(10, "unlinkat", "/src/keys/k", "", 0, 1, 0),
+                              p, &fl);
+        ASSERT_STREQ(rm, "toolchain-tamper.protected-write");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", NULL));
+        ASSERT_STREQ(evidence_str(&fl, 0, "syscall"), "unlink");
+        finding_list_done(&fl);
+        /* mv over: the refused path is the second one; only the kernel saw it (a symlinked directory, say) */
+        _cleanup_free_ char *over =
+                replay_string(START EXEC(11, 1, "/usr/bin/mv", "[\"mv\"]")
+                                      LSM_REFUSED_CALL(11, "renameat2", "/src/notes", "/src/keys/k", 0, 1, 1),
+                              p, &fl);
+        ASSERT_STREQ(over, "toolchain-tamper.protected-write");
+        ASSERT_STREQ(evidence_str(&fl, 0, "path"), "/src/keys/k");
+        ASSERT_STREQ(evidence_str(&fl, 0, "result"), "refused in the kernel (BPF-LSM, EPERM)");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to replace '/src/keys/k', which the policy"));
+        finding_list_done(&fl);
+        /* the directory above, detected at entry: that finding is marked, not a second one added */
+        _cleanup_free_ char *above =
+                replay_string(START EXEC(12, 1, "/usr/bin/mv", "[\"mv\"]") CALL2(12, "rename", "/src", "/elsewhere")
+                                      LSM_REFUSED_CALL(12, "renameat2", "/src", "/elsewhere", 0, 0, 0),
+                              p, &fl);
+        ASSERT_STREQ(above, "secret-access.protected-read");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", NULL));
         finding_list_done(&fl);
         policy_free(p);
 }
