@@ -73,14 +73,37 @@ struct {
 } bw_lsm_allow SEC(".maps");
 
 /*
+ * A path walk (walk_step()) in progress: kernel addresses as numbers, read
+ * with bpf_probe_read_kernel() only.
+ */
+struct walk {
+        __u64 d, vm, mnt, root_d, root_vm;
+        __u32 off;  /* the path starts at walk[slot][off] */
+        __u32 done; /* it reached the root: the whole path is there */
+};
+
+/* Which rules cover a walked path (check_rule_walked()). */
+struct covered {
+        __u32 read, write;                 /* the accesses the call makes */
+        __u32 read_covered, write_covered; /* bit i: rule i covers the path and restricts this access */
+};
+
+/*
  * Per CPU, off the 512-byte stack. path: bpf_d_path() writes the whole path
  * or fails, so PATH_MAX of room. walk: the two paths of a rename or link,
  * each built backwards from its dentry and ending at PATH_MAX; a component
- * (NAME_MAX) more lets the verifier see every masked write in bounds.
+ * (NAME_MAX) more lets the verifier see every masked write, and every 8-byte
+ * read of rule_covers(), in bounds. w and cov: the loops' state, here rather
+ * than in the callbacks' context on the stack, where the verifier would follow
+ * every way a callback can end into the rest of the program (a two-path rename
+ * took twice as long to verify).
  */
 struct lsm_scratch {
         char path[PATH_MAX];
+        __u32 path_len; /* of path, without its NUL */
         char walk[2][PATH_MAX + NAME_MAX + 1];
+        struct walk w[2];
+        struct covered cov[2];
 };
 struct {
         __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -94,36 +117,51 @@ __u64 lost = 0;
 /* Calls refused (opens and path changes), for tests and the report. */
 __u64 refused = 0;
 
-struct check {
-        bool read, write;
-        __u32 read_covered, write_covered; /* bit i: rule i covers the path and restricts this access */
-};
+/*
+ * Whether rule R covers the path P of length N (P need not end in NUL): P is
+ * the rule's file, or lies below its DIR/; with ABOVE, also when P is a
+ * directory above what the rule protects ("DIR" itself for DIR/), which
+ * removing or renaming moves the protected path with it. Compares 8 bytes a
+ * step (little-endian: a word's first bytes are its low ones), 16 steps for
+ * the verifier to follow rather than 128.
+ */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rule_covers() masks the low bytes");
+_Static_assert(BW_LSM_PATH_LEN % 8 == 0, "rule_covers() reads whole words");
+static __always_inline bool rule_covers(const char *p, __u32 n, const struct bw_lsm_rule *r, bool above) {
+        __u32 len = r->len, flags = r->flags;
+        __u32 m = n < len ? n : len; /* the bytes both have */
+        for (__u32 at = 0; at < BW_LSM_PATH_LEN; at += 8) {
+                if (at >= m)
+                        break;
+                __u64 diff = *(const __u64 *) (p + at) ^ *(const __u64 *) (r->path + at);
+                if (m - at < 8)
+                        diff &= (1ull << ((m - at) * 8)) - 1;
+                if (diff)
+                        return false;
+        }
+        if (n >= len)
+                return !(flags & BW_LSM_EXACT) || n == len;
+        return above && r->path[n & (BW_LSM_PATH_LEN - 1)] == '/';
+}
+
+/* Rule KEY covers the path: mark the accesses of COV it restricts. */
+static __always_inline void mark_covered(struct covered *cov, __u32 key, __u32 flags) {
+        __u32 bit = 1u << (key & 31);
+        cov->read_covered |= cov->read && (flags & BW_LSM_RESTRICT_READ) ? bit : 0;
+        cov->write_covered |= cov->write && (flags & BW_LSM_RESTRICT_WRITE) ? bit : 0;
+}
 
 /* bpf_loop() callback for file_open: does rule I cover the path bpf_d_path() left in scratch.path? */
 static long check_rule(__u64 i, void *ctx) {
-        struct check *c = ctx;
-        __u32 key = (__u32) i;
-        __u32 zero = 0;
+        __u32 key = (__u32) i, zero = 0;
         /* looked up here, not passed in ctx: the verifier checks a callback on its own */
         struct lsm_scratch *s = bpf_map_lookup_elem(&lsm_scratch, &zero);
         struct bw_lsm_rule *r = bpf_map_lookup_elem(&bw_lsm_rules, &key);
         if (!s || !r)
                 return 1;
-        __u32 len = r->len, flags = r->flags;
-        bool read = c->read && (flags & BW_LSM_RESTRICT_READ), write = c->write && (flags & BW_LSM_RESTRICT_WRITE);
-        if (len == 0 || len > BW_LSM_PATH_LEN || (!read && !write))
+        if (r->len == 0 || r->len > BW_LSM_PATH_LEN || !rule_covers(s->path, s->path_len & (PATH_MAX - 1), r, false))
                 return 0;
-        for (__u32 j = 0; j < BW_LSM_PATH_LEN; j++) {
-                if (j >= len)
-                        break;
-                if (s->path[j] != r->path[j])
-                        return 0;
-        }
-        if ((flags & BW_LSM_EXACT) && s->path[len & (PATH_MAX - 1)] != 0)
-                return 0;
-        __u32 bit = 1u << (key & 31);
-        c->read_covered |= read ? bit : 0;
-        c->write_covered |= write ? bit : 0;
+        mark_covered(&s->cov[0], key, r->flags);
         return 0;
 }
 
@@ -132,115 +170,84 @@ static long check_rule(__u64 i, void *ctx) {
  * component up the dentries, crossing from a mount's root to where it is
  * mounted, until the task's root. Written backwards into scratch.walk[slot],
  * ending at PATH_MAX; a bpf_loop() callback, so the verifier checks one step.
+ * CTX points to the slot.
  */
-struct walk {
-        struct dentry *d, *root_d;
-        struct vfsmount *vm, *root_vm;
-        struct mount *mnt;
-        __u32 slot;
-        __u32 off; /* the path starts at walk[slot][off] */
-        bool done; /* it reached the root: the whole path is there */
-};
-
 static long walk_step(__u64 i, void *ctx) {
-        struct walk *w = ctx;
-        /* locals: CO-RE relocates kernel types only, not reads through struct walk */
-        struct dentry *d = w->d;
-        struct vfsmount *vm = w->vm;
-        struct mount *mnt = w->mnt;
-        __u32 zero = 0;
+        __u32 slot = *(__u32 *) ctx & 1, zero = 0;
         struct lsm_scratch *s = bpf_map_lookup_elem(&lsm_scratch, &zero);
         if (!s)
                 return 1;
-        if (d == w->root_d && vm == w->root_vm) {
-                w->done = true;
+        struct walk *w = &s->w[slot];
+        struct dentry *d = (struct dentry *) w->d;
+        struct vfsmount *vm = (struct vfsmount *) w->vm;
+        struct mount *mnt = (struct mount *) w->mnt;
+        if (w->d == w->root_d && w->vm == w->root_vm) {
+                w->done = 1;
                 return 1;
         }
         if (d == BPF_CORE_READ(vm, mnt_root)) {
                 struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
                 if (parent == mnt) {
-                        w->done = true; /* the namespace's first mount: d_path() ends there too */
+                        w->done = 1; /* the namespace's first mount: d_path() ends there too */
                         return 1;
                 }
-                w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-                w->mnt = parent;
-                w->vm = (struct vfsmount *) ((void *) parent + bpf_core_field_offset(struct mount, mnt));
+                w->d = (__u64) BPF_CORE_READ(mnt, mnt_mountpoint);
+                w->mnt = (__u64) parent;
+                w->vm = (__u64) parent + bpf_core_field_offset(struct mount, mnt);
                 return 0;
         }
         struct dentry *up = BPF_CORE_READ(d, d_parent);
         if (up == d)
                 return 1; /* a root that no mount leads to: no path the policy names */
         struct qstr name = BPF_CORE_READ(d, d_name);
-        if (name.len > NAME_MAX || name.len + 1 > w->off)
+        __u32 left = w->off;
+        if (name.len > NAME_MAX || name.len + 1 > left)
                 return 1; /* longer than PATH_MAX: not decided, like bpf_d_path() failing */
-        w->off -= name.len + 1;
-        __u32 off = w->off & (PATH_MAX - 1);
-        char *p = s->walk[w->slot & 1];
+        __u32 off = (left - name.len - 1) & (PATH_MAX - 1);
+        char *p = s->walk[slot];
         p[off] = '/';
         bpf_probe_read_kernel(&p[off + 1], name.len & NAME_MAX, name.name);
-        w->d = up;
+        w->off = off;
+        w->d = (__u64) up;
         return 0;
 }
 
 /* Walks D on the mount VM into scratch.walk[SLOT]; returns where its path starts, or PATH_MAX if unknown. */
-static __always_inline __u32 walk_path(struct task_struct *task, struct vfsmount *vm, struct dentry *d, __u32 slot) {
-        __u32 zero = 0;
-        struct lsm_scratch *s = bpf_map_lookup_elem(&lsm_scratch, &zero);
-        if (!s || !vm || !d)
+static __always_inline __u32 walk_path(struct lsm_scratch *s, struct task_struct *task, struct vfsmount *vm,
+                                       struct dentry *d, __u32 slot) {
+        slot &= 1;
+        if (!vm || !d)
                 return PATH_MAX;
-        struct walk w = {
-                .d = d,
-                .vm = vm,
-                .mnt = (struct mount *) ((void *) vm - bpf_core_field_offset(struct mount, mnt)),
-                .root_d = BPF_CORE_READ(task, fs, root.dentry),
-                .root_vm = BPF_CORE_READ(task, fs, root.mnt),
-                .slot = slot,
-                .off = PATH_MAX,
-        };
-        s->walk[slot & 1][PATH_MAX] = 0;
+        struct walk *w = &s->w[slot];
+        w->d = (__u64) d;
+        w->vm = (__u64) vm;
+        w->mnt = (__u64) vm - bpf_core_field_offset(struct mount, mnt);
+        w->root_d = (__u64) BPF_CORE_READ(task, fs, root.dentry);
+        w->root_vm = (__u64) BPF_CORE_READ(task, fs, root.mnt);
+        w->off = PATH_MAX;
+        w->done = 0;
+        s->walk[slot][PATH_MAX] = 0;
         /* every step but a mount crossing adds at least "/x": PATH_MAX / 2 components, and mounts */
-        bpf_loop(PATH_MAX / 2 + 64, walk_step, &w, 0);
-        return w.done ? w.off : PATH_MAX;
+        bpf_loop(PATH_MAX / 2 + 64, walk_step, &slot, 0);
+        return w->done ? w->off : PATH_MAX;
 }
 
-struct check_walked {
-        struct check c;
-        __u32 slot, off; /* the path: walk[slot][off, PATH_MAX) */
-};
-
 /*
- * bpf_loop() callback for the path hooks: does rule I cover the walked path?
- * It does when the path is the rule's file, lies below its DIR/, or is a
- * directory above what the rule protects ("DIR" itself for DIR/): removing or
- * renaming that directory moves the protected path with it.
+ * bpf_loop() callback for the path hooks, over both paths' rules at once
+ * (path I / BW_LSM_RULES, rule I % BW_LSM_RULES): does the rule cover the
+ * walked path, or a directory above what it protects?
  */
 static long check_rule_walked(__u64 i, void *ctx) {
-        struct check_walked *cw = ctx;
-        __u32 key = (__u32) i;
-        __u32 zero = 0;
+        __u32 slot = (i / BW_LSM_RULES) & 1, key = (__u32) i % BW_LSM_RULES, zero = 0;
         struct lsm_scratch *s = bpf_map_lookup_elem(&lsm_scratch, &zero);
         struct bw_lsm_rule *r = bpf_map_lookup_elem(&bw_lsm_rules, &key);
         if (!s || !r)
                 return 1;
-        __u32 len = r->len, flags = r->flags;
-        bool read = cw->c.read && (flags & BW_LSM_RESTRICT_READ),
-             write = cw->c.write && (flags & BW_LSM_RESTRICT_WRITE);
-        if (len == 0 || len > BW_LSM_PATH_LEN || (!read && !write))
+        __u32 start = s->w[slot].off, off = start & (PATH_MAX - 1);
+        if (start >= PATH_MAX || r->len == 0 || r->len > BW_LSM_PATH_LEN ||
+            !rule_covers(&s->walk[slot][off], PATH_MAX - off, r, true))
                 return 0;
-        __u32 off = cw->off & (PATH_MAX - 1), n = PATH_MAX - off; /* the caller checked off < PATH_MAX */
-        const char *p = s->walk[cw->slot & 1];
-        for (__u32 j = 0; j < BW_LSM_PATH_LEN; j++) {
-                if (j >= len || j >= n)
-                        break;
-                if (p[off + j] != r->path[j])
-                        return 0;
-        }
-        bool covered = n >= len ? !(flags & BW_LSM_EXACT) || n == len : r->path[n & (BW_LSM_PATH_LEN - 1)] == '/';
-        if (!covered)
-                return 0;
-        __u32 bit = 1u << (key & 31);
-        cw->c.read_covered |= read ? bit : 0;
-        cw->c.write_covered |= write ? bit : 0;
+        mark_covered(&s->cov[slot], key, r->flags);
         return 0;
 }
 
@@ -258,15 +265,22 @@ static __always_inline struct bw_lsm_allow task_allow(struct task_struct *task, 
         return allow;
 }
 
-/* The first rule that refuses, as the monitor's rules name it: the read when it refuses both. */
+/*
+ * The first rule that refuses (one bit at least is set), as the monitor's
+ * rules name it: the read when it refuses both. The index of the lowest set
+ * bit is counted with arithmetic (the bits below it, added in pairs, nibbles,
+ * bytes), not a loop: a loop would give the verifier one state per rule to
+ * follow into report(). clang for BPF cannot compile __builtin_ctz().
+ */
+_Static_assert(BW_LSM_RULES <= 16, "first_refusing() counts 16 bits");
 static __always_inline __u32 first_refusing(__u32 read_refused, __u32 write_refused, bool *write) {
-        __u32 rule = 0;
-        for (__u32 i = 0; i < BW_LSM_RULES; i++)
-                if ((read_refused | write_refused) & (1u << i)) {
-                        rule = i;
-                        break;
-                }
-        *write = !(read_refused & (1u << rule));
+        __u32 x = (read_refused | write_refused) & 0xffff;
+        __u32 v = (x & -x) - 1;
+        v = v - ((v >> 1) & 0x5555);
+        v = (v & 0x3333) + ((v >> 2) & 0x3333);
+        v = (v + (v >> 4)) & 0x0f0f;
+        __u32 rule = (v + (v >> 8)) & (BW_LSM_RULES - 1);
+        *write = !((read_refused >> rule) & 1);
         return rule;
 }
 
@@ -338,21 +352,23 @@ int BPF_PROG(bw_file_open, struct file *file, int ret) {
          * open calls): a script's interpreter then opens the script, and that is one. */
         if ((mode & FMODE_EXEC) || (flags & __FMODE_EXEC))
                 return 0;
-        struct check c = {
-                .read = mode & FMODE_READ,
-                .write = (mode & FMODE_WRITE) || (flags & (O_CREAT | O_TRUNC | O_APPEND)),
-        };
-        if (!c.read && !c.write)
-                return 0;
         __u32 zero = 0;
         struct lsm_scratch *s = bpf_map_lookup_elem(&lsm_scratch, &zero);
         if (!s)
                 return 0;
+        s->cov[0] = (struct covered){
+                .read = mode & FMODE_READ,
+                .write = (mode & FMODE_WRITE) || (flags & (O_CREAT | O_TRUNC | O_APPEND)),
+        };
+        if (!s->cov[0].read && !s->cov[0].write)
+                return 0;
         /* the path as the build sees it: d_path() resolves from the task's root, the sandbox's */
         long len = bpf_d_path((struct path *) &file->f_path, s->path, sizeof(s->path));
-        if (len < 0)
-                return 0; /* longer than PATH_MAX: the monitor's walk still records it */
-        bpf_loop(BW_LSM_RULES, check_rule, &c, 0);
+        if (len <= 0)
+                return 0;      /* longer than PATH_MAX: the monitor's walk still records it */
+        s->path_len = len - 1; /* d_path()'s length counts the NUL */
+        bpf_loop(BW_LSM_RULES, check_rule, NULL, 0);
+        struct covered c = s->cov[0];
         if (!c.read_covered && !c.write_covered)
                 return 0;
         /* a protected path: which file does the task run, and what may it do? */
@@ -386,37 +402,36 @@ static __always_inline int name_op(__u32 nr, struct vfsmount *vm1, struct dentry
         if (!s)
                 return 0;
         struct task_struct *task = bpf_get_current_task_btf();
-        struct check_walked cw[2] = {
-                { .c = { .read = read1, .write = true }, .slot = 0 },
-                { .c = { .read = read2, .write = true }, .slot = 1 },
-        };
-        cw[0].off = walk_path(task, vm1, d1, 0);
-        if (cw[0].off < PATH_MAX)
-                bpf_loop(BW_LSM_RULES, check_rule_walked, &cw[0], 0);
-        cw[1].off = d2 ? walk_path(task, vm2, d2, 1) : PATH_MAX;
-        if (cw[1].off < PATH_MAX)
-                bpf_loop(BW_LSM_RULES, check_rule_walked, &cw[1], 0);
-        if (!cw[0].c.read_covered && !cw[0].c.write_covered && !cw[1].c.read_covered && !cw[1].c.write_covered)
+        __u32 off1 = walk_path(s, task, vm1, d1, 0);
+        __u32 off2 = d2 ? walk_path(s, task, vm2, d2, 1) : PATH_MAX;
+        s->w[1].off = off2; /* PATH_MAX: no second path */
+        s->cov[0] = (struct covered){ .read = read1, .write = 1 };
+        s->cov[1] = (struct covered){ .read = read2, .write = 1 };
+        if (off1 >= PATH_MAX && off2 >= PATH_MAX)
+                return 0;
+        bpf_loop(2 * BW_LSM_RULES, check_rule_walked, NULL, 0);
+        struct covered c1 = s->cov[0], c2 = s->cov[1];
+        if (!c1.read_covered && !c1.write_covered && !c2.read_covered && !c2.write_covered)
                 return 0;
         /* a protected path: which file does the task run, and what may it do? */
         struct bw_lsm_exe exe = {};
         struct bw_lsm_allow allow = task_allow(task, &exe);
-        __u32 off1 = cw[0].off & (PATH_MAX - 1), off2 = cw[1].off & (PATH_MAX - 1);
-        const char *p1 = cw[0].off < PATH_MAX ? &s->walk[0][off1] : NULL;
-        const char *p2 = cw[1].off < PATH_MAX ? &s->walk[1][off2] : NULL;
-        for (__u32 k = 0; k < 2; k++) {
-                __u32 read_refused = cw[k].c.read_covered & ~allow.read,
-                      write_refused = cw[k].c.write_covered & ~allow.write;
-                if (!read_refused && !write_refused)
-                        continue;
-                bool write;
-                __u32 rule = first_refusing(read_refused, write_refused, &write);
-                __sync_fetch_and_add(&refused, 1);
-                report(task, nr, rule, write, k, flags, &exe, p1, PATH_MAX - off1 >= BW_PATH_LEN, p2,
-                       PATH_MAX - off2 >= BW_PATH_LEN);
-                return -EPERM;
-        }
-        return 0;
+        __u32 rr1 = c1.read_covered & ~allow.read, wr1 = c1.write_covered & ~allow.write;
+        __u32 rr2 = c2.read_covered & ~allow.read, wr2 = c2.write_covered & ~allow.write;
+        /* the first path of the call that a rule refuses: WHICH says it to user space */
+        __u32 which = !(rr1 | wr1);
+        __u32 rr = which ? rr2 : rr1, wr = which ? wr2 : wr1;
+        if (!rr && !wr)
+                return 0;
+        bool write;
+        __u32 rule = first_refusing(rr, wr, &write);
+        __sync_fetch_and_add(&refused, 1);
+        off1 &= PATH_MAX - 1;
+        off2 &= PATH_MAX - 1;
+        report(task, nr, rule, write, which, flags, &exe, s->w[0].off < PATH_MAX ? &s->walk[0][off1] : NULL,
+               PATH_MAX - off1 >= BW_PATH_LEN, s->w[1].off < PATH_MAX ? &s->walk[1][off2] : NULL,
+               PATH_MAX - off2 >= BW_PATH_LEN);
+        return -EPERM;
 }
 
 SEC("lsm/path_unlink")
