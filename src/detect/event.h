@@ -24,7 +24,7 @@
         X(fsopen) X(fsmount) X(mount_setattr) X(unshare) X(setns) X(clone) X(clone3) X(init_module) \
         X(finit_module) X(delete_module) X(kexec_load) X(kexec_file_load) X(bpf) X(perf_event_open) \
         X(keyctl) X(userfaultfd) X(io_uring_setup) X(setuid) X(setgid) X(setreuid) X(setregid) \
-        X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(capset) X(ioctl) X(mknod) X(mknodat) X(mmap)
+        X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(capset) X(ioctl) X(mknod) X(mknodat) X(mmap) X(rmdir)
 // clang-format on
 
 #define SC_ENUM_(n) SC_##n,
@@ -101,7 +101,8 @@ struct event {
         bool has_result; /* recorded at the call's exit (seccomp may refuse these) */
         bool resolved;   /* path is the opened file's own, resolved by the kernel (protected paths, mmap) */
         int64_t result;  /* its return value: -EPERM when the sandbox refused it */
-        /* an open the BPF-LSM program refused (result -EPERM); arg[0] is the protect entry that refused it */
+        /* a call the BPF-LSM program refused (result -EPERM): arg[0] is the protect entry that refused it,
+         * arg[1] 1 for a refused write (else a read), arg[2] 1 when path2 is the refused path (else path) */
         bool lsm_refused;
 
         /* EV_SAMPLE */

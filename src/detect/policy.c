@@ -91,6 +91,11 @@ bool protect_covers(const struct protect_rule *r, const char *path) {
         return path[0] == '/' && path_glob(r->path, path);
 }
 
+bool protect_contains(const struct protect_rule *r, const char *path) {
+        size_t n = strlen(path);
+        return path[0] == '/' && strncmp(r->prefix, path, n) == 0 && r->prefix[n] == '/';
+}
+
 bool protect_allows(const struct protect_rule *r, bool write, const char *digest, const char *sealed_path) {
         if (!(write ? r->has_write : r->has_read))
                 return true;

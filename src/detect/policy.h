@@ -82,6 +82,11 @@ const struct severity_override *policy_override(const struct policy *p, const ch
 /* Whether protect rule R covers PATH (absolute, normalised). */
 bool protect_covers(const struct protect_rule *r, const char *path);
 /*
+ * Whether PATH (absolute, normalised) is a directory above what R protects,
+ * by R's literal prefix: removing or renaming it moves the protected paths.
+ */
+bool protect_contains(const struct protect_rule *r, const char *path);
+/*
  * Whether R lets a process do this access (WRITE, else read). DIGEST and
  * SEALED_PATH identify the file the process runs as verified against the
  * sealed toolchain; NULL when it is not a verified sealed file.

@@ -365,36 +365,75 @@ static bool proc_numeric_file(const char *path, const char *file) {
         return *r == '/' && streq(r + 1, file);
 }
 
+/* What a call does to a protected path, for the path policy (rules_protect()). */
+#define PROTECT_READ  (1u << 0) /* reads it, or gives its content a name no rule covers */
+#define PROTECT_WRITE (1u << 1)
+#define PROTECT_NAME  (1u << 2) /* changes the name itself: a directory above the protected path counts */
+
+/* How a policy finding names PATH: what R protects, or a directory above it ("'PATH', %s the policy protects"). */
+static const char *protect_whose(const struct protect_rule *r, const char *path) {
+        return protect_covers(r, path) ? "which" : "a directory above what";
+}
+
 /*
  * Path policies (policy.h, protect): an access to a protected path by a
  * process whose executable is not one the rule allows. Identity is the sealed
  * digest the monitor verified at exec (inherited across fork), never a name.
+ * ACCESS is PROTECT_*; where a call both reads and writes, a refused read is
+ * the one reported, as the BPF-LSM program (lsm.bpf.c) reports it.
  */
-static void rules_protect(struct engine *e, const struct event *ev, struct proc *p, const char *path, bool write,
+static void rules_protect(struct engine *e, const struct event *ev, struct proc *p, const char *path, unsigned access,
                           const char *verb) {
         if (!e->policy || !p || path[0] != '/')
                 return;
         for (size_t i = 0; i < e->policy->n_protect; i++) {
                 const struct protect_rule *r = &e->policy->protect[i];
-                if (!protect_covers(r, path) || protect_allows(r, write, p->sealed_digest, p->sealed_path))
+                if (!protect_covers(r, path) && !((access & PROTECT_NAME) && protect_contains(r, path)))
+                        continue;
+                bool read = (access & PROTECT_READ) && !protect_allows(r, false, p->sealed_digest, p->sealed_path);
+                bool write = (access & PROTECT_WRITE) && !protect_allows(r, true, p->sealed_digest, p->sealed_path);
+                if (!read && !write)
                         continue;
                 json_object *o = ev_obj("protected_by", r->path, "reason", r->reason);
                 json_object_object_add(o, "policy_line", json_object_new_int((int) r->line));
                 json_object_object_add(o, "sealed_digest", jstr(p->sealed_digest));
-                emit_finding(e, write ? "toolchain-tamper.protected-write" : "secret-access.protected-read", ev, p,
-                             path, path, o,
-                             "'%s' tried to %s '%s', which the policy protects (%s), and it is not an executable "
+                emit_finding(e, read ? "secret-access.protected-read" : "toolchain-tamper.protected-write", ev, p, path,
+                             path, o,
+                             "'%s' tried to %s '%s', %s the policy protects (%s), and it is not an executable "
                              "allowed to %s it%s",
-                             exe_of(p), verb, path, r->reason, write ? "write" : "read",
+                             exe_of(p), verb, path, protect_whose(r, path), r->reason, read ? "read" : "write",
                              p->sealed_digest ? "" : " (its file is not a verified sealed one)");
                 return;
         }
 }
 
+/* What a call the BPF-LSM program refused tried to do to the path it refused (monitor-event.h, BW_EVF_LSM). */
+static const char *refused_verb(const struct event *ev) {
+        bool second = ev->arg[2] != 0;
+        switch (ev->sc) {
+        case SC_unlink:
+        case SC_unlinkat:
+        case SC_rmdir:
+                return "delete";
+        case SC_truncate:
+                return "truncate";
+        case SC_rename:
+        case SC_renameat:
+        case SC_renameat2:
+                return second ? "replace" : "move away";
+        case SC_link:
+        case SC_linkat:
+                return second ? "link over" : "link elsewhere";
+        default:
+                return ev->arg[1] ? "write" : "read";
+        }
+}
+
 /*
- * An open the BPF-LSM program refused (lsm.bpf.c): the kernel decided, for the
- * protect entry it names, with the identity it saw. A write was also recorded
- * at the call's entry and has its finding already: that one is marked refused
+ * A call the BPF-LSM program refused (lsm.bpf.c): the kernel decided, for the
+ * protect entry it names, with the identity it saw; PATH is the path it
+ * refused. A write, rename, unlink, link or truncate was also recorded at the
+ * call's entry and may have its finding already: that one is marked refused
  * rather than a second one added. A read is seen only here (the open failed).
  */
 static void rules_refused(struct engine *e, const struct event *ev, struct proc *p, const char *path) {
@@ -417,9 +456,9 @@ static void rules_refused(struct engine *e, const struct event *ev, struct proc 
         json_object_object_add(o, "sealed_digest", jstr(p ? p->sealed_digest : NULL));
         json_object_object_add(o, "refused_in_kernel", json_object_new_boolean(true));
         emit_finding(e, rule, ev, p, path, path, o,
-                     "'%s' tried to %s '%s', which the policy protects (%s); the kernel refused it (BPF-LSM): it is "
+                     "'%s' tried to %s '%s', %s the policy protects (%s); the kernel refused it (BPF-LSM): it is "
                      "not an executable allowed to %s it",
-                     exe_of(p), write ? "write" : "read", path, r->reason, write ? "write" : "read");
+                     exe_of(p), refused_verb(ev), path, protect_whose(r, path), r->reason, write ? "write" : "read");
 }
 
 /* A write (create, modify, replace, delete) of PATH by P. VERB says which, for the detail. */
@@ -459,7 +498,10 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
                                 break;
                         }
                 }
-        rules_protect(e, ev, p, path, true, verb);
+        /* moving a file away gives its content a name no rule covers: reading it would need that */
+        unsigned access = PROTECT_WRITE | (streq(verb, "write") ? 0 : PROTECT_NAME) |
+                          (streq(verb, "move away") || streq(verb, "exchange") ? PROTECT_READ : 0);
+        rules_protect(e, ev, p, path, access, verb);
         /* SUNSPOT: source files swapped while the compiler runs */
         if (ev->source_file && is_source_ext(path) && e->compilers_alive > 0 &&
             !(p && (p->tool & (TOOL_COMPILER | TOOL_GENERATOR)))) {
@@ -474,13 +516,9 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
 }
 
 static void rules_open(struct engine *e, const struct event *ev, struct proc *p, const char *path) {
-        if (ev->lsm_refused) {
-                rules_refused(e, ev, p, path);
-                return; /* nothing was opened */
-        }
         bool w = write_intent(ev->flags);
         if (!w || (ev->flags & O_ACCMODE) == O_RDWR)
-                rules_protect(e, ev, p, path, false, "read");
+                rules_protect(e, ev, p, path, PROTECT_READ, "read");
         if (ev->resolved)
                 return; /* recorded only for the path policy: the call's own event, if any, had the rest */
         bool high;
@@ -554,6 +592,13 @@ static void rules_net(struct engine *e, const struct event *ev, struct proc *p) 
 
 static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         _cleanup_free_ char *path = proc_resolve(p, ev->path), *path2 = proc_resolve(p, ev->path2);
+        if (ev->lsm_refused) {
+                /* nothing happened; the call's entry, if recorded, had the other rules */
+                const char *refused_path = ev->arg[2] ? path2 : path;
+                if (refused_path)
+                        rules_refused(e, ev, p, refused_path);
+                return;
+        }
         /* In a live run, whether a written path was part of the original source tree (see event.h). */
         bool writes_path = false;
         switch (ev->sc) {
@@ -563,6 +608,7 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         case SC_creat:
         case SC_unlink:
         case SC_unlinkat:
+        case SC_rmdir:
         case SC_rename:
         case SC_renameat:
         case SC_renameat2:
@@ -585,6 +631,7 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
                 break;
         case SC_unlink:
         case SC_unlinkat:
+        case SC_rmdir:
                 if (path)
                         rules_write(e, ev, p, path, "delete", false);
                 break;
@@ -597,7 +644,9 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         case SC_renameat2:
                 if (path && path2) {
                         rules_write(e, ev, p, path, "move away", false);
-                        rules_write(e, ev, p, path2, "replace", false);
+                        /* renameat2(RENAME_EXCHANGE) moves both */
+                        bool exchange = ev->sc == SC_renameat2 && (ev->arg[4] & RENAME_EXCHANGE);
+                        rules_write(e, ev, p, path2, exchange ? "exchange" : "replace", false);
                         const struct writer *w = writer_get(e, path);
                         if (path2[0] == '/') {
                                 if (w) {
@@ -612,15 +661,20 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
         case SC_linkat:
         case SC_symlink:
         case SC_symlinkat:
-                /* a link to a protected file is a way to read it under another name */
-                if (path && (ev->sc == SC_link || ev->sc == SC_linkat || ev->path[0] == '/'))
-                        rules_protect(e, ev, p, path, false, "link elsewhere");
+                /*
+                 * A link to a protected file is a way to read it under another name; a hard link
+                 * is one to write it through too (the kernel's file_open sees the other name).
+                 */
+                if (path && (ev->sc == SC_link || ev->sc == SC_linkat))
+                        rules_protect(e, ev, p, path, PROTECT_READ | PROTECT_WRITE | PROTECT_NAME, "link elsewhere");
+                else if (path && ev->path[0] == '/')
+                        rules_protect(e, ev, p, path, PROTECT_READ, "link elsewhere");
                 else if (path && path2 && path2[0] == '/') {
                         /* a relative symlink target is relative to the link's directory */
                         const char *slash = strrchr(path2, '/');
                         _cleanup_free_ char *j = xasprintf("%.*s/%s", (int) (slash - path2), path2, ev->path);
                         _cleanup_free_ char *target = path_normalize(j);
-                        rules_protect(e, ev, p, target, false, "link elsewhere");
+                        rules_protect(e, ev, p, target, PROTECT_READ, "link elsewhere");
                 }
                 if (path2) {
                         rules_write(e, ev, p, path2, "link over", false);

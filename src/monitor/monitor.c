@@ -366,7 +366,7 @@ static int lsm_load(struct monitor *m, struct lsm_bpf **ret, char **ret_reason) 
                                         "programs",
                                         strerror(-r));
         else if (r >= 0 && (r = lsm_bpf__attach(l)) < 0)
-                *ret_reason = xasprintf("the kernel refused to attach the BPF-LSM program to file_open (%s); "
+                *ret_reason = xasprintf("the kernel refused to attach the BPF-LSM programs to their hooks (%s); "
                                         "in-kernel refusal needs bpf in the active LSM list (lsm=...,bpf on the "
                                         "kernel command line)",
                                         strerror(-r));

@@ -19,7 +19,7 @@ struct monitor;
 struct monitor_stats {
         uint64_t events;
         uint64_t lost;
-        uint64_t refused; /* opens the BPF-LSM program refused */
+        uint64_t refused; /* calls the BPF-LSM program refused: opens, unlinks, renames, links, truncates */
 };
 
 /*
@@ -44,7 +44,7 @@ int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct eng
 #define MONITOR_PROTECT_LEN 128
 int monitor_protect(struct monitor *m, char *const *prefixes, size_t n);
 /*
- * Path policies refused in the kernel: the BPF-LSM program (bpf/lsm.bpf.c),
+ * Path policies refused in the kernel: the BPF-LSM programs (bpf/lsm.bpf.c),
  * sharing the monitor's ring and configuration. After monitor_open() and
  * before monitor_arm(), on a kernel whose active LSMs include bpf
  * (bpf_lsm_enabled()). On failure returns -errno and a reason naming the fix;

@@ -324,6 +324,137 @@ TEST(policy_protect_refused_in_the_kernel) {
         policy_free(p);
 }
 
+/* A call the BPF-LSM program refused: SC on PATH and PATH2; entry I refused the read (W 0) or write (W 1) of WHICH. */
+#define LSM_REFUSED_CALL(pid, sc, path, path2, i, w, which)                                                            \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid ",\"ppid\":1,\"syscall\":\"" sc    \
+        "\",\"path\":\"" path "\",\"path2\":\"" path2 "\",\"result\":-1,\"resolved\":true,\"refused_by\":\"bpf-lsm\"," \
+        "\"args\":[" #i "," #w "," #which ",0,0,0]}\n"
+/* A call with two paths as recorded at its entry (rename, link). */
+#define CALL2(pid, sc, path, path2)                                                                                    \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid ",\"ppid\":1,\"syscall\":\"" sc    \
+        "\",\"path\":\"" path "\",\"path2\":\"" path2 "\",\"args\":[0,0,0,0,0,0]}\n"
+#define CALL1(pid, sc, path)                                                                                           \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid ",\"ppid\":1,\"syscall\":\"" sc    \
+        "\",\"path\":\"" path "\",\"args\":[0,0,0,0,0,0]}\n"
+/* An exec the monitor verified as the sealed file with digest DIGEST_A. */
+#define EXEC_SEALED(pid, file)                                                                                         \
+        "{\"time\":\"2026-01-01T00:00:01.000Z\",\"type\":\"exec\",\"pid\":" #pid ",\"ppid\":1,\"comm\":\"x\","         \
+        "\"filename\":\"" file "\",\"exe_ino\":5,\"exe_nlink\":1,\"argv\":[\"x\"],\"toolchain\":\"match\","            \
+        "\"toolchain_digest\":\"" DIGEST_A "\",\"toolchain_path\":\"" file "\"}\n"
+
+/* The evidence string KEY of finding I, or "". */
+static const char *evidence_str(const struct finding_list *fl, size_t i, const char *key) {
+        json_object *v;
+        return i < fl->n && json_object_object_get_ex(fl->v[i].evidence, key, &v) ? json_object_get_string(v) : "";
+}
+
+TEST(policy_protect_contains_directories_above) {
+        static const char yaml[] = "version: 1\n"
+                                   "protect:\n"
+                                   "  - path: /src/keys/**\n"
+                                   "    write: []\n"
+                                   "    reason: r\n"
+                                   "  - path: /src/deploy.token\n"
+                                   "    write: []\n"
+                                   "    reason: r\n";
+        struct policy *p = parse_ok(yaml, sizeof(yaml) - 1);
+        if (!p)
+                return;
+        const struct protect_rule *k = &p->protect[0], *t = &p->protect[1];
+        ASSERT_TRUE(protect_contains(k, "/src") && protect_contains(k, "/src/keys"));
+        ASSERT_TRUE(!protect_contains(k, "/src/keys/a") && !protect_contains(k, "/src/key") &&
+                    !protect_contains(k, "/"));
+        ASSERT_TRUE(protect_contains(t, "/src") && !protect_contains(t, "/src/deploy") &&
+                    !protect_contains(t, "/src/deploy.token"));
+        policy_free(p);
+}
+
+static const char name_calls_policy[] = "version: 1\n"
+                                        "protect:\n"
+                                        "  - path: /src/keys/**\n"
+                                        "    read: [" DIGEST_A "]\n"
+                                        "    write: []\n"
+                                        "    reason: signing key\n"
+                                        "  - path: /src/deploy.token\n"
+                                        "    read: []\n"
+                                        "    reason: reads only\n";
+
+/* Calls that change a protected name without opening it, as the monitor records them at entry. */
+TEST(policy_protect_name_calls_detected) {
+        struct policy *p = parse_ok(name_calls_policy, sizeof(name_calls_policy) - 1);
+        if (!p)
+                return;
+        struct finding_list fl = {};
+        /* renaming the directory above the key: the move would reveal it, so the read is refused first */
+        _cleanup_free_ char *above = replay_string(
+                START EXEC(12, 1, "/usr/bin/mv", "[\"mv\"]") CALL2(12, "rename", "/src", "/elsewhere"), p, &fl);
+        ASSERT_STREQ(above, "secret-access.protected-read");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "'/src', a directory above what the policy protects"));
+        finding_list_done(&fl);
+        /* a hard link by the sealed reader: it may read, not write, and a second name serves both */
+        _cleanup_free_ char *link =
+                replay_string(START EXEC_SEALED(13, "/opt/signer") CALL2(13, "link", "/src/keys/k", "/tmp/k"), p, &fl);
+        ASSERT_STREQ(link, "toolchain-tamper.protected-write");
+        finding_list_done(&fl);
+        /* by anyone else, the read is refused first, as the kernel reports it */
+        _cleanup_free_ char *link2 = replay_string(
+                START EXEC(14, 1, "/usr/bin/ln", "[\"ln\"]") CALL2(14, "linkat", "/src/keys/k", "/tmp/k"), p, &fl);
+        ASSERT_STREQ(link2, "secret-access.protected-read");
+        finding_list_done(&fl);
+        /* an entry restricting reads only: renaming the file away reveals it, removing it does not */
+        _cleanup_free_ char *away = replay_string(
+                START EXEC(15, 1, "/usr/bin/mv", "[\"mv\"]") CALL2(15, "rename", "/src/deploy.token", "/tmp/t")
+                        CALL1(15, "unlink", "/src/deploy.token") CALL1(15, "truncate", "/src/deploy.token"),
+                p, &fl);
+        ASSERT_STREQ(away, "secret-access.protected-read");
+        ASSERT_EQ_INT(fl.n, 1);
+        finding_list_done(&fl);
+        /* rmdir is a delete */
+        _cleanup_free_ char *rmdir = replay_string(
+                START EXEC(16, 1, "/usr/bin/rmdir", "[\"rmdir\"]") CALL1(16, "rmdir", "/src/keys"), p, &fl);
+        ASSERT_STREQ(rmdir, "toolchain-tamper.protected-write");
+        finding_list_done(&fl);
+        policy_free(p);
+}
+
+/* What the BPF-LSM program refuses besides opens (lsm.bpf.c): the findings as the monitor gives them. */
+TEST(policy_protect_name_calls_refused_in_the_kernel) {
+        struct policy *p = parse_ok(name_calls_policy, sizeof(name_calls_policy) - 1);
+        if (!p)
+                return;
+        struct finding_list fl = {};
+        /* rm: recorded at entry, then refused: one finding, marked, with the call's entry as its evidence */
+        _cleanup_free_ char *rm =
+                replay_string(START EXEC(10, 1, "/usr/bin/rm", "[\"rm\"]") CALL1(10, "unlink", "/src/keys/k")
+                                      LSM_REFUSED_CALL(10, "unlinkat", "/src/keys/k", "", 0, 1, 0),
+                              p, &fl);
+        ASSERT_STREQ(rm, "toolchain-tamper.protected-write");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", NULL));
+        ASSERT_STREQ(evidence_str(&fl, 0, "syscall"), "unlink");
+        finding_list_done(&fl);
+        /* mv over: the refused path is the second one; only the kernel saw it (a symlinked directory, say) */
+        _cleanup_free_ char *over =
+                replay_string(START EXEC(11, 1, "/usr/bin/mv", "[\"mv\"]")
+                                      LSM_REFUSED_CALL(11, "renameat2", "/src/notes", "/src/keys/k", 0, 1, 1),
+                              p, &fl);
+        ASSERT_STREQ(over, "toolchain-tamper.protected-write");
+        ASSERT_STREQ(evidence_str(&fl, 0, "path"), "/src/keys/k");
+        ASSERT_STREQ(evidence_str(&fl, 0, "result"), "refused in the kernel (BPF-LSM, EPERM)");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to replace '/src/keys/k', which the policy"));
+        finding_list_done(&fl);
+        /* the directory above, detected at entry: that finding is marked, not a second one added */
+        _cleanup_free_ char *above =
+                replay_string(START EXEC(12, 1, "/usr/bin/mv", "[\"mv\"]") CALL2(12, "rename", "/src", "/elsewhere")
+                                      LSM_REFUSED_CALL(12, "renameat2", "/src", "/elsewhere", 0, 0, 0),
+                              p, &fl);
+        ASSERT_STREQ(above, "secret-access.protected-read");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", NULL));
+        finding_list_done(&fl);
+        policy_free(p);
+}
+
 TEST(policy_protect_errors_are_one_line_with_the_fix) {
         static const struct bad_policy bad[] = {
                 { "version: 1\nprotect:\n  - read: []\n    reason: r\n", "p.yml:3: this protect entry has no 'path'" },

@@ -27,6 +27,17 @@ eq() { # eq DESC EXPECTED ACTUAL
 # has FILE ERE: FILE has a line matching ERE
 has() { grep -Eq -- "$2" "$1"; }
 hasnt() { ! grep -Eq -- "$2" "$1"; }
+# findings OUT: the findings of OUT/report.json, one a line (each starts with its "rule")
+findings() {
+        awk '/^  "[a-z_]+":/ { f = /^  "findings":/ } f { printf "%s", $0 }' "$1/report.json" |
+                awk '{ gsub(/"rule":/, "\n&"); print }' | grep '^"rule":'
+}
+# refused OUT RULE DETAIL-ERE: a finding RULE whose detail matches, marked refused in the kernel
+refused() {
+        findings "$1" | grep -Eq -- "^\"rule\": ?\"$2\".*\"detail\": ?\"[^\"]*$3.*\"refused_in_kernel\": ?true"
+}
+# lsm_event OUT SYSCALL: events.jsonl has a call of that name the BPF-LSM program refused
+lsm_event() { grep -Eq "\"syscall\": ?\"$2\".*\"refused_by\": ?\"bpf-lsm\"" "$1/events.jsonl"; }
 # rules OUT: the rule ids of the findings in OUT/report.json, one a line
 # (the "findings" array only: report.json is indented, its top-level keys by two spaces)
 rules() {
@@ -41,7 +52,10 @@ echo "not a pem" >$SRC/secrets/readme.txt
 echo "pem" >$SRC/secrets/server.pem
 echo "token" >$SRC/deploy.token
 echo "a backup" >$SRC/deploy.token.bak
-mkdir -p $SRC/tools
+mkdir -p $SRC/tools $SRC/keys/old $SRC/release $SRC/conf
+echo "release one" >$SRC/release/a
+echo "release two" >$SRC/release/b
+echo "ci token" >$SRC/conf/ci.token
 cp /opt/tc/bin/signer $SRC/tools/hello
 printf '#!/bin/sh\necho script-ran\n' >$SRC/tools/script.sh
 chmod 0755 $SRC/tools/script.sh
@@ -66,6 +80,12 @@ protect:
   - path: $SRC/deploy.token
     read: []
     reason: one file, compared whole
+  - path: $SRC/release/**
+    write: [/opt/tc/bin/fsop]
+    reason: only the release tool changes releases
+  - path: $SRC/conf/ci.token
+    write: []
+    reason: one file in a directory of its own
 YML
 # The same key, by a glob only: the LSM program is not loaded (the cost comparison).
 cat >$T/glob-only.yml <<YML
@@ -142,6 +162,96 @@ run trunc --policy $T/policy.yml -- '(: >keys/signing.key); /opt/tc/bin/signer k
 check "truncating the key is refused (EPERM), and it keeps its 15 bytes" \
         sh -c "grep -q 'Operation not permitted' $T/out-trunc.stderr && grep -qx 'signed with 15 key bytes' $T/out-trunc.stdout"
 
+# -- calls that change a protected name without opening it: unlink, rename (away, over, into, the directory
+# itself), hard link, truncate(2) by path, rmdir. keys/** lets nobody write; busybox may not read either.
+# Each fails with EPERM from its own hook, the key is left as it was, and each has its finding.
+names='rm keys/signing.key; echo "rm-exit=$?"
+rm keys/missing.key; echo "rm-missing-exit=$?"
+mv keys/signing.key stolen.key; echo "mv-away-exit=$?"
+mv notes.txt keys/signing.key; echo "mv-over-exit=$?"
+mv deploy.token.bak keys/new.key; echo "mv-into-exit=$?"
+mv keys gone-keys; echo "mv-dir-exit=$?"
+ln keys/signing.key second-name; echo "ln-exit=$?"
+/opt/tc/bin/fsop truncate keys/signing.key; echo "truncate-exit=$?"
+rmdir keys/old; echo "rmdir-exit=$?"
+/opt/tc/bin/signer keys/signing.key
+ls stolen.key second-name gone-keys keys/new.key 2>/dev/null | sed "s/^/still-there: /"
+cat notes.txt deploy.token.bak'
+run names --policy $T/policy.yml -- "$names"
+check "rm of the key fails with EPERM (exit 1)" sh -c "grep -q \"rm: can't remove 'keys/signing.key': Operation not permitted\" $T/out-names.stderr && grep -qx rm-exit=1 $T/out-names.stdout"
+check "rm of a missing file in the protected directory is ENOENT, not EPERM" \
+        has $T/out-names.stderr "rm: can't remove 'keys/missing.key': No such file or directory"
+check "mv of the key away fails with EPERM" sh -c "grep -q \"mv: can't rename 'keys/signing.key': Operation not permitted\" $T/out-names.stderr && grep -qx mv-away-exit=1 $T/out-names.stdout"
+check "mv of another file over the key fails with EPERM" sh -c "grep -q \"mv: can't rename 'notes.txt': Operation not permitted\" $T/out-names.stderr && grep -qx mv-over-exit=1 $T/out-names.stdout"
+check "mv of another file into the protected directory fails with EPERM" \
+        has $T/out-names.stderr "mv: can't rename 'deploy.token.bak': Operation not permitted"
+check "mv of the protected directory itself fails with EPERM" \
+        has $T/out-names.stderr "mv: can't rename 'keys': Operation not permitted"
+check "ln (a hard link, a second unprotected name) of the key fails with EPERM" \
+        sh -c "grep -qx 'ln: second-name: Operation not permitted' $T/out-names.stderr && grep -qx ln-exit=1 $T/out-names.stdout"
+check "truncate(2) of the key by path fails with EPERM (even for the sealed release tool: write: [] is nobody)" \
+        sh -c "grep -qx 'truncate: Operation not permitted' $T/out-names.stdout && grep -qx truncate-exit=1 $T/out-names.stdout"
+check "rmdir of an empty directory under keys/ fails with EPERM" \
+        has $T/out-names.stderr "rmdir: 'keys/old': Operation not permitted"
+check "after all of them the key is intact: the signer reads its 15 bytes" has $T/out-names.stdout '^signed with 15 key bytes$'
+check "... no second name, no moved key or directory, and the other files are where they were" \
+        sh -c "! grep -q still-there $T/out-names.stdout && grep -qx 'release notes' $T/out-names.stdout && grep -qx 'a backup' $T/out-names.stdout"
+check "finding for rm: protected-write, refused in the kernel" \
+        refused $T/out-names toolchain-tamper.protected-write "tried to delete '$SRC/keys/signing.key'"
+check "finding for mv away: protected-read (the move would reveal it), refused in the kernel" \
+        refused $T/out-names secret-access.protected-read "tried to move away '$SRC/keys/signing.key'"
+check "finding for mv over: protected-write, refused in the kernel" \
+        refused $T/out-names toolchain-tamper.protected-write "tried to replace '$SRC/keys/signing.key'"
+check "finding for mv into: protected-write, refused in the kernel" \
+        refused $T/out-names toolchain-tamper.protected-write "tried to replace '$SRC/keys/new.key'"
+check "finding for ln: protected-read (a second name), refused in the kernel" \
+        refused $T/out-names secret-access.protected-read "tried to link elsewhere '$SRC/keys/signing.key'"
+check "finding for truncate(2): protected-write, refused in the kernel" \
+        refused $T/out-names toolchain-tamper.protected-write "tried to truncate '$SRC/keys/signing.key'"
+check "finding for rmdir: protected-write, refused in the kernel" \
+        refused $T/out-names toolchain-tamper.protected-write "tried to delete '$SRC/keys/old'"
+check "report.json counts the eight refused calls (the missing file is not one)" \
+        has $T/out-names/report.json '"refused": ?8,?$'
+missing=""
+for c in unlinkat renameat2 linkat truncate rmdir; do lsm_event $T/out-names $c || missing="$missing $c"; done
+eq "events.jsonl has the kernel's own events: unlinkat, renameat2, linkat, truncate, rmdir" "" "$missing"
+
+# -- a file entry in a directory of its own: the file, and the directory above it (renaming it moves the file)
+run conf --policy $T/policy.yml -- 'mv conf conf2; echo "mv-conf-exit=$?"; rm conf/ci.token; echo "rm-conf-exit=$?"; cat conf/ci.token'
+check "a file entry: renaming the directory that holds it fails with EPERM" \
+        sh -c "grep -q \"mv: can't rename 'conf': Operation not permitted\" $T/out-conf.stderr && grep -qx mv-conf-exit=1 $T/out-conf.stdout"
+check "a file entry: rm of the file fails with EPERM, and it is still there" \
+        sh -c "grep -qx rm-conf-exit=1 $T/out-conf.stdout && grep -qx 'ci token' $T/out-conf.stdout"
+check "finding for the directory above: protected-write, refused in the kernel" \
+        refused $T/out-conf toolchain-tamper.protected-write "tried to move away '$SRC/conf', a directory above what"
+
+# -- an entry restricting reads only: moving the file away would reveal it (refused); removing it does not (allowed)
+run token-names --policy $T/policy.yml -- 'mv deploy.token t2; echo "mv-token-exit=$?"; rm deploy.token && echo token-removed'
+check "read-only entry: mv of the file away fails with EPERM" \
+        sh -c "grep -q \"mv: can't rename 'deploy.token': Operation not permitted\" $T/out-token-names.stderr && grep -qx mv-token-exit=1 $T/out-token-names.stdout"
+check "read-only entry: rm of the file is no read, and writes are free: allowed" \
+        has $T/out-token-names.stdout '^token-removed$'
+
+# -- the sealed release tool may write release/**: rename, truncate, link, unlink all go through; busybox may not
+run release --policy $T/policy.yml -- '/opt/tc/bin/fsop rename release/a release/a2 && /opt/tc/bin/fsop truncate release/a2 &&
+/opt/tc/bin/fsop link release/a2 release/a3 && /opt/tc/bin/fsop unlink release/a3 && echo release-tool-ok
+rm release/b; echo "rm-release-exit=$?"; cat release/b'
+check "the sealed release tool renames, truncates, links and unlinks in release/** (write allowed)" \
+        has $T/out-release.stdout '^release-tool-ok$'
+check "... while rm by busybox there fails with EPERM, and the file stays" \
+        sh -c "grep -q \"rm: can't remove 'release/b': Operation not permitted\" $T/out-release.stderr && grep -qx 'release two' $T/out-release.stdout"
+eq "... and the one finding is busybox's rm" toolchain-tamper.protected-write "$(rules $T/out-release | grep protected)"
+check "... refused in the kernel, and counted once" \
+        sh -c "grep -Eq '\"refused_in_kernel\": ?true' $T/out-release/report.json && grep -Eq '\"refused\": ?1,?\$' $T/out-release/report.json"
+
+# -- the same calls on unprotected paths are untouched
+run free-names --policy $T/policy.yml -- 'ln notes.txt n2 && mv n2 n3 && /opt/tc/bin/fsop truncate n3 && rm n3 && mkdir d && rmdir d &&
+mv deploy.token.bak backup && ln -s keys/signing.key sym && rm sym && echo names-free-ok'
+check "unprotected paths: ln, mv, truncate(2), rm, rmdir, and a symlink to the key, as usual" \
+        has $T/out-free-names.stdout '^names-free-ok$'
+eq "unprotected paths: no finding refused in the kernel" "" \
+        "$(grep -Eo '"refused_in_kernel": ?true' $T/out-free-names/report.json)"
+
 # -- what is neither a read nor a write for the policy is not refused: changing the key's mode (the overlay
 # copies the file up, reading it on the build's behalf), running a program from a protected directory
 run chmod --policy $T/policy.yml -- 'chmod 0600 keys/signing.key && echo chmod-ok'
@@ -170,7 +280,7 @@ check "a path of a glob entry (secrets/*.pem) is not refused in the kernel" has 
 eq "... and the monitor detects it" secret-access.protected-read "$(rules $T/out-pem)"
 check "... with no in-kernel refusal in its evidence" hasnt $T/out-pem/report.json '"refused_in_kernel": ?true'
 check "report.json names the entries refused in the kernel and the ones detected only" \
-        sh -c "tr -d ' \n' <$T/out-pem/report.json | grep -q '\"refused_in_kernel\":\[\"$SRC/keys/\*\*\",\"$SRC/tools/\*\*\",\"$SRC/deploy.token\"\],\"detected_only\":\[\"$SRC/secrets/\*.pem\"\]'"
+        sh -c "tr -d ' \n' <$T/out-pem/report.json | grep -q '\"refused_in_kernel\":\[\"$SRC/keys/\*\*\",\"$SRC/tools/\*\*\",\"$SRC/deploy.token\",\"$SRC/release/\*\*\",\"$SRC/conf/ci.token\"\],\"detected_only\":\[\"$SRC/secrets/\*.pem\"\]'"
 
 # -- --enforce: the refused read still stops the build
 run enforce --policy $T/policy.yml --enforce -- 'cat keys/signing.key; sleep 5; touch after-the-read'

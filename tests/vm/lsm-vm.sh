@@ -55,7 +55,7 @@ grep -q '^CONFIG_BPF_LSM=y' "$config" || skip "$pkg is built without CONFIG_BPF_
 # The kernel's own LSM order, with bpf kept and the ones that need a policy left out.
 lsm=landlock,lockdown,yama,bpf
 
-# The guest's root: busybox, buildward and its libraries, the signer and its libraries.
+# The guest's root: busybox, buildward and its libraries, the signer, the release tool and their libraries.
 root=$BW_VM_WORK/root
 rm -rf "$root"
 mkdir -p "$root"/{usr/bin,usr/lib/x86_64-linux-gnu,usr/lib64,opt/bw,opt/tc/bin,work/src/keys,work/src/secrets,modules}
@@ -99,6 +99,33 @@ int main(int argc, char **argv) {
 C
 gcc -O2 -o "$BW_VM_WORK/signer" "$BW_VM_WORK/signer.c" || skip "cannot compile the test signer"
 copy_with_libs "$BW_VM_WORK/signer" opt/tc/bin/signer
+# The sealed release tool: one call by path, as named (busybox's truncate opens the file instead of
+# calling truncate(2)); says the call and its error, so EPERM is told apart from the rest.
+cat >"$BW_VM_WORK/fsop.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+        if (argc < 3)
+                return 2;
+        const char *op = argv[1], *a = argv[2], *b = argc > 3 ? argv[3] : "";
+        int r = !strcmp(op, "unlink")     ? unlink(a)
+                : !strcmp(op, "rmdir")    ? rmdir(a)
+                : !strcmp(op, "rename")   ? rename(a, b)
+                : !strcmp(op, "link")     ? link(a, b)
+                : !strcmp(op, "truncate") ? truncate(a, 0)
+                                          : (errno = EINVAL, -1);
+        if (r < 0) {
+                printf("%s: %s\n", op, strerror(errno));
+                return 1;
+        }
+        printf("%s: done\n", op);
+        return 0;
+}
+C
+gcc -O2 -o "$BW_VM_WORK/fsop" "$BW_VM_WORK/fsop.c" || skip "cannot compile the test release tool"
+copy_with_libs "$BW_VM_WORK/fsop" opt/tc/bin/fsop
 for m in fs/overlayfs/overlay.ko; do
         f=$(ls "$kdir/lib/modules/$kver/kernel/$m"* | head -n 1)
         case $f in

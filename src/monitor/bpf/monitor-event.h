@@ -29,8 +29,11 @@ enum bw_event_type {
 /* SYSCALL: str1 is the opened or mapped file's own path in the build's mount namespace, walked from its
  * dentry in the kernel (not the string the call was given) */
 #define BW_EVF_RESOLVED (1u << 4)
-/* SYSCALL: an open the BPF-LSM program (lsm.bpf.c) refused with EPERM; arg[0] is the policy's protect entry,
- * arg[1] 1 when the write was refused (else the read), exe_ino and exe_dev the task's executable */
+/* SYSCALL: a call the BPF-LSM program (lsm.bpf.c) refused with EPERM, named by its hook: openat (any open),
+ * unlinkat (unlink), rmdir, renameat2 (any rename), linkat (any hard link), truncate (and ftruncate). str1 and
+ * str2 are the paths it walked, in the call's order; arg[0] is the policy's protect entry, arg[1] 1 when the
+ * write was refused (else the read), arg[2] 1 when str2 is the refused path (else str1), arg[5] the open or
+ * rename flags; exe_ino and exe_dev the task's executable */
 #define BW_EVF_LSM (1u << 5)
 
 /* What a file descriptor refers to, read from the kernel's file table. */

@@ -514,6 +514,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         case __NR_openat2:
         case __NR_unlink:
         case __NR_unlinkat:
+        case __NR_rmdir:
         case __NR_rename:
         case __NR_renameat:
         case __NR_renameat2:
@@ -610,6 +611,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
                 return 0;
         switch (nr) {
         case __NR_unlink:
+        case __NR_rmdir:
         case __NR_chdir:
         case __NR_truncate:
         case __NR_utimes:
