@@ -36,6 +36,8 @@ fi
 scenario() {
         local name=$1 rules=$2 allowed=$3; shift 3
         run_build "$name" "$@"
+        # Without the monitor every check below could pass on an empty report: say why it was off.
+        expect_eq "$name: the monitor ran" "on" "$(rj 'd["monitor"].get("reason") or ("on" if d["monitor"]["enabled"] else "off")')"
         local got
         got=$(rj '" ".join(sorted(set(f["rule"] for f in d["findings"])))')
         local r missing=''
