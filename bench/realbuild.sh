@@ -13,6 +13,10 @@
 #
 #   BUILDWARD   binary under test (default build/buildward)
 #   BW_ROUNDS   rounds (default 5): each round runs every variant once
+#   BW_VARIANTS which of host host-tmpfs buildward-nomon buildward to run
+#               (default all four); host-tmpfs is the baseline of the paired
+#               ratios, so keep it (e.g. "host-tmpfs buildward-nomon" for more
+#               rounds of the sandbox's own cost in the same time)
 #   BW_TREE     source tree to build (default: GNU hello from its Debian source
 #               package, cached in /var/cache/buildward-tests; examples/hello
 #               when that cannot be had)
@@ -93,7 +97,14 @@ one_run() {
         echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
 }
 
-variants=(host host-tmpfs buildward-nomon buildward)
+read -r -a variants <<<"${BW_VARIANTS:-host host-tmpfs buildward-nomon buildward}"
+for v in "${variants[@]}"; do
+        case $v in
+        host|host-tmpfs|buildward-nomon|buildward) ;;
+        *) echo "bench/realbuild.sh: error: unknown variant '$v' in BW_VARIANTS; use host, host-tmpfs, buildward-nomon or buildward" >&2
+           exit 1 ;;
+        esac
+done
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r)"
 echo "# tree: $label; command: $build_cmd; $rounds rounds, order rotated each round"
 : >"$resdir/realbuild.tsv"
@@ -107,12 +118,13 @@ done
 
 echo
 python3 - "$resdir/realbuild.tsv" <<'PY'
-import statistics, sys
-runs = {}
+import random, statistics, sys
+runs, by_round = {}, {}
 for line in open(sys.argv[1]):
-    v, _, s = line.split("\t")
+    v, n, s = line.split("\t")
     runs.setdefault(v, []).append(float(s))
-base = statistics.mean(runs["host"])
+    by_round.setdefault(n, {})[v] = float(s)
+base = statistics.mean(runs["host"]) if runs.get("host") else None
 tmpfs = statistics.mean(runs["host-tmpfs"]) if runs.get("host-tmpfs") else None
 print("| variant | runs | mean (s) | stddev (s) | min (s) | vs outside on disk | vs outside on tmpfs |")
 print("|---|---:|---:|---:|---:|---:|---:|")
@@ -124,8 +136,27 @@ for v in ("host", "host-tmpfs", "buildward-nomon", "buildward"):
         continue
     m = statistics.mean(xs)
     sd = statistics.stdev(xs) if len(xs) > 1 else 0.0
-    print("| %s | %d | %.2f | %.2f | %.2f | %+.1f%% | %s |" % (names[v], len(xs), m, sd, min(xs),
-          (m / base - 1) * 100, "%+.1f%%" % ((m / tmpfs - 1) * 100) if tmpfs else "n/a"))
+    print("| %s | %d | %.2f | %.2f | %.2f | %s | %s |" % (names[v], len(xs), m, sd, min(xs),
+          "%+.1f%%" % ((m / base - 1) * 100) if base else "n/a",
+          "%+.1f%%" % ((m / tmpfs - 1) * 100) if tmpfs else "n/a"))
+
+# The load on a shared VM drifts over minutes; a build and the baseline of the
+# same round share it. The median of the per-round ratios, with a bootstrap
+# interval, says whether a difference is resolved at all.
+print()
+print("Paired, each run against the outside build on tmpfs of its own round:")
+print()
+print("| variant | rounds | median overhead | 95 % bootstrap interval | resolved |")
+print("|---|---:|---:|---|---|")
+rng = random.Random(1)
+for v in ("host", "buildward-nomon", "buildward"):
+    ratios = [r[v] / r["host-tmpfs"] - 1 for r in by_round.values() if v in r and "host-tmpfs" in r]
+    if len(ratios) < 2:
+        continue
+    boot = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(2000))
+    lo, hi = boot[int(0.025 * len(boot))], boot[int(0.975 * len(boot)) - 1]
+    print("| %s | %d | %+.1f%% | %+.1f%% to %+.1f%% | %s |" % (names[v], len(ratios), statistics.median(ratios) * 100,
+          lo * 100, hi * 100, "yes" if lo > 0 or hi < 0 else "no: within the noise"))
 PY
 echo
 echo "raw: $resdir/realbuild.tsv, logs: $resdir/realbuild-*.log"
