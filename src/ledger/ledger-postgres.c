@@ -5,10 +5,10 @@
  * not pay the dynamic loader for a library it does not need. We compile against
  * libpq-fe.h, so every pointer has the header's exact type.
  */
-#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 
+#include "basic/dl.h"
 #include "basic/util.h"
 #include "ledger/backend.h"
 
@@ -16,55 +16,43 @@
 #define APPEND_LOCK_KEY "7239017736351190001"
 
 static struct {
-        void *handle;
-        __typeof__(PQconnectdb) *connectdb;
-        __typeof__(PQstatus) *status;
-        __typeof__(PQerrorMessage) *error_message;
-        __typeof__(PQfinish) *finish;
-        __typeof__(PQexec) *exec;
-        __typeof__(PQexecParams) *exec_params;
-        __typeof__(PQresultStatus) *result_status;
-        __typeof__(PQresultErrorField) *result_error_field;
-        __typeof__(PQresultErrorMessage) *result_error_message;
-        __typeof__(PQntuples) *ntuples;
-        __typeof__(PQnfields) *nfields;
-        __typeof__(PQgetvalue) *getvalue;
-        __typeof__(PQgetisnull) *getisnull;
-        __typeof__(PQclear) *clear;
+        DL_FUNC(PQconnectdb);
+        DL_FUNC(PQstatus);
+        DL_FUNC(PQerrorMessage);
+        DL_FUNC(PQfinish);
+        DL_FUNC(PQexec);
+        DL_FUNC(PQexecParams);
+        DL_FUNC(PQresultStatus);
+        DL_FUNC(PQresultErrorField);
+        DL_FUNC(PQresultErrorMessage);
+        DL_FUNC(PQntuples);
+        DL_FUNC(PQnfields);
+        DL_FUNC(PQgetvalue);
+        DL_FUNC(PQgetisnull);
+        DL_FUNC(PQclear);
 } pq;
 
+static void *pq_handle;
 static char *load_error;
 
 static void load_libpq(void) {
-        void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-                load_error = xstrdup(dlerror());
-                return;
-        }
-#define SYM(field, name)                                                                                               \
-        do {                                                                                                           \
-                *(void **) &pq.field = dlsym(h, #name);                                                                \
-                if (!pq.field) {                                                                                       \
-                        load_error = xasprintf("libpq.so.5 lacks %s", #name);                                          \
-                        return;                                                                                        \
-                }                                                                                                      \
-        } while (0)
-        SYM(connectdb, PQconnectdb);
-        SYM(status, PQstatus);
-        SYM(error_message, PQerrorMessage);
-        SYM(finish, PQfinish);
-        SYM(exec, PQexec);
-        SYM(exec_params, PQexecParams);
-        SYM(result_status, PQresultStatus);
-        SYM(result_error_field, PQresultErrorField);
-        SYM(result_error_message, PQresultErrorMessage);
-        SYM(ntuples, PQntuples);
-        SYM(nfields, PQnfields);
-        SYM(getvalue, PQgetvalue);
-        SYM(getisnull, PQgetisnull);
-        SYM(clear, PQclear);
-#undef SYM
-        pq.handle = h;
+        static const struct dl_symbol syms[] = {
+                DL_SYMBOL(pq, PQconnectdb),
+                DL_SYMBOL(pq, PQstatus),
+                DL_SYMBOL(pq, PQerrorMessage),
+                DL_SYMBOL(pq, PQfinish),
+                DL_SYMBOL(pq, PQexec),
+                DL_SYMBOL(pq, PQexecParams),
+                DL_SYMBOL(pq, PQresultStatus),
+                DL_SYMBOL(pq, PQresultErrorField),
+                DL_SYMBOL(pq, PQresultErrorMessage),
+                DL_SYMBOL(pq, PQntuples),
+                DL_SYMBOL(pq, PQnfields),
+                DL_SYMBOL(pq, PQgetvalue),
+                DL_SYMBOL(pq, PQgetisnull),
+                DL_SYMBOL(pq, PQclear),
+        };
+        pq_handle = dl_open_symbols("libpq.so.5", "libpq5", syms, ELEMENTSOF(syms), &load_error);
 }
 
 static void chomp(char *s) {
@@ -75,9 +63,9 @@ static void chomp(char *s) {
 
 /* Serialization failures and deadlocks are retried by the caller, like SQLite's BUSY. */
 static int result_errno(struct ledger *l, PGresult *res) {
-        const char *state = pq.result_error_field(res, PG_DIAG_SQLSTATE);
-        const char *msg = pq.result_error_message(res);
-        _cleanup_free_ char *m = xstrdup(msg && *msg ? msg : pq.error_message(l->db));
+        const char *state = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *msg = pq.PQresultErrorMessage(res);
+        _cleanup_free_ char *m = xstrdup(msg && *msg ? msg : pq.PQerrorMessage(l->db));
         chomp(m);
         ledger_set_error(l, "%s", m);
         if (state && (streq(state, "40001") || streq(state, "40P01")))
@@ -87,29 +75,29 @@ static int result_errno(struct ledger *l, PGresult *res) {
 
 static int pg_query(struct ledger *l, const char *sql, size_t n, const char *const *params, ledger_row_fn fn,
                     void *userdata) {
-        PGresult *res = n ? pq.exec_params(l->db, sql, (int) n, NULL, params, NULL, NULL, 0) : pq.exec(l->db, sql);
+        PGresult *res = n ? pq.PQexecParams(l->db, sql, (int) n, NULL, params, NULL, NULL, 0) : pq.PQexec(l->db, sql);
         if (!res) {
-                _cleanup_free_ char *m = xstrdup(pq.error_message(l->db));
+                _cleanup_free_ char *m = xstrdup(pq.PQerrorMessage(l->db));
                 chomp(m);
                 ledger_set_error(l, "%s", m);
                 return -EIO;
         }
-        ExecStatusType s = pq.result_status(res);
+        ExecStatusType s = pq.PQresultStatus(res);
         int r = 0;
         if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
                 r = result_errno(l, res);
         else if (fn && s == PGRES_TUPLES_OK) {
-                int rows = pq.ntuples(res), nc = pq.nfields(res);
+                int rows = pq.PQntuples(res), nc = pq.PQnfields(res);
                 const char *cols[32];
                 if (nc > (int) ELEMENTSOF(cols))
                         nc = (int) ELEMENTSOF(cols);
                 for (int i = 0; i < rows && r >= 0; i++) {
                         for (int c = 0; c < nc; c++)
-                                cols[c] = pq.getisnull(res, i, c) ? NULL : pq.getvalue(res, i, c);
+                                cols[c] = pq.PQgetisnull(res, i, c) ? NULL : pq.PQgetvalue(res, i, c);
                         r = fn(userdata, (size_t) nc, cols);
                 }
         }
-        pq.clear(res);
+        pq.PQclear(res);
         return r < 0 ? r : 0;
 }
 
@@ -133,12 +121,12 @@ static int pg_commit(struct ledger *l) {
 }
 
 static void pg_rollback(struct ledger *l) {
-        PGresult *res = pq.exec(l->db, "ROLLBACK");
-        pq.clear(res);
+        PGresult *res = pq.PQexec(l->db, "ROLLBACK");
+        pq.PQclear(res);
 }
 
 static void pg_close(struct ledger *l) {
-        pq.finish(l->db);
+        pq.PQfinish(l->db);
         l->db = NULL;
 }
 
@@ -155,23 +143,23 @@ static const struct ledger_backend postgres_backend = {
 int ledger_postgres_open(struct ledger *l, const char *conninfo, bool create, char **ret_error) {
         static pthread_once_t once = PTHREAD_ONCE_INIT;
         pthread_once(&once, load_libpq);
-        if (!pq.handle) {
-                *ret_error = xasprintf("cannot load libpq (%s); install the libpq5 package", load_error);
+        if (!pq_handle) {
+                *ret_error = xstrdup(load_error);
                 return -ELIBACC;
         }
         (void) create; /* the database itself must exist; the tables are created by ledger.c */
-        PGconn *c = pq.connectdb(conninfo);
-        if (!c || pq.status(c) != CONNECTION_OK) {
-                _cleanup_free_ char *m = xstrdup(c ? pq.error_message(c) : "out of memory");
+        PGconn *c = pq.PQconnectdb(conninfo);
+        if (!c || pq.PQstatus(c) != CONNECTION_OK) {
+                _cleanup_free_ char *m = xstrdup(c ? pq.PQerrorMessage(c) : "out of memory");
                 chomp(m);
                 *ret_error = TAKE_PTR(m);
                 if (c)
-                        pq.finish(c);
+                        pq.PQfinish(c);
                 return -ECONNREFUSED;
         }
         l->db = c;
         l->ops = &postgres_backend;
-        PGresult *res = pq.exec(c, "SET client_min_messages = warning");
-        pq.clear(res);
+        PGresult *res = pq.PQexec(c, "SET client_min_messages = warning");
+        pq.PQclear(res);
         return 0;
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "basic/dl.h"
 #include "basic/util.h"
 #include "crypto/sign.h"
 #include "triage/triage.h"
@@ -112,66 +113,52 @@ int bundle_sign(int out_fd, const char *key_path, char ret_keyid[65]) {
  */
 struct archive_api {
         void *handle;
-        __typeof__(archive_write_new) *write_new;
-        __typeof__(archive_write_set_format_pax_restricted) *set_format;
-        __typeof__(archive_write_add_filter_zstd) *add_zstd;
-        __typeof__(archive_write_open_filename) *open_filename;
-        __typeof__(archive_write_header) *write_header;
-        __typeof__(archive_write_data) *write_data;
-        __typeof__(archive_write_close) *write_close;
-        __typeof__(archive_write_free) *write_free;
-        __typeof__(archive_error_string) *error_string;
-        __typeof__(archive_entry_new) *entry_new;
-        __typeof__(archive_entry_free) *entry_free;
-        __typeof__(archive_entry_set_pathname) *entry_set_pathname;
-        __typeof__(archive_entry_set_size) *entry_set_size;
-        __typeof__(archive_entry_set_filetype) *entry_set_filetype;
-        __typeof__(archive_entry_set_perm) *entry_set_perm;
-        __typeof__(archive_entry_set_mtime) *entry_set_mtime;
+        DL_FUNC(archive_write_new);
+        DL_FUNC(archive_write_set_format_pax_restricted);
+        DL_FUNC(archive_write_add_filter_zstd);
+        DL_FUNC(archive_write_open_filename);
+        DL_FUNC(archive_write_header);
+        DL_FUNC(archive_write_data);
+        DL_FUNC(archive_write_close);
+        DL_FUNC(archive_write_free);
+        DL_FUNC(archive_error_string);
+        DL_FUNC(archive_entry_new);
+        DL_FUNC(archive_entry_free);
+        DL_FUNC(archive_entry_set_pathname);
+        DL_FUNC(archive_entry_set_size);
+        DL_FUNC(archive_entry_set_filetype);
+        DL_FUNC(archive_entry_set_perm);
+        DL_FUNC(archive_entry_set_mtime);
 };
 
 static int archive_api_load(struct archive_api *a, char **ret_error) {
-        a->handle = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
-        if (!a->handle) {
-                *ret_error = xasprintf("cannot load libarchive.so.13 (%s); install libarchive13", dlerror());
-                return -ENOENT;
-        }
-#define SYM(field, name)                                                                                               \
-        do {                                                                                                           \
-                *(void **) &a->field = dlsym(a->handle, #name);                                                        \
-                if (!a->field) {                                                                                       \
-                        *ret_error = xstrdup("libarchive.so.13 lacks " #name);                                         \
-                        return -ENOSYS;                                                                                \
-                }                                                                                                      \
-        } while (0)
-        SYM(write_new, archive_write_new);
-        SYM(set_format, archive_write_set_format_pax_restricted);
-        SYM(add_zstd, archive_write_add_filter_zstd);
-        SYM(open_filename, archive_write_open_filename);
-        SYM(write_header, archive_write_header);
-        SYM(write_data, archive_write_data);
-        SYM(write_close, archive_write_close);
-        SYM(write_free, archive_write_free);
-        SYM(error_string, archive_error_string);
-        SYM(entry_new, archive_entry_new);
-        SYM(entry_free, archive_entry_free);
-        SYM(entry_set_pathname, archive_entry_set_pathname);
-        SYM(entry_set_size, archive_entry_set_size);
-        SYM(entry_set_filetype, archive_entry_set_filetype);
-        SYM(entry_set_perm, archive_entry_set_perm);
-        SYM(entry_set_mtime, archive_entry_set_mtime);
-#undef SYM
-        return 0;
+        const struct dl_symbol syms[] = {
+                DL_SYMBOL(*a, archive_write_new),
+                DL_SYMBOL(*a, archive_write_set_format_pax_restricted),
+                DL_SYMBOL(*a, archive_write_add_filter_zstd),
+                DL_SYMBOL(*a, archive_write_open_filename),
+                DL_SYMBOL(*a, archive_write_header),
+                DL_SYMBOL(*a, archive_write_data),
+                DL_SYMBOL(*a, archive_write_close),
+                DL_SYMBOL(*a, archive_write_free),
+                DL_SYMBOL(*a, archive_error_string),
+                DL_SYMBOL(*a, archive_entry_new),
+                DL_SYMBOL(*a, archive_entry_free),
+                DL_SYMBOL(*a, archive_entry_set_pathname),
+                DL_SYMBOL(*a, archive_entry_set_size),
+                DL_SYMBOL(*a, archive_entry_set_filetype),
+                DL_SYMBOL(*a, archive_entry_set_perm),
+                DL_SYMBOL(*a, archive_entry_set_mtime),
+        };
+        a->handle = dl_open_symbols("libarchive.so.13", "libarchive13", syms, ELEMENTSOF(syms), ret_error);
+        return a->handle ? 0 : -ELIBACC;
 }
 
 int bundle_archive(const char *dir, const char *archive_path, char **ret_error) {
         struct archive_api api = {};
         int r = archive_api_load(&api, ret_error);
-        if (r < 0) {
-                if (api.handle)
-                        dlclose(api.handle);
+        if (r < 0)
                 return r;
-        }
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0) {
                 dlclose(api.handle);
@@ -183,11 +170,13 @@ int bundle_archive(const char *dir, const char *archive_path, char **ret_error) 
         qsort(files, n, sizeof(char *), cmp_str);
         /* Entries under one top directory named like the bundle, so unpacking never spills. */
         const char *top = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-        struct archive *a = api.write_new();
+        struct archive *a = api.archive_write_new();
         r = 0;
-        if (!a || api.set_format(a) != ARCHIVE_OK || api.add_zstd(a) != ARCHIVE_OK ||
-            api.open_filename(a, archive_path) != ARCHIVE_OK) {
-                *ret_error = xstrdup(a ? api.error_string(a) ? api.error_string(a) : "unknown error" : "out of memory");
+        if (!a || api.archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+            api.archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
+            api.archive_write_open_filename(a, archive_path) != ARCHIVE_OK) {
+                *ret_error = xstrdup(a ? api.archive_error_string(a) ? api.archive_error_string(a) : "unknown error"
+                                       : "out of memory");
                 r = -EIO;
                 goto out;
         }
@@ -197,15 +186,16 @@ int bundle_archive(const char *dir, const char *archive_path, char **ret_error) 
                 struct stat st;
                 if (fd < 0 || fstat(fd, &st) < 0)
                         continue;
-                struct archive_entry *e = api.entry_new();
+                struct archive_entry *e = api.archive_entry_new();
                 _cleanup_free_ char *name = xasprintf("%s/%s", top, files[i]);
-                api.entry_set_pathname(e, name);
-                api.entry_set_size(e, st.st_size);
-                api.entry_set_filetype(e, AE_IFREG);
-                api.entry_set_perm(e, st.st_mode & 0644);
-                api.entry_set_mtime(e, st.st_mtime, 0);
-                if (api.write_header(a, e) != ARCHIVE_OK) {
-                        *ret_error = xstrdup(api.error_string(a) ? api.error_string(a) : "cannot write a header");
+                api.archive_entry_set_pathname(e, name);
+                api.archive_entry_set_size(e, st.st_size);
+                api.archive_entry_set_filetype(e, AE_IFREG);
+                api.archive_entry_set_perm(e, st.st_mode & 0644);
+                api.archive_entry_set_mtime(e, st.st_mtime, 0);
+                if (api.archive_write_header(a, e) != ARCHIVE_OK) {
+                        *ret_error = xstrdup(api.archive_error_string(a) ? api.archive_error_string(a)
+                                                                         : "cannot write a header");
                         r = -EIO;
                 }
                 /* Never more than the size announced in the header. */
@@ -214,21 +204,23 @@ int bundle_archive(const char *dir, const char *archive_path, char **ret_error) 
                         ssize_t k = read(fd, buf, sizeof(buf) < (size_t) left ? sizeof(buf) : (size_t) left);
                         if (k <= 0)
                                 break;
-                        if (api.write_data(a, buf, (size_t) k) < 0) {
-                                *ret_error = xstrdup(api.error_string(a) ? api.error_string(a) : "write failed");
+                        if (api.archive_write_data(a, buf, (size_t) k) < 0) {
+                                *ret_error = xstrdup(api.archive_error_string(a) ? api.archive_error_string(a)
+                                                                                 : "write failed");
                                 r = -EIO;
                         }
                         left -= k;
                 }
-                api.entry_free(e);
+                api.archive_entry_free(e);
         }
-        if (r == 0 && api.write_close(a) != ARCHIVE_OK) {
-                *ret_error = xstrdup(api.error_string(a) ? api.error_string(a) : "cannot finish the archive");
+        if (r == 0 && api.archive_write_close(a) != ARCHIVE_OK) {
+                *ret_error = xstrdup(api.archive_error_string(a) ? api.archive_error_string(a)
+                                                                 : "cannot finish the archive");
                 r = -EIO;
         }
 out:
         if (a)
-                api.write_free(a);
+                api.archive_write_free(a);
         dlclose(api.handle);
         return r;
 }
