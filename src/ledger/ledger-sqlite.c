@@ -1,34 +1,77 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SQLite, loaded with dlopen() the first time a ledger is opened: `run` without
+ * --ledger or --sign-key never touches it, and linking it (statically, as
+ * before) cost every start the relocation of its tables and libm.
+ */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "basic/dl.h"
 #include "basic/util.h"
 #include "ledger/backend.h"
+
+static struct {
+        DL_FUNC(sqlite3_bind_null);
+        DL_FUNC(sqlite3_bind_parameter_index);
+        DL_FUNC(sqlite3_bind_text);
+        DL_FUNC(sqlite3_busy_timeout);
+        DL_FUNC(sqlite3_close_v2);
+        DL_FUNC(sqlite3_column_count);
+        DL_FUNC(sqlite3_column_text);
+        DL_FUNC(sqlite3_errmsg);
+        DL_FUNC(sqlite3_errstr);
+        DL_FUNC(sqlite3_exec);
+        DL_FUNC(sqlite3_finalize);
+        DL_FUNC(sqlite3_free);
+        DL_FUNC(sqlite3_open_v2);
+        DL_FUNC(sqlite3_prepare_v2);
+        DL_FUNC(sqlite3_step);
+} sq;
+
+static void *sq_handle;
+static char *sq_load_error;
+
+static void load_sqlite(void) {
+        static const struct dl_symbol syms[] = {
+                DL_SYMBOL(sq, sqlite3_bind_null),   DL_SYMBOL(sq, sqlite3_bind_parameter_index),
+                DL_SYMBOL(sq, sqlite3_bind_text),   DL_SYMBOL(sq, sqlite3_busy_timeout),
+                DL_SYMBOL(sq, sqlite3_close_v2),    DL_SYMBOL(sq, sqlite3_column_count),
+                DL_SYMBOL(sq, sqlite3_column_text), DL_SYMBOL(sq, sqlite3_errmsg),
+                DL_SYMBOL(sq, sqlite3_errstr),      DL_SYMBOL(sq, sqlite3_exec),
+                DL_SYMBOL(sq, sqlite3_finalize),    DL_SYMBOL(sq, sqlite3_free),
+                DL_SYMBOL(sq, sqlite3_open_v2),     DL_SYMBOL(sq, sqlite3_prepare_v2),
+                DL_SYMBOL(sq, sqlite3_step),
+        };
+        sq_handle = dl_open_symbols("libsqlite3.so.0", "libsqlite3-0", syms, ELEMENTSOF(syms), &sq_load_error);
+}
 
 /* Appenders from many processes wait for each other rather than fail. */
 #define BUSY_TIMEOUT_MS 60000
 
 static int fail(struct ledger *l, int rc) {
-        ledger_set_error(l, "%s", sqlite3_errmsg(l->db));
+        ledger_set_error(l, "%s", sq.sqlite3_errmsg(l->db));
         return rc == SQLITE_BUSY || rc == SQLITE_LOCKED      ? -EAGAIN
                : rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EUCLEAN
                                                              : -EIO;
 }
 
 static int prepare(struct ledger *l, const char *sql, size_t n, const char *const *params, sqlite3_stmt **ret) {
-        sqlite3_stmt *st;
-        int rc = sqlite3_prepare_v2(l->db, sql, -1, &st, NULL);
+        sqlite3_stmt *st = NULL;
+        int rc = sq.sqlite3_prepare_v2(l->db, sql, -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return fail(l, rc);
         for (size_t i = 0; i < n; i++) {
                 char name[24];
                 snprintf(name, sizeof(name), "$%zu", i + 1);
-                int idx = sqlite3_bind_parameter_index(st, name);
+                int idx = sq.sqlite3_bind_parameter_index(st, name);
                 if (idx == 0)
                         continue; /* a parameter the statement does not use */
-                rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+                rc = params[i] ? sq.sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC)
+                               : sq.sqlite3_bind_null(st, idx);
                 if (rc != SQLITE_OK) {
-                        sqlite3_finalize(st);
+                        sq.sqlite3_finalize(st);
                         return fail(l, rc);
                 }
         }
@@ -38,12 +81,12 @@ static int prepare(struct ledger *l, const char *sql, size_t n, const char *cons
 
 static int sq_query(struct ledger *l, const char *sql, size_t n, const char *const *params, ledger_row_fn fn,
                     void *userdata) {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = prepare(l, sql, n, params, &st);
         if (r < 0)
                 return r;
         for (;;) {
-                int rc = sqlite3_step(st);
+                int rc = sq.sqlite3_step(st);
                 if (rc == SQLITE_DONE)
                         break;
                 if (rc != SQLITE_ROW) {
@@ -52,16 +95,16 @@ static int sq_query(struct ledger *l, const char *sql, size_t n, const char *con
                 }
                 if (!fn)
                         continue;
-                size_t nc = (size_t) sqlite3_column_count(st);
+                size_t nc = (size_t) sq.sqlite3_column_count(st);
                 const char *cols[32];
                 if (nc > ELEMENTSOF(cols))
                         nc = ELEMENTSOF(cols);
                 for (size_t i = 0; i < nc; i++)
-                        cols[i] = (const char *) sqlite3_column_text(st, (int) i);
+                        cols[i] = (const char *) sq.sqlite3_column_text(st, (int) i);
                 if ((r = fn(userdata, nc, cols)) < 0)
                         break;
         }
-        sqlite3_finalize(st);
+        sq.sqlite3_finalize(st);
         return r < 0 ? r : 0;
 }
 
@@ -69,10 +112,10 @@ static int sq_exec(struct ledger *l, const char *sql, size_t n, const char *cons
         if (n == 0 && strchr(sql, ';')) {
                 /* several statements (the schema) */
                 char *msg = NULL;
-                int rc = sqlite3_exec(l->db, sql, NULL, NULL, &msg);
+                int rc = sq.sqlite3_exec(l->db, sql, NULL, NULL, &msg);
                 if (rc != SQLITE_OK) {
-                        ledger_set_error(l, "%s", msg ? msg : sqlite3_errstr(rc));
-                        sqlite3_free(msg);
+                        ledger_set_error(l, "%s", msg ? msg : sq.sqlite3_errstr(rc));
+                        sq.sqlite3_free(msg);
                         return rc == SQLITE_BUSY ? -EAGAIN : -EIO;
                 }
                 return 0;
@@ -90,11 +133,11 @@ static int sq_commit(struct ledger *l) {
 }
 
 static void sq_rollback(struct ledger *l) {
-        (void) sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+        (void) sq.sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static void sq_close(struct ledger *l) {
-        sqlite3_close_v2(l->db);
+        sq.sqlite3_close_v2(l->db);
         l->db = NULL;
 }
 
@@ -109,6 +152,12 @@ static const struct ledger_backend sqlite_backend = {
 };
 
 int ledger_sqlite_open(struct ledger *l, const char *path, bool create, char **ret_error) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, load_sqlite);
+        if (!sq_handle) {
+                *ret_error = xstrdup(sq_load_error);
+                return -ELIBACC;
+        }
         struct stat st;
         if (!*path) {
                 *ret_error = xstrdup("empty path");
@@ -132,13 +181,13 @@ int ledger_sqlite_open(struct ledger *l, const char *path, bool create, char **r
                 }
         }
         sqlite3 *db = NULL;
-        int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
+        int rc = sq.sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
         if (rc != SQLITE_OK) {
-                *ret_error = xstrdup(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-                sqlite3_close_v2(db);
+                *ret_error = xstrdup(db ? sq.sqlite3_errmsg(db) : sq.sqlite3_errstr(rc));
+                sq.sqlite3_close_v2(db);
                 return -EIO;
         }
-        sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+        sq.sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
         l->db = db;
         l->ops = &sqlite_backend;
         /*
@@ -146,10 +195,10 @@ int ledger_sqlite_open(struct ledger *l, const char *path, bool create, char **r
          * block the writer. synchronous=FULL: a committed entry survives power loss too.
          */
         char *msg = NULL;
-        rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg);
+        rc = sq.sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg);
         if (rc != SQLITE_OK) {
-                *ret_error = xstrdup(msg ? msg : sqlite3_errstr(rc));
-                sqlite3_free(msg);
+                *ret_error = xstrdup(msg ? msg : sq.sqlite3_errstr(rc));
+                sq.sqlite3_free(msg);
                 sq_close(l);
                 return rc == SQLITE_NOTADB ? -EUCLEAN : -EIO;
         }

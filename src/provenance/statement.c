@@ -184,7 +184,7 @@ int statement_from_report(json_object *report, const struct provenance_context *
         json_object_object_add(bd, "resolvedDependencies", deps);
 
         char fin[64];
-        format_rfc3339(start_usec + (uint64_t) llround(dur * 1e6), fin, sizeof(fin));
+        format_rfc3339(start_usec + (uint64_t) (dur * 1e6 + 0.5), fin, sizeof(fin)); /* 0 <= dur <= 1e9: rounded */
         json_object *builder = json_object_new_object(), *version = json_object_new_object();
         json_object_object_add(builder, "id", json_object_new_string(ctx->builder_id));
         json_object_object_add(version, "buildward", json_object_new_string(BUILDWARD_VERSION));

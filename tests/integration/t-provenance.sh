@@ -161,6 +161,9 @@ expect_rc "a plain run" 0
 expect_eq "it opens no libpq, libsqlite or /var/lib/buildward" "" \
         "$(grep -E 'libpq|libsqlite|/var/lib/buildward' "$T/strace.out" | head -n 3)"
 [ ! -e "$T/plain/provenance.dsse.json" ] && ok "and writes no provenance" || not_ok "and writes no provenance"
-expect_eq "the binary does not link libpq" "" "$(ldd "$B" | grep -E 'libpq|libsqlite')"
+expect_eq "the binary links neither libpq nor SQLite (nor libm, which only SQLite needs)" "" \
+        "$(ldd "$B" | grep -E 'libpq|libsqlite|libm\.')"
+expect_eq "and has no SQLite inside either: it is loaded only with a ledger" "" \
+        "$(strings "$B" | grep -m1 'SQLite format 3')" # the magic every SQLite database file starts with
 
 done_testing
