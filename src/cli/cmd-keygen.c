@@ -51,11 +51,11 @@ int cmd_keygen(int argc, char **argv) {
         EVP_PKEY *key = NULL;
         char id[KEYID_HEX_SIZE];
         if (key_load_public(out, &key) < 0 || key_id(key, id) < 0) {
-                EVP_PKEY_free(key);
+                sym_EVP_PKEY_free(key);
                 log_error("the key just written to '%s' does not read back; the disk may be failing", out);
                 return 1;
         }
-        EVP_PKEY_free(key);
+        sym_EVP_PKEY_free(key);
         printf("%s\n%s.pub\nkeyid %s\n", out, out, id);
         return 0;
 }
