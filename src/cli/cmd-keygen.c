@@ -36,6 +36,9 @@ int cmd_keygen(int argc, char **argv) {
                 log_error("keygen needs exactly one `-o KEY` and no other argument; see `buildward keygen --help`");
                 return 2;
         }
+        /* It hashes or signs throughout: if libcrypto is missing, the loader's line is the only one. */
+        if (dlopen_libcrypto() < 0)
+                return 1;
         int r = key_generate(out);
         if (r == -EEXIST) {
                 log_error("'%s' or '%s.pub' already exists; keygen never overwrites a key: remove it or pick another "

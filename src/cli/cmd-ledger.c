@@ -577,6 +577,9 @@ int cmd_ledger(int argc, char **argv) {
                 ledger_help();
                 return EXIT_USAGE;
         }
+        /* It hashes or signs throughout: if libcrypto is missing, the loader's line is the only one. */
+        if (dlopen_libcrypto() < 0)
+                return EXIT_SETUP;
         const char *sub = args[0];
         if (streq(sub, "verify") && !args[1])
                 return do_verify(&o);

@@ -156,6 +156,9 @@ int cmd_verify(int argc, char **argv) {
                           "builders' keys)");
                 return 2;
         }
+        /* It hashes or signs throughout: if libcrypto is missing, the loader's line is the only one. */
+        if (dlopen_libcrypto() < 0)
+                return EXIT_SETUP;
         _cleanup_pkey_ EVP_PKEY *pub = NULL;
         int r;
         if (o.pubkey && (r = key_load_public(o.pubkey, &pub)) < 0) {
