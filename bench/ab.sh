@@ -10,6 +10,8 @@
 # spans 0 is not resolved by this machine.
 #
 #   BW_RUNS   pairs (default 300)
+#   BW_AB_CMD=1  RUN-ARGS are the whole command line after the binary, for
+#             another command than `run` (`seal DIR -o FILE --no-cache`)
 #
 # Needs root, like buildward run.
 set -euo pipefail
@@ -33,6 +35,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src"
 args=(run --quiet --source "$work/src" --out "$work/out" --no-monitor -- true)
 [ $# -gt 0 ] && args=(run --quiet --source "$work/src" --out "$work/out" "$@")
+[ "${BW_AB_CMD:-0}" = 1 ] && args=("$@")
 
 python3 - "${BW_RUNS:-300}" "$old" "$new" "${args[@]}" <<'PY'
 import os, random, statistics, sys, time

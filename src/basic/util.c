@@ -5,9 +5,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "basic/util.h"
+#include "crypto/openssl-dl.h"
 
 static _noreturn_ void oom(void) {
         static const char msg[] = "buildward: error: out of memory; free memory on this host and retry\n";
@@ -252,16 +251,20 @@ void format_rfc3339(uint64_t realtime_usec, char *buf, size_t n) {
  * block is zeroed at every exec and every thread start, and paid for at every
  * fork, by all of buildward's commands whether they hash or not.
  */
-int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size) {
+int digest_fd(int fd, const char *md_name, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size) {
         enum { BUF_SIZE = 1 << 16 }; /* below malloc's mmap threshold: reused, not mapped per call */
+        int r = dlopen_libcrypto();
+        if (r < 0)
+                return r;
         _cleanup_free_ char *buf = malloc(BUF_SIZE);
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (!buf || !ctx || EVP_DigestInit_ex(ctx, md, NULL) != 1) {
-                EVP_MD_CTX_free(ctx);
+        EVP_MD *md = sym_EVP_MD_fetch(NULL, md_name, NULL);
+        EVP_MD_CTX *ctx = sym_EVP_MD_CTX_new();
+        if (!buf || !md || !ctx || sym_EVP_DigestInit_ex2(ctx, md, NULL) != 1) {
+                sym_EVP_MD_CTX_free(ctx);
+                sym_EVP_MD_free(md);
                 return -ENOMEM;
         }
         uint64_t total = 0;
-        int r = 0;
         for (;;) {
                 ssize_t k = read(fd, buf, BUF_SIZE);
                 if (k < 0 && errno == EINTR)
@@ -272,7 +275,7 @@ int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *re
                 }
                 if (k == 0)
                         break;
-                EVP_DigestUpdate(ctx, buf, (size_t) k);
+                sym_EVP_DigestUpdate(ctx, buf, (size_t) k);
                 if (copy_fd >= 0 && total < copy_max) {
                         uint64_t w = (uint64_t) k < copy_max - total ? (uint64_t) k : copy_max - total;
                         r = loop_write(copy_fd, buf, (size_t) w);
@@ -283,8 +286,9 @@ int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *re
         }
         unsigned char d[EVP_MAX_MD_SIZE];
         unsigned dl = 0;
-        EVP_DigestFinal_ex(ctx, d, &dl);
-        EVP_MD_CTX_free(ctx);
+        sym_EVP_DigestFinal_ex(ctx, d, &dl);
+        sym_EVP_MD_CTX_free(ctx);
+        sym_EVP_MD_free(md);
         if (r < 0)
                 return r;
         for (unsigned i = 0; i < dl; i++)
@@ -295,7 +299,7 @@ int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *re
 }
 
 int sha256_fd(int fd, char ret_hex[65], uint64_t *ret_size) {
-        return digest_fd(fd, EVP_sha256(), -EBADF, 0, ret_hex, ret_size);
+        return digest_fd(fd, "SHA256", -EBADF, 0, ret_hex, ret_size);
 }
 
 int parse_rfc3339(const char *s, uint64_t *ret_usec) {

@@ -111,11 +111,11 @@ const char *errno_name(int err);
 uint64_t now_usec(clockid_t clock);
 void format_rfc3339(uint64_t realtime_usec, char *buf, size_t n);
 /*
- * Reads FD to its end into digest MD (hex into RET_HEX, 2 * digest size + 1
- * bytes), copying the first COPY_MAX bytes to COPY_FD when it is >= 0.
+ * Reads FD to its end into the digest OpenSSL calls MD_NAME ("SHA256", "MD5";
+ * hex into RET_HEX, 2 * digest size + 1 bytes), copying the first COPY_MAX
+ * bytes to COPY_FD when it is >= 0. Loads libcrypto (crypto/openssl-dl.h).
  */
-typedef struct evp_md_st EVP_MD;
-int digest_fd(int fd, const EVP_MD *md, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size);
+int digest_fd(int fd, const char *md_name, int copy_fd, uint64_t copy_max, char *ret_hex, uint64_t *ret_size);
 int sha256_fd(int fd, char ret_hex[65], uint64_t *ret_size);
 /* The lexical normal form of an absolute PATH: no "//", "." or ".." components ("/" at least). */
 char *path_normalize(const char *path);

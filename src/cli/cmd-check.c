@@ -23,7 +23,7 @@ static void check_help(void) {
                "  --no-cache     hash every file, ignoring the digest cache\n"
                "  --jobs N       hashing threads (default: one per CPU)\n\n"
                "Exit: 0 the trees match; 1 they differ; 2 usage error; 3 the manifest is unreadable,\n"
-               "malformed or its signature is refused; 4 the trees could not be read.\n");
+               "malformed or its signature is refused; 4 the trees could not be read or hashed.\n");
 }
 
 /* The one-line reason a manifest was refused, naming the fix. */
@@ -123,6 +123,9 @@ int cmd_check(int argc, char **argv) {
                 return CHECK_USAGE;
         }
         const char *path = argv[optind];
+        /* It hashes or signs throughout: if libcrypto is missing, the loader's line is the only one. */
+        if (dlopen_libcrypto() < 0)
+                return CHECK_UNREADABLE; /* nothing can be hashed */
         _cleanup_pkey_ EVP_PKEY *pub = NULL;
         int r;
         if (pubpath && (r = key_load_public(pubpath, &pub)) < 0) {

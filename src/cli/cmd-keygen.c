@@ -36,6 +36,9 @@ int cmd_keygen(int argc, char **argv) {
                 log_error("keygen needs exactly one `-o KEY` and no other argument; see `buildward keygen --help`");
                 return 2;
         }
+        /* It hashes or signs throughout: if libcrypto is missing, the loader's line is the only one. */
+        if (dlopen_libcrypto() < 0)
+                return 1;
         int r = key_generate(out);
         if (r == -EEXIST) {
                 log_error("'%s' or '%s.pub' already exists; keygen never overwrites a key: remove it or pick another "
@@ -51,11 +54,11 @@ int cmd_keygen(int argc, char **argv) {
         EVP_PKEY *key = NULL;
         char id[KEYID_HEX_SIZE];
         if (key_load_public(out, &key) < 0 || key_id(key, id) < 0) {
-                EVP_PKEY_free(key);
+                sym_EVP_PKEY_free(key);
                 log_error("the key just written to '%s' does not read back; the disk may be failing", out);
                 return 1;
         }
-        EVP_PKEY_free(key);
+        sym_EVP_PKEY_free(key);
         printf("%s\n%s.pub\nkeyid %s\n", out, out, id);
         return 0;
 }

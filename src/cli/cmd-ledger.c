@@ -55,7 +55,7 @@ static int load_pubkeys(char **paths, EVP_PKEY ***ret) {
                         log_error("cannot read the public key '%s' (%s); pass a KEY.pub written by `buildward keygen`",
                                   paths[i], r == -EKEYREJECTED ? "not an Ed25519 key" : strerror(-r));
                         for (size_t k = 0; k < i; k++)
-                                EVP_PKEY_free(keys[k]);
+                                sym_EVP_PKEY_free(keys[k]);
                         free(keys);
                         return r;
                 }
@@ -66,7 +66,7 @@ static int load_pubkeys(char **paths, EVP_PKEY ***ret) {
 
 static void free_keys(EVP_PKEY **keys) {
         for (EVP_PKEY **k = keys; k && *k; k++)
-                EVP_PKEY_free(*k);
+                sym_EVP_PKEY_free(*k);
         free(keys);
 }
 
@@ -272,7 +272,7 @@ static bool authorized(struct ledger *l, EVP_PKEY *const *trusted, const char *k
                         char id[KEYID_HEX_SIZE];
                         if (key_id(*t, id) == 0 && streq(id, keyid)) {
                                 if (ret_key) {
-                                        EVP_PKEY_up_ref(*t);
+                                        sym_EVP_PKEY_up_ref(*t);
                                         *ret_key = *t;
                                 }
                                 return true;
@@ -286,7 +286,7 @@ static bool authorized(struct ledger *l, EVP_PKEY *const *trusted, const char *k
         if (ret_key)
                 *ret_key = k;
         else
-                EVP_PKEY_free(k);
+                sym_EVP_PKEY_free(k);
         return true;
 }
 
@@ -318,7 +318,7 @@ static int audit_one(struct ledger *l, EVP_PKEY *const *trusted, const char *pat
         if (provenance_read(path, &env) == 0) {
                 /* a provenance file: who signed it, and does the ledger record it? */
                 char psha[65];
-                EVP_Digest(env.payload, env.payload_len, (uint8_t *) digest, NULL, EVP_sha256(), NULL);
+                sym_EVP_Digest(env.payload, env.payload_len, (uint8_t *) digest, NULL, sym_EVP_sha256(), NULL);
                 hash_to_hex((uint8_t *) digest, 32, psha);
                 const char *signer = NULL, *foreign = NULL;
                 for (size_t i = 0; i < env.n_sigs && !signer; i++) {
@@ -577,6 +577,9 @@ int cmd_ledger(int argc, char **argv) {
                 ledger_help();
                 return EXIT_USAGE;
         }
+        /* It hashes or signs throughout: if libcrypto is missing, the loader's line is the only one. */
+        if (dlopen_libcrypto() < 0)
+                return EXIT_SETUP;
         const char *sub = args[0];
         if (streq(sub, "verify") && !args[1])
                 return do_verify(&o);

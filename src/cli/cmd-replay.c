@@ -3,6 +3,7 @@
 
 #include "basic/log.h"
 #include "cli/commands.h"
+#include "crypto/openssl-dl.h"
 #include "detect/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
@@ -89,6 +90,8 @@ int cmd_replay(int argc, char **argv) {
         struct policy *policy = NULL;
         if (policy_path) {
                 _cleanup_free_ char *err = NULL;
+                if (dlopen_libcrypto() < 0) /* to hash the policy; the loader printed why it cannot */
+                        return EXIT_SETUP;
                 if (policy_load(policy_path, &policy, &err) < 0) {
                         log_error("%s", err);
                         return EXIT_SETUP;

@@ -13,6 +13,7 @@
 #include "basic/log.h"
 #include "basic/size.h"
 #include "cli/commands.h"
+#include "crypto/openssl-dl.h"
 #include "detect/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
@@ -973,6 +974,15 @@ int cmd_run(int argc, char **argv) {
         log_step("parent: cmd_run");
         if ((ret = parse_args(argc, argv, &a)) != 0)
                 goto done;
+        /*
+         * These hash or sign: libcrypto is loaded now, in the host's namespaces
+         * and before the build, not found missing after it ran. Findings load
+         * it too, for their SARIF fingerprints. A plain run never loads it.
+         */
+        if ((a.artifacts || a.sign_key || a.ledger || a.toolchain || a.policy_path) && dlopen_libcrypto() < 0) {
+                ret = EXIT_SETUP; /* the reason is printed */
+                goto done;
+        }
         if (provenance_check_args(a.sign_key, a.ledger, &prov_err) < 0) {
                 ret = fail_setup("%s", prov_err);
                 goto done;

@@ -78,6 +78,9 @@ int cmd_seal(int argc, char **argv) {
                 log_error("seal needs at least one DIR and `-o MANIFEST`; see `buildward seal --help`");
                 return 2;
         }
+        /* It hashes or signs throughout: if libcrypto is missing, the loader's line is the only one. */
+        if (dlopen_libcrypto() < 0)
+                return 1;
 
         /* Roots are canonical (no symlink on the way), so paths match what /proc/PID/exe shows. */
         _cleanup_strv_free_ char **roots = NULL;

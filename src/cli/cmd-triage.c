@@ -373,6 +373,9 @@ int cmd_triage(int argc, char **argv) {
                 log_error("unexpected argument '%s'; see `buildward triage --help`", argv[optind]);
                 return TRIAGE_EXIT_USAGE;
         }
+        /* Every capture hashes (its MANIFEST.sha256 at least): a missing libcrypto should not cost minutes of work. */
+        if (dlopen_libcrypto() < 0)
+                return TRIAGE_EXIT_CAPTURE; /* the reason is printed */
         o.skip = skip;
         o.exclude = exclude;
         if (inventory) {
@@ -388,9 +391,8 @@ int cmd_triage(int argc, char **argv) {
         }
         if (sign_key) {
                 /* Refuse a bad key before the capture, not after minutes of work. */
-                EVP_PKEY *k = NULL;
+                _cleanup_pkey_ EVP_PKEY *k = NULL;
                 int r = key_load_private(sign_key, &k);
-                EVP_PKEY_free(k);
                 if (r < 0) {
                         log_error("cannot use the signing key '%s' (%s): %s", sign_key, strerror(-r),
                                   r == -EPERM ? "make it readable by its owner only (chmod 600)"

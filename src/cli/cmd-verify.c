@@ -49,7 +49,7 @@ static int verify_one(const struct verify_opts *o, EVP_PKEY *pub, struct ledger 
         }
         _cleanup_pkey_ EVP_PKEY *key = NULL;
         if (pub) {
-                EVP_PKEY_up_ref(pub);
+                sym_EVP_PKEY_up_ref(pub);
                 key = pub;
         } else
                 for (size_t i = 0; i < env.n_sigs && !key; i++)
@@ -70,7 +70,7 @@ static int verify_one(const struct verify_opts *o, EVP_PKEY *pub, struct ledger 
         }
         json_object_object_add(info, "keyid", json_object_new_string(keyid));
         json_object_object_add(info, "subject", json_object_new_string(name ? name : ""));
-        EVP_Digest(env.payload, env.payload_len, md, NULL, EVP_sha256(), NULL);
+        sym_EVP_Digest(env.payload, env.payload_len, md, NULL, sym_EVP_sha256(), NULL);
         hash_to_hex(md, 32, psha);
         dsse_envelope_done(&env);
         if (!l)
@@ -156,6 +156,9 @@ int cmd_verify(int argc, char **argv) {
                           "builders' keys)");
                 return 2;
         }
+        /* It hashes or signs throughout: if libcrypto is missing, the loader's line is the only one. */
+        if (dlopen_libcrypto() < 0)
+                return EXIT_SETUP;
         _cleanup_pkey_ EVP_PKEY *pub = NULL;
         int r;
         if (o.pubkey && (r = key_load_public(o.pubkey, &pub)) < 0) {

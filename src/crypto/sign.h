@@ -10,19 +10,25 @@
  * Functions return 0 or -errno; -EKEYREJECTED means the file is not an Ed25519
  * key, -EPERM that a private key is readable by group or others.
  */
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "crypto/openssl-dl.h"
 
 #define SIGNATURE_SIZE 64
 #define KEYID_HEX_SIZE 65 /* sha256 of the raw 32-byte public key, hex, NUL */
 
+/* Also where nothing loaded libcrypto: there is no key to free then. */
 static inline void evp_pkey_freep(EVP_PKEY **k) {
-        EVP_PKEY_free(*k);
+        if (*k)
+                sym_EVP_PKEY_free(*k);
 }
 #define _cleanup_pkey_ __attribute__((cleanup(evp_pkey_freep)))
 
-/* Writes PATH (0600, must not exist) and PATH.pub (0644). */
+/*
+ * Writes PATH (0600, must not exist) and PATH.pub (0644). These three load
+ * libcrypto: the functions below need a key, so it is loaded by then.
+ */
 int key_generate(const char *path);
 int key_load_private(const char *path, EVP_PKEY **ret);
 /* Reads a public key, or derives it when PATH holds a private key. */

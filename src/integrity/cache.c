@@ -5,11 +5,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include <openssl/crypto.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-
 #include "basic/util.h"
+#include "crypto/openssl-dl.h"
 #include "integrity/cache.h"
 
 #define CACHE_MAGIC   "buildward-digest-cache 1\n"
@@ -46,7 +43,7 @@ void digest_cache_free(struct digest_cache *c) {
         if (!c)
                 return;
         closep(&c->dir_fd);
-        OPENSSL_cleanse(c->key, sizeof(c->key));
+        sym_OPENSSL_cleanse(c->key, sizeof(c->key));
         free(c->v);
         free(c->table);
         pthread_mutex_destroy(&c->lock);
@@ -127,13 +124,13 @@ static int load_key(struct digest_cache *c, const char *dir, char **ret_why) {
         if (fd < 0 && errno == ENOENT) {
                 /* First use: a new random key. O_EXCL: a racing creator wins, and we read its key. */
                 uint8_t k[KEY_SIZE];
-                if (RAND_bytes(k, sizeof(k)) != 1)
+                if (sym_RAND_bytes(k, sizeof(k)) != 1)
                         return -EIO;
                 _cleanup_close_ int w =
                         openat(c->dir_fd, KEY_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (w >= 0) {
                         int r = fchmod(w, 0600) < 0 ? -errno : loop_write(w, k, sizeof(k));
-                        OPENSSL_cleanse(k, sizeof(k));
+                        sym_OPENSSL_cleanse(k, sizeof(k));
                         if (r < 0 || fsync(w) < 0) {
                                 (void) unlinkat(c->dir_fd, KEY_FILE, 0);
                                 return r < 0 ? r : -errno;
@@ -161,7 +158,7 @@ static int load_key(struct digest_cache *c, const char *dir, char **ret_why) {
 
 static void compute_hmac(const struct digest_cache *c, const char *data, size_t n, uint8_t out[32]) {
         unsigned len = 32;
-        HMAC(EVP_sha256(), c->key, sizeof(c->key), (const unsigned char *) data, n, out, &len);
+        sym_HMAC(sym_EVP_sha256(), c->key, sizeof(c->key), (const unsigned char *) data, n, out, &len);
 }
 
 /* "DEV INO SIZE MTIME CTIME BTIME sha256:HEX": strtoull, not sscanf, which costs 10 ms per 10000 lines. */
@@ -209,7 +206,7 @@ static int load_entries(struct digest_cache *c, const char *dir, char **ret_why)
         }
         if (ok) {
                 compute_hmac(c, data, n - HMAC_LINE_LEN, got);
-                ok = CRYPTO_memcmp(want, got, 32) == 0;
+                ok = sym_CRYPTO_memcmp(want, got, 32) == 0;
         }
         if (!ok) {
                 if (ret_why)
@@ -242,6 +239,9 @@ static int load_entries(struct digest_cache *c, const char *dir, char **ret_why)
 }
 
 int digest_cache_open(const char *dir, unsigned flags, struct digest_cache **ret, char **ret_why) {
+        int r = dlopen_libcrypto();
+        if (r < 0)
+                return r;
         if (!dir)
                 dir = digest_cache_dir();
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -255,7 +255,7 @@ int digest_cache_open(const char *dir, unsigned flags, struct digest_cache **ret
                         *ret_why = xasprintf("'%s' is not a directory", dir);
                 return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
         }
-        int r = check_owned(c->dir_fd, true, dir, ret_why);
+        r = check_owned(c->dir_fd, true, dir, ret_why);
         if (r < 0 || (r = load_key(c, dir, ret_why)) < 0)
                 return r;
         c->opened_ns = (int64_t) now_usec(CLOCK_REALTIME) * 1000;
@@ -347,7 +347,7 @@ int digest_cache_save(struct digest_cache *c) {
         for (int tries = 0; fd < 0 && tries < 100; tries++) {
                 static const char az[] = "abcdefghijklmnopqrstuvwxyz0123456789";
                 uint8_t rnd[6];
-                if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+                if (sym_RAND_bytes(rnd, sizeof(rnd)) != 1)
                         return -EIO;
                 for (unsigned i = 0; i < 6; i++)
                         tmp[9 + i] = az[rnd[i] % (sizeof(az) - 1)];

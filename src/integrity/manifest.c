@@ -4,8 +4,6 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
-#include <openssl/evp.h>
-
 #include "basic/util.h"
 #include "crypto/sign.h"
 #include "integrity/manifest.h"
@@ -287,7 +285,7 @@ static int parse_entry(const char *line, size_t n, unsigned lineno, struct manif
 }
 
 static void sha256_buf(const void *p, size_t n, uint8_t out[32]) {
-        EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
+        sym_EVP_Digest(p, n, out, NULL, sym_EVP_sha256(), NULL);
 }
 
 static void hex(const uint8_t *d, size_t n, char *out) {
@@ -334,6 +332,9 @@ static int check_signature(const char *data, size_t signed_len, const char *line
 int manifest_parse(const char *data, size_t n, EVP_PKEY *pubkey, struct manifest **ret, struct manifest_error *err) {
         if (err)
                 *err = (struct manifest_error){};
+        int r = dlopen_libcrypto();
+        if (r < 0)
+                return r;
         if (memchr(data, 0, n))
                 return fail(err, 0, "the file contains a NUL byte: it is not a text manifest");
         struct manifest *m = xcalloc(1, sizeof(*m));
@@ -345,7 +346,6 @@ int manifest_parse(const char *data, size_t n, EVP_PKEY *pubkey, struct manifest
         m->v = cap ? xmalloc(cap * sizeof(*m->v)) : NULL;
         enum { HEAD, ALGO, ROOTS, ENTRIES, END, SIGNED } state = HEAD;
         unsigned lineno = 0;
-        int r;
         sha256_buf(data, n, m->file_sha256);
         for (size_t pos = 0; pos < n;) {
                 const char *line = data + pos, *nl = memchr(line, '\n', n - pos);
@@ -482,14 +482,17 @@ int manifest_load(const char *path, EVP_PKEY *pubkey, struct manifest **ret, str
 
 int manifest_format(char *const *roots, const struct manifest_entry *v, size_t n, EVP_PKEY *key, char **ret,
                     size_t *ret_size) {
+        int r = dlopen_libcrypto();
+        if (r < 0)
+                return r;
         char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
         fputs(MAGIC "\n#algorithm " ALGORITHM "\n", f);
-        for (char *const *r = roots; r && *r; r++) {
-                _cleanup_free_ char *esc = manifest_escape(*r);
+        for (char *const *root = roots; root && *root; root++) {
+                _cleanup_free_ char *esc = manifest_escape(*root);
                 fprintf(f, "#root %s\n", esc);
         }
         for (size_t i = 0; i < n; i++) {
@@ -522,7 +525,7 @@ int manifest_format(char *const *roots, const struct manifest_entry *v, size_t n
         if (key) {
                 uint8_t sig[SIGNATURE_SIZE];
                 char id[KEYID_HEX_SIZE], sighex[2 * SIGNATURE_SIZE + 1];
-                int r = key_id(key, id);
+                r = key_id(key, id);
                 if (r == 0)
                         r = sign_buffer(key, buf, size, sig);
                 if (r < 0) {

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
 #include <pthread.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <sys/random.h>
 
 #include "basic/util.h"
+#include "crypto/openssl-dl.h"
 #include "ledger/backend.h"
 #include "ledger/ledger.h"
 #include "provenance/dsse.h"
@@ -113,9 +112,14 @@ static int setup_schema(struct ledger *l) {
 int ledger_open(const char *url, bool create, struct ledger **ret) {
         free(open_error);
         open_error = NULL;
+        /* Whatever a ledger holds is hashed or signed: every function that takes one may use libcrypto. */
+        int r = dlopen_libcrypto();
+        if (r < 0) {
+                open_error = xasprintf("cannot load libcrypto.so.3: %s", strerror(-r));
+                return r;
+        }
         struct ledger *l = xcalloc(1, sizeof(*l));
         const char *path;
-        int r;
         if ((path = startswith(url, "sqlite:")))
                 r = ledger_sqlite_open(l, path, create, &open_error);
         else if (startswith(url, "postgresql://") || startswith(url, "postgres://"))
@@ -345,13 +349,13 @@ static int insert_rows(struct ledger *l, const char *table, const char *cols, ch
 }
 
 static char *pem_of(EVP_PKEY *key) {
-        BIO *b = BIO_new(BIO_s_mem());
+        BIO *b = sym_BIO_new(sym_BIO_s_mem());
         char *data, *s = NULL;
-        if (b && PEM_write_bio_PUBKEY(b, key) == 1) {
-                long n = BIO_get_mem_data(b, &data);
+        if (b && sym_PEM_write_bio_PUBKEY(b, key) == 1) {
+                long n = sym_BIO_ctrl(b, BIO_CTRL_INFO, 0, (char *) &data); /* BIO_get_mem_data() */
                 s = strndup(data, (size_t) n);
         }
-        BIO_free(b);
+        sym_BIO_free(b);
         return s;
 }
 
@@ -502,13 +506,13 @@ int ledger_key(struct ledger *l, const char *keyid, EVP_PKEY **ret) {
                 return r;
         if (!pem[0])
                 return -ENOKEY;
-        BIO *b = BIO_new_mem_buf(pem[0], -1);
-        EVP_PKEY *k = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
-        BIO_free(b);
+        BIO *b = sym_BIO_new_mem_buf(pem[0], -1);
+        EVP_PKEY *k = b ? sym_PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
+        sym_BIO_free(b);
         char id[KEYID_HEX_SIZE];
         /* The keys table is not covered by the log: a key only counts for the id it hashes to. */
-        if (!k || EVP_PKEY_get_id(k) != EVP_PKEY_ED25519 || key_id(k, id) < 0 || !streq(id, keyid)) {
-                EVP_PKEY_free(k);
+        if (!k || sym_EVP_PKEY_get_id(k) != EVP_PKEY_ED25519 || key_id(k, id) < 0 || !streq(id, keyid)) {
+                evp_pkey_freep(&k);
                 return -EKEYREJECTED;
         }
         *ret = k;
@@ -527,7 +531,7 @@ struct keycache {
 
 static void keycache_done(struct keycache *c) {
         for (size_t i = 0; i < c->n; i++)
-                EVP_PKEY_free(c->keys[i]);
+                sym_EVP_PKEY_free(c->keys[i]);
         free(c->ids);
         free(c->keys);
 }
@@ -542,7 +546,7 @@ static EVP_PKEY *key_for(struct ledger *l, struct keycache *c, EVP_PKEY *const *
                 for (EVP_PKEY *const *t = trusted; *t; t++) {
                         char id[KEYID_HEX_SIZE];
                         if (key_id(*t, id) == 0 && streq(id, keyid)) {
-                                EVP_PKEY_up_ref(*t);
+                                sym_EVP_PKEY_up_ref(*t);
                                 k = *t;
                                 break;
                         }

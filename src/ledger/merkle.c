@@ -1,19 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <string.h>
 
 #include "basic/util.h"
+#include "crypto/openssl-dl.h"
 #include "ledger/merkle.h"
 
 void merkle_leaf_hash(const void *entry, size_t n, merkle_hash ret) {
         static const uint8_t prefix = 0x00;
-        EVP_MD_CTX *c = EVP_MD_CTX_new();
-        if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(c, &prefix, 1) != 1 ||
-            EVP_DigestUpdate(c, entry, n) != 1 || EVP_DigestFinal_ex(c, ret, NULL) != 1)
+        EVP_MD_CTX *c = sym_EVP_MD_CTX_new();
+        if (!c || sym_EVP_DigestInit_ex(c, sym_EVP_sha256(), NULL) != 1 || sym_EVP_DigestUpdate(c, &prefix, 1) != 1 ||
+            sym_EVP_DigestUpdate(c, entry, n) != 1 || sym_EVP_DigestFinal_ex(c, ret, NULL) != 1)
                 abort(); /* out of memory: nothing sensible to hash with */
-        EVP_MD_CTX_free(c);
+        sym_EVP_MD_CTX_free(c);
 }
 
 void merkle_node_hash(const merkle_hash left, const merkle_hash right, merkle_hash ret) {
@@ -21,7 +20,7 @@ void merkle_node_hash(const merkle_hash left, const merkle_hash right, merkle_ha
         buf[0] = 0x01;
         memcpy(buf + 1, left, HASH_SIZE);
         memcpy(buf + 1 + HASH_SIZE, right, HASH_SIZE);
-        SHA256(buf, sizeof(buf), ret);
+        sym_SHA256(buf, sizeof(buf), ret);
 }
 
 /* The largest power of two strictly below N (N >= 2). */
@@ -34,7 +33,7 @@ static uint64_t split_point(uint64_t n) {
 
 void merkle_root(const merkle_hash *leaves, uint64_t n, merkle_hash ret) {
         if (n == 0) {
-                SHA256(NULL, 0, ret);
+                sym_SHA256(NULL, 0, ret);
                 return;
         }
         if (n == 1) {
@@ -113,7 +112,7 @@ void merkle_frontier_append(struct merkle_frontier *f, const merkle_hash leaf) {
 
 void merkle_frontier_root(const struct merkle_frontier *f, merkle_hash ret) {
         if (f->n == 0) {
-                SHA256(NULL, 0, ret);
+                sym_SHA256(NULL, 0, ret);
                 return;
         }
         merkle_hash cur;

@@ -8,6 +8,7 @@
  *   MTH(D[n]) splits at k, the largest power of two below n, so trees whose
  *   size is not a power of two are the RFC's, not padded ones.
  * Pure functions over byte arrays: no I/O, no allocation beyond what is documented.
+ * The hashing ones need libcrypto loaded (crypto/openssl-dl.h): ledger_open() loads it.
  */
 #include <stdbool.h>
 #include <stddef.h>

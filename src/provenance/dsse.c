@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "basic/util.h"
 #include "provenance/dsse.h"
@@ -23,11 +22,14 @@ uint8_t *dsse_pae(const char *type, const void *body, size_t n, size_t *ret_len)
 
 char *base64_encode(const void *data, size_t n) {
         char *s = xmalloc(4 * ((n + 2) / 3) + 1);
-        EVP_EncodeBlock((unsigned char *) s, data, (int) n);
+        sym_EVP_EncodeBlock((unsigned char *) s, data, (int) n);
         return s;
 }
 
 int base64_decode(const char *s, uint8_t **ret, size_t *ret_len) {
+        int r = dlopen_libcrypto();
+        if (r < 0)
+                return r;
         size_t l = strlen(s);
         if (l % 4 != 0 || l > DSSE_MAX_SIZE)
                 return -EBADMSG;
@@ -39,7 +41,7 @@ int base64_decode(const char *s, uint8_t **ret, size_t *ret_len) {
                         return -EBADMSG;
         }
         uint8_t *out = xmalloc(l / 4 * 3 + 1);
-        int k = EVP_DecodeBlock(out, (const unsigned char *) s, (int) l);
+        int k = sym_EVP_DecodeBlock(out, (const unsigned char *) s, (int) l);
         if (k < 0) {
                 free(out);
                 return -EBADMSG;

@@ -19,8 +19,9 @@
 /* The PAE bytes (heap, not NUL-terminated for binary bodies; one NUL is added after them). */
 uint8_t *dsse_pae(const char *type, const void *body, size_t n, size_t *ret_len);
 
+/* Needs libcrypto loaded (crypto/openssl-dl.h): a key, or base64_decode(), loads it. */
 char *base64_encode(const void *data, size_t n);
-/* -EBADMSG on anything that is not canonical padded base64. */
+/* -EBADMSG on anything that is not canonical padded base64. Loads libcrypto. */
 int base64_decode(const char *s, uint8_t **ret, size_t *ret_len);
 
 /* The envelope's JSON text (heap, NUL-terminated), signed by KEY. */

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -39,7 +38,7 @@ static char *uuid4(void) {
 
 static void sha256_hex(const void *data, size_t n, char ret[65]) {
         uint8_t md[32];
-        EVP_Digest(data, n, md, NULL, EVP_sha256(), NULL);
+        sym_EVP_Digest(data, n, md, NULL, sym_EVP_sha256(), NULL);
         for (size_t i = 0; i < 32; i++)
                 snprintf(ret + 2 * i, 3, "%02x", md[i]);
 }

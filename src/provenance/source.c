@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include "basic/util.h"
+#include "crypto/openssl-dl.h"
 #include "provenance/source.h"
 
 #define GIT_MAX_FILE (64u << 20)
@@ -160,12 +160,15 @@ static int walk(int dir_fd, const char *prefix, unsigned depth, dev_t xdev, ino_
 }
 
 int source_listing_collect(const char *dir, dev_t exclude_dev, ino_t exclude_ino, struct source_listing *ret) {
+        int r = dlopen_libcrypto(); /* also for an empty tree: source_listing_digest() follows */
+        if (r < 0)
+                return r;
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         struct source_listing l = {};
         size_t cap = 0;
-        int r = walk(fd, NULL, 0, exclude_dev, exclude_ino, &l, &cap);
+        r = walk(fd, NULL, 0, exclude_dev, exclude_ino, &l, &cap);
         if (r < 0) {
                 source_listing_done(&l);
                 return r;
@@ -182,31 +185,31 @@ static int cmp_path(const void *a, const void *b) {
 static void digest_line(EVP_MD_CTX *c, const struct source_file *f) {
         bool esc = strpbrk(f->path, "\\\n") != NULL;
         if (esc)
-                EVP_DigestUpdate(c, "\\", 1);
-        EVP_DigestUpdate(c, f->sha256, 64);
-        EVP_DigestUpdate(c, "  ", 2);
+                sym_EVP_DigestUpdate(c, "\\", 1);
+        sym_EVP_DigestUpdate(c, f->sha256, 64);
+        sym_EVP_DigestUpdate(c, "  ", 2);
         for (const char *p = f->path; *p; p++) {
                 if (esc && *p == '\\')
-                        EVP_DigestUpdate(c, "\\\\", 2);
+                        sym_EVP_DigestUpdate(c, "\\\\", 2);
                 else if (esc && *p == '\n')
-                        EVP_DigestUpdate(c, "\\n", 2);
+                        sym_EVP_DigestUpdate(c, "\\n", 2);
                 else
-                        EVP_DigestUpdate(c, p, 1);
+                        sym_EVP_DigestUpdate(c, p, 1);
         }
-        EVP_DigestUpdate(c, "\n", 1);
+        sym_EVP_DigestUpdate(c, "\n", 1);
 }
 
 void source_listing_digest(struct source_listing *l, char ret[65]) {
         if (l->n > 1)
                 qsort(l->v, l->n, sizeof(*l->v), cmp_path);
-        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        EVP_MD_CTX *c = sym_EVP_MD_CTX_new();
         uint8_t md[32];
-        if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+        if (!c || sym_EVP_DigestInit_ex(c, sym_EVP_sha256(), NULL) != 1)
                 abort();
         for (size_t i = 0; i < l->n; i++)
                 digest_line(c, &l->v[i]);
-        EVP_DigestFinal_ex(c, md, NULL);
-        EVP_MD_CTX_free(c);
+        sym_EVP_DigestFinal_ex(c, md, NULL);
+        sym_EVP_MD_CTX_free(c);
         for (size_t i = 0; i < 32; i++)
                 snprintf(ret + 2 * i, 3, "%02x", md[i]);
 }

@@ -41,8 +41,9 @@ int git_head(const char *dir, char **ret_commit, char **ret_ref);
 /*
  * Hashes every regular file below DIR except .git and the directory with
  * device/inode EXCLUDE_DEV/EXCLUDE_INO (the out folder when it lies inside).
+ * Loads libcrypto (crypto/openssl-dl.h).
  */
 int source_listing_collect(const char *dir, dev_t exclude_dev, ino_t exclude_ino, struct source_listing *ret);
 
-/* Sorts L and computes its tree digest (hex). */
+/* Sorts L and computes its tree digest (hex). Needs libcrypto loaded: collecting L loads it. */
 void source_listing_digest(struct source_listing *l, char ret[65]);

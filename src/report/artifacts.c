@@ -9,10 +9,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
-
 #include "basic/glob.h"
 #include "basic/log.h"
+#include "crypto/openssl-dl.h"
 #include "report/report.h"
 
 #define MAX_DEPTH     128
@@ -89,9 +88,9 @@ static int open_parent_dirs(int base_fd, const char *rel, const char **ret_name)
 }
 
 static int copy_and_hash(int in, int out, uint64_t size, char hex[65]) {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-                EVP_MD_CTX_free(ctx);
+        EVP_MD_CTX *ctx = sym_EVP_MD_CTX_new();
+        if (!ctx || sym_EVP_DigestInit_ex(ctx, sym_EVP_sha256(), NULL) != 1) {
+                sym_EVP_MD_CTX_free(ctx);
                 return -ENOMEM;
         }
         static char buf[1 << 17];
@@ -105,18 +104,18 @@ static int copy_and_hash(int in, int out, uint64_t size, char hex[65]) {
                         r = k < 0 ? -errno : -EIO; /* shorter than its size said */
                         break;
                 }
-                EVP_DigestUpdate(ctx, buf, (size_t) k);
+                sym_EVP_DigestUpdate(ctx, buf, (size_t) k);
                 if ((r = loop_write(out, buf, (size_t) k)) < 0)
                         break;
                 left -= (uint64_t) k;
         }
         if (r == 0) {
                 unsigned char md[32];
-                EVP_DigestFinal_ex(ctx, md, NULL);
+                sym_EVP_DigestFinal_ex(ctx, md, NULL);
                 for (int i = 0; i < 32; i++)
                         snprintf(hex + 2 * i, 3, "%02x", md[i]);
         }
-        EVP_MD_CTX_free(ctx);
+        sym_EVP_MD_CTX_free(ctx);
         return r;
 }
 
@@ -217,7 +216,10 @@ int artifacts_collect(int root_fd, char *const *patterns, int out_fd, uint64_t m
         *ret = (struct artifact_list){};
         if (!patterns || !*patterns)
                 return 0;
-        int r = rm_rf_at(out_fd, "artifacts");
+        int r = dlopen_libcrypto();
+        if (r < 0)
+                return r;
+        r = rm_rf_at(out_fd, "artifacts");
         if (r < 0)
                 return r;
         if (mkdirat(out_fd, "artifacts", 0755) < 0)

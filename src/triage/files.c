@@ -4,13 +4,13 @@
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
-#include <openssl/evp.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
 #include "basic/util.h"
+#include "crypto/openssl-dl.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
 
@@ -109,7 +109,7 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                         continue;
                 char got[33];
                 uint64_t size;
-                if (digest_fd(fd, EVP_md5(), -EBADF, 0, got, &size) < 0)
+                if (digest_fd(fd, "MD5", -EBADF, 0, got, &size) < 0)
                         continue;
                 atomic_fetch_add(&j->hashed, 1);
                 atomic_fetch_add(&j->bytes, size);
@@ -194,6 +194,10 @@ static char **read_diversions(struct triage_ctx *c) {
 }
 
 int collect_packages(struct triage_ctx *c) {
+        /* Up front: the workers skip a file they cannot hash, and would skip them all. */
+        int r = dlopen_libcrypto();
+        if (r < 0)
+                return r;
         DIR *d = triage_opendir(c, "/var/lib/dpkg/info");
         if (!d) {
                 triage_note(c, "packages", "skipped", "no /var/lib/dpkg/info (not a Debian-based system)");

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <strings.h>
 
 #include "basic/util.h"
+#include "crypto/openssl-dl.h"
 #include "triage/parse.h"
 
 static const char *skip_ws(const char *s) {
@@ -459,8 +459,11 @@ int authkey_parse_line(const char *line, struct authkey *ret) {
                 return -EINVAL;
         memcpy(b64, p, bl);
         b64[bl] = 0;
+        int loaded = dlopen_libcrypto();
+        if (loaded < 0)
+                return loaded;
         unsigned char blob[sizeof(b64)];
-        int n = EVP_DecodeBlock(blob, (const unsigned char *) b64, (int) bl);
+        int n = sym_EVP_DecodeBlock(blob, (const unsigned char *) b64, (int) bl);
         if (n < 0)
                 return -EINVAL;
         /* EVP_DecodeBlock counts the padding as zero bytes. */
@@ -474,10 +477,10 @@ int authkey_parse_line(const char *line, struct authkey *ret) {
                 return -EINVAL;
         unsigned char md[32];
         unsigned mdl = 0;
-        if (EVP_Digest(blob, (size_t) n, md, &mdl, EVP_sha256(), NULL) != 1)
+        if (sym_EVP_Digest(blob, (size_t) n, md, &mdl, sym_EVP_sha256(), NULL) != 1)
                 return -EIO;
         unsigned char enc[64];
-        int el = EVP_EncodeBlock(enc, md, (int) mdl);
+        int el = sym_EVP_EncodeBlock(enc, md, (int) mdl);
         while (el > 0 && enc[el - 1] == '=')
                 el--;
         snprintf(r.fingerprint, sizeof(r.fingerprint), "SHA256:%.*s", el, enc);

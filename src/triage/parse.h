@@ -83,6 +83,7 @@ struct authkey {
         char comment[128];
         bool has_options;
 };
+/* Loads libcrypto for the fingerprint (crypto/openssl-dl.h). */
 int authkey_parse_line(const char *line, struct authkey *ret);
 
 /* A command or log line that downloads and runs code (curl|wget ... | sh, and kin). */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -171,7 +170,7 @@ static int recover_exe(struct triage_ctx *c, int proc_fd, struct triage_proc *p,
         if (cap == 0) {
                 /* The budget is spent: the digest still identifies the binary. */
                 uint64_t total = 0;
-                int r = digest_fd(in, EVP_sha256(), -EBADF, 0, p->sha256, &total);
+                int r = digest_fd(in, "SHA256", -EBADF, 0, p->sha256, &total);
                 if (r < 0)
                         return r;
                 *ret_truncated = true;
@@ -189,7 +188,7 @@ static int recover_exe(struct triage_ctx *c, int proc_fd, struct triage_proc *p,
         if (out < 0)
                 return -errno;
         uint64_t total = 0;
-        int r = digest_fd(in, EVP_sha256(), out, cap, p->sha256, &total);
+        int r = digest_fd(in, "SHA256", out, cap, p->sha256, &total);
         if (r < 0)
                 return r;
         c->copied_bytes += total < cap ? total : cap;

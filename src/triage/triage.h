@@ -10,7 +10,6 @@
  */
 #include <dirent.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>

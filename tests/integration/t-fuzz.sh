@@ -20,17 +20,19 @@ mkdir -p "$out"
 cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -DBUILDWARD_VERSION='"fuzz"' -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/src"
         -I/usr/include/json-c)
 
+# util.c hashes through libcrypto, loaded with dlopen() by openssl-dl.c
+crypto="$src/src/crypto/openssl-dl.c $src/src/basic/log.c"
 declare -A units=(
         [glob]="$src/src/basic/glob.c"
         [size]="$src/src/basic/size.c"
-        [env]="$src/src/sandbox/env.c $src/src/basic/util.c"
-        [policy]="$src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
-        [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c"
-        [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $src/src/basic/util.c -ljson-c"
-        [manifest]="$src/src/integrity/manifest.c $src/src/integrity/verity.c $src/src/crypto/sign.c $src/src/basic/util.c"
-        [triage-net]="$src/src/triage/parse.c $src/src/basic/util.c"
-        [triage-config]="$src/src/triage/parse.c $src/src/basic/util.c"
-        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $src/src/basic/util.c -ljson-c"
+        [env]="$src/src/sandbox/env.c $src/src/basic/util.c $crypto"
+        [policy]="$src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c $crypto"
+        [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c $crypto"
+        [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $src/src/basic/util.c $crypto -ljson-c"
+        [manifest]="$src/src/integrity/manifest.c $src/src/integrity/verity.c $src/src/crypto/sign.c $src/src/basic/util.c $crypto"
+        [triage-net]="$src/src/triage/parse.c $src/src/basic/util.c $crypto"
+        [triage-config]="$src/src/triage/parse.c $src/src/basic/util.c $crypto"
+        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $src/src/basic/util.c $crypto -ljson-c"
 )
 # extra libraries, and the longest input of each harness where a realistic seed
 # is longer than 512 bytes (a policy, an event stream, a whole report.json)
@@ -39,7 +41,7 @@ declare -A max_len=([replay]=8192 [policy]=2048 [report]=16384)
 for name in glob size env policy replay dsse manifest report triage-net triage-config; do
         bin=$out/fuzz-$name
         # shellcheck disable=SC2086
-        if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} ${libs[$name]:-} -lcrypto -o "$bin" >"$out/$name.build.log" 2>&1; then
+        if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} ${libs[$name]:-} -ldl -o "$bin" >"$out/$name.build.log" 2>&1; then
                 if grep -q "libclang_rt.fuzzer" "$out/$name.build.log"; then
                         skip "clang has no libFuzzer runtime (package libclang-rt-14-dev)" "fuzz-$name"
                 else

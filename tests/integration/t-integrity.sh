@@ -307,4 +307,18 @@ expect_rc "invalid --jobs: usage error (2)" 2
 bwc seal "$R" -o "$R/inside.manifest"
 expect_rc "seal refuses to write the manifest inside the sealed tree" 1
 
+# ---- libcrypto is loaded on demand (src/crypto/openssl-dl.h) -------------------
+# An empty libcrypto.so.3 found first through LD_LIBRARY_PATH does not load.
+mkdir -p "$T/badlib" && : >"$T/badlib/libcrypto.so.3"
+LD_LIBRARY_PATH=$T/badlib bwc seal "$R" -o "$T/nolib.manifest"
+expect_rc "seal without a loadable libcrypto: exit 1" 1
+expect_match "one line naming the fix" '^buildward: error: cannot load libcrypto.so.3 \(.*\); install Debian.s libssl3 package$' \
+        "$(err)"
+expect_eq "that line alone" 1 "$(err | wc -l)"
+[ ! -e "$T/nolib.manifest" ] && ok "and no manifest" || not_ok "and no manifest"
+LD_LIBRARY_PATH=$T/badlib bwc check "$T/tc.manifest"
+expect_rc "check without it: exit 4" 4
+expect_match "the same line" '^buildward: error: cannot load libcrypto.so.3 \(.*\); install Debian.s libssl3 package$' "$(err)"
+expect_eq "alone" 1 "$(err | wc -l)"
+
 done_testing

@@ -5,7 +5,8 @@
 # the openssl command line over PAE bytes rebuilt in Python, the statement's
 # fields against git and sha256sum, `verify`, `audit-signatures` naming a
 # forgery, `blast-radius` across two builds, and what `run` without the flags
-# does not touch.
+# does not touch: no ledger and no libcrypto, which is dlopen()ed only by the
+# runs that hash or sign (src/crypto/openssl-dl.h).
 
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -160,10 +161,70 @@ RC=$?
 expect_rc "a plain run" 0
 expect_eq "it opens no libpq, libsqlite or /var/lib/buildward" "" \
         "$(grep -E 'libpq|libsqlite|/var/lib/buildward' "$T/strace.out" | head -n 3)"
+expect_eq "it opens no libcrypto" "" "$(grep -E 'libcrypto|libssl' "$T/strace.out" | head -n 3)"
 [ ! -e "$T/plain/provenance.dsse.json" ] && ok "and writes no provenance" || not_ok "and writes no provenance"
 expect_eq "the binary links neither libpq nor SQLite (nor libm, which only SQLite needs)" "" \
         "$(ldd "$B" | grep -E 'libpq|libsqlite|libm\.')"
 expect_eq "and has no SQLite inside either: it is loaded only with a ledger" "" \
         "$(strings "$B" | grep -m1 'SQLite format 3')" # the magic every SQLite database file starts with
+expect_eq "nor libcrypto, dynamically or statically" "" \
+        "$(ldd "$B" | grep -E 'libcrypto|libssl'; nm "$B" 2>/dev/null | grep -E ' [TU] (EVP_Digest|OpenSSL_version_num)$')"
+
+# --- the runs that hash load libcrypto, in buildward itself, before the build ---
+strace -f -qq -e trace=openat,clone,clone3 -o "$T/strace-art.out" \
+        "$B" run --quiet --no-monitor --source "$T/src" --out "$T/art" --artifact main.c -- true >/dev/null 2>&1
+RC=$?
+expect_rc "a run with --artifact" 0
+main_pid=$(head -n 1 "$T/strace-art.out" | awk '{print $1}')
+expect_eq "opens libcrypto.so.3 once, in buildward's main thread" "$main_pid" \
+        "$(grep -E 'libcrypto\.so\.3' "$T/strace-art.out" | grep -v ENOENT | awk '{print $1}' | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "before the sandbox is cloned" libcrypto \
+        "$(grep -m 1 -oE 'libcrypto\.so\.3|clone3?\(' "$T/strace-art.out" | sed 's/\.so\.3//')"
+expect_eq "and the artifact's sha256 is sha256sum's" "$(sha256sum <"$T/src/main.c" | cut -c1-64)" \
+        "$(json "$T/art/report.json" 'd["artifacts"][0]["sha256"]')"
+marker=301.$$7
+strace -f -qq -e trace=openat -o "$T/strace-find.out" "$B" run --quiet --no-monitor --fail-on never \
+        --source "$T/src" --out "$T/find" -- sh -c "setsid sleep $marker & sleep 0.3" >/dev/null 2>&1
+RC=$?
+expect_rc "a run with a finding (a daemon that outlives the build)" 0
+expect_match "loads libcrypto after the build, for the SARIF fingerprint" '^[0-9a-f]{64}$' \
+        "$(grep -qE 'libcrypto\.so\.3' "$T/strace-find.out" && json "$T/find/report.sarif" 'd["runs"][0]["results"][0]["partialFingerprints"]["buildward/v1"]')"
+
+# --- a libcrypto that does not load: named with its fix, and only where it is needed ---
+mkdir -p "$T/badlib"
+: >"$T/badlib/libcrypto.so.3" # found first through LD_LIBRARY_PATH; "file too short"
+bad() { LD_LIBRARY_PATH=$T/badlib "$@"; }
+RC=0; bad "$B" run --quiet --no-monitor --source "$T/src" --out "$T/plain2" -- true >/dev/null 2>"$T/plain2.err" || RC=$?
+expect_rc "a plain run does not need it" 0
+expect_eq "and says nothing about it" "" "$(cat "$T/plain2.err")"
+RC=0; bad "$B" run --quiet --no-monitor --source "$T/src" --out "$T/art2" --artifact main.c -- \
+        sh -c 'echo the build ran >&2' >/dev/null 2>"$T/art2.err" || RC=$?
+expect_rc "a run with --artifact stops with 125" 125
+expect_match "in one line naming the cause and the fix" \
+        '^buildward: error: cannot load libcrypto.so.3 \(.*file too short\); install Debian.s libssl3 package$' \
+        "$(cat "$T/art2.err")"
+expect_eq "that line alone" 1 "$(wc -l <"$T/art2.err")"
+expect_eq "before the build runs" "" "$(grep 'the build ran' "$T/art2.err")"
+RC=0; bad "$B" run --quiet --no-monitor --fail-on never --source "$T/src" --out "$T/find2" -- \
+        sh -c "setsid sleep 1$marker & sleep 0.3" >/dev/null 2>"$T/find2.err" || RC=$?
+expect_rc "a run with a finding cannot write its SARIF: 125" 125
+expect_match "and says why" "cannot load libcrypto.so.3 .*install Debian.s libssl3 package" "$(cat "$T/find2.err")"
+RC=0; bad "$B" keygen -o "$T/key2" >/dev/null 2>"$T/key2.err" || RC=$?
+expect_rc "keygen fails with 1" 1
+expect_match "in that one line" '^buildward: error: cannot load libcrypto.so.3 \(.*\); install Debian.s libssl3 package$' \
+        "$(cat "$T/key2.err")"
+if command -v cc >/dev/null; then
+        mkdir -p "$T/oldlib"
+        echo 'unsigned long OpenSSL_version_num(void) { return 0x1010117fUL; }' >"$T/old.c"
+        cc -shared -fPIC -o "$T/oldlib/libcrypto.so.3" "$T/old.c"
+        RC=0; LD_LIBRARY_PATH=$T/oldlib "$B" run --quiet --no-monitor --source "$T/src" --out "$T/art3" --artifact main.c \
+                -- true >/dev/null 2>"$T/art3.err" || RC=$?
+        expect_rc "a libcrypto.so.3 older than OpenSSL 3.0 is refused: 125" 125
+        expect_match "naming its version" "libcrypto.so.3 is version 0x1010117f, older than the OpenSSL 3.0" \
+                "$(cat "$T/art3.err")"
+else
+        skip "no C compiler to build an impostor library" "a libcrypto.so.3 older than OpenSSL 3.0 is refused"
+        skip "no C compiler to build an impostor library" "naming its version"
+fi
 
 done_testing

@@ -21,6 +21,7 @@ TEST(pae_is_the_dsse_v1_encoding) {
 TEST(base64_round_trip_and_rejects_junk) {
         static const char *const in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
         static const char *const out[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+        ASSERT_EQ_INT(dlopen_libcrypto(), 0); /* base64_encode() does not load it */
         for (size_t i = 0; i < ELEMENTSOF(in); i++) {
                 _cleanup_free_ char *e = base64_encode(in[i], strlen(in[i]));
                 ASSERT_STREQ(e, out[i]);

@@ -51,7 +51,7 @@ static void setup(struct fixture *f, int n) {
 }
 
 static void teardown(struct fixture *f) {
-        EVP_PKEY_free(f->key);
+        evp_pkey_freep(&f->key);
         free(f->url);
         free(f->db);
         cleanup_dir(f->dir);

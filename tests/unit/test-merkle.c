@@ -7,6 +7,7 @@
  */
 #include "ledger/merkle.h"
 #include "basic/util.h"
+#include "crypto/openssl-dl.h"
 #include "tap.h"
 
 static const char *const leaf_hex[] = {
@@ -42,6 +43,7 @@ static const char *hex(const merkle_hash h) {
 }
 
 TEST(empty_tree_is_sha256_of_nothing) {
+        ASSERT_EQ_INT(dlopen_libcrypto(), 0); /* merkle.h: ledger_open() loads it */
         merkle_hash r;
         merkle_root(NULL, 0, r);
         ASSERT_STREQ(hex(r), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -51,6 +53,7 @@ TEST(empty_tree_is_sha256_of_nothing) {
 }
 
 TEST(roots_match_rfc6962_vectors) {
+        ASSERT_EQ_INT(dlopen_libcrypto(), 0); /* merkle.h: ledger_open() loads it */
         merkle_hash l[8], r;
         leaves8(l);
         struct merkle_frontier f = {};
@@ -64,6 +67,7 @@ TEST(roots_match_rfc6962_vectors) {
 }
 
 TEST(inclusion_proofs_match_vectors) {
+        ASSERT_EQ_INT(dlopen_libcrypto(), 0); /* merkle.h: ledger_open() loads it */
         static const struct {
                 uint64_t m, n;
                 const char *path[3];
@@ -107,6 +111,7 @@ TEST(inclusion_proofs_match_vectors) {
 
 /* Every leaf of every tree up to 70 leaves: proofs verify, and any change breaks them. */
 TEST(inclusion_proofs_verify_and_detect_changes) {
+        ASSERT_EQ_INT(dlopen_libcrypto(), 0); /* merkle.h: ledger_open() loads it */
         enum { N = 70 };
         merkle_hash l[N], proof[MERKLE_MAX_PROOF], root, other;
         for (uint32_t i = 0; i < N; i++)
@@ -142,6 +147,7 @@ TEST(inclusion_proofs_verify_and_detect_changes) {
 }
 
 TEST(frontier_round_trips_through_hex) {
+        ASSERT_EQ_INT(dlopen_libcrypto(), 0); /* merkle.h: ledger_open() loads it */
         merkle_hash l[8], a, b;
         leaves8(l);
         struct merkle_frontier f = {}, g;
