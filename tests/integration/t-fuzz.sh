@@ -21,7 +21,7 @@ cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -DBUILDWARD_VERSION='"fuzz"' -fsanitize=fu
         -I/usr/include/json-c)
 
 # util.c hashes through libcrypto, loaded with dlopen() by openssl-dl.c
-crypto="$src/src/crypto/openssl-dl.c $src/src/basic/log.c"
+crypto="$src/src/crypto/openssl-dl.c $src/src/basic/dl.c $src/src/basic/log.c"
 declare -A units=(
         [glob]="$src/src/basic/glob.c"
         [size]="$src/src/basic/size.c"

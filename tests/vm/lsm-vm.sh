@@ -79,6 +79,10 @@ copy_with_libs() { # copy_with_libs FILE DEST: FILE, and the shared libraries it
         done
 }
 copy_with_libs "$BUILDWARD" opt/bw/buildward
+# dlopen()ed, so ldd does not list it: it hashes the policy and signs in the guest's runs
+libcrypto=$(ldconfig -p | awk '/libcrypto\.so\.3 .*x86-64/ { print $NF; exit }')
+[ -n "$libcrypto" ] || skip "libcrypto.so.3 is missing (scripts/bootstrap installs libssl3)"
+copy_with_libs "$libcrypto" usr/lib/x86_64-linux-gnu/libcrypto.so.3
 # The sealed signer: reads the file it is given, says why when it cannot.
 cat >"$BW_VM_WORK/signer.c" <<'C'
 #include <errno.h>
