@@ -455,6 +455,68 @@ TEST(policy_protect_name_calls_refused_in_the_kernel) {
         policy_free(p);
 }
 
+static const char new_names_policy[] = "version: 1\n"
+                                       "protect:\n"
+                                       "  - path: /src/keys/**\n"
+                                       "    write: [" DIGEST_A "]\n"
+                                       "    reason: signing keys\n"
+                                       "  - path: /src/conf/ci.token\n"
+                                       "    write: []\n"
+                                       "    reason: one file\n";
+
+/* New names as the monitor records them at entry: a write of the name made, as the kernel's create hooks decide. */
+TEST(policy_protect_new_names_detected) {
+        struct policy *p = parse_ok(new_names_policy, sizeof(new_names_policy) - 1);
+        if (!p)
+                return;
+        struct finding_list fl = {};
+        /* mkdir, mkdirat, mknod(at) (a FIFO, a file), symlink(at), open(O_CREAT) under keys/: each a write */
+        static const char *const calls[] = {
+                START EXEC(20, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(20, "mkdir", "/src/keys/new"),
+                START EXEC(20, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(20, "mkdirat", "/src/keys/a/b"),
+                START EXEC(20, 1, "/usr/bin/mkfifo", "[\"mkfifo\"]") CALL1(20, "mknodat", "/src/keys/fifo"),
+                START EXEC(20, 1, "/usr/bin/x", "[\"x\"]") CALL1(20, "mknod", "/src/keys/file"),
+                START EXEC(20, 1, "/usr/bin/ln", "[\"ln\"]") CALL2(20, "symlink", "/etc/passwd", "/src/keys/l"),
+                START EXEC(20, 1, "/usr/bin/ln", "[\"ln\"]") CALL2(20, "symlinkat", "/etc/passwd", "/src/keys/l"),
+                START EXEC(20, 1, "/usr/bin/sh", "[\"sh\"]") OPEN_WRITE(20, "/src/keys/new.key"),
+                /* the file entry's own name, made as a directory */
+                START EXEC(20, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(20, "mkdir", "/src/conf/ci.token"),
+        };
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
+                _cleanup_free_ char *got = replay_string(calls[i], p, &fl);
+                ASSERT_STREQ(got, "toolchain-tamper.protected-write");
+                ASSERT_EQ_INT(fl.n, 1);
+                finding_list_done(&fl);
+        }
+        _cleanup_free_ char *mkdir = replay_string(
+                START EXEC(21, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(21, "mkdir", "/src/keys/new"), p, &fl);
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to create '/src/keys/new', which the policy protects"));
+        finding_list_done(&fl);
+        /* the sealed writer makes names there freely */
+        _cleanup_free_ char *sealed =
+                replay_string(START EXEC_SEALED(22, "/opt/keygen") CALL1(22, "mkdir", "/src/keys/new")
+                                      CALL1(22, "mknodat", "/src/keys/fifo") OPEN_WRITE(22, "/src/keys/new.key")
+                                              CALL2(22, "symlink", "new.key", "/src/keys/current"),
+                              p, &fl);
+        ASSERT_STREQ(sealed, "");
+        finding_list_done(&fl);
+        /* the protected directory itself and the directories above, and names beside it: not protected names */
+        _cleanup_free_ char *above =
+                replay_string(START EXEC(23, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(23, "mkdir", "/src")
+                                      CALL1(23, "mkdir", "/src/keys") CALL1(23, "mkdirat", "/src/conf")
+                                              CALL1(23, "mkdir", "/src/keys2") CALL1(23, "mknod", "/src/conf/fifo"),
+                              p, &fl);
+        ASSERT_STREQ(above, "");
+        finding_list_done(&fl);
+        /* but a symlink there redirects what is below it, as a hard link's new name would */
+        _cleanup_free_ char *redirect = replay_string(
+                START EXEC(24, 1, "/usr/bin/ln", "[\"ln\"]") CALL2(24, "symlink", "/tmp/mine", "/src/keys"), p, &fl);
+        ASSERT_STREQ(redirect, "toolchain-tamper.protected-write");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to link over '/src/keys'"));
+        finding_list_done(&fl);
+        policy_free(p);
+}
+
 TEST(policy_protect_errors_are_one_line_with_the_fix) {
         static const struct bad_policy bad[] = {
                 { "version: 1\nprotect:\n  - read: []\n    reason: r\n", "p.yml:3: this protect entry has no 'path'" },
