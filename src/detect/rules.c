@@ -432,7 +432,14 @@ static const char *refused_verb(const struct event *ev) {
                 return second ? "replace" : "move away";
         case SC_link:
         case SC_linkat:
+        case SC_symlink:
+        case SC_symlinkat:
                 return second ? "link over" : "link elsewhere";
+        case SC_mkdir:
+        case SC_mkdirat:
+        case SC_mknod:
+        case SC_mknodat:
+                return "create";
         default:
                 return ev->arg[1] ? "write" : "read";
         }
@@ -441,8 +448,9 @@ static const char *refused_verb(const struct event *ev) {
 /*
  * A call the BPF-LSM program refused (lsm.bpf.c): the kernel decided, for the
  * protect entry it names, with the identity it saw; PATH is the path it
- * refused. A write, rename, unlink, link or truncate was also recorded at the
- * call's entry and may have its finding already: that one is marked refused
+ * refused. A write, rename, unlink, link, truncate or new name was also
+ * recorded at the call's entry and may have its finding already (an
+ * open(O_CREAT) refused at its mknod hook has its open's): that one is marked refused
  * rather than a second one added. A read is seen only here (the open failed).
  */
 static void rules_refused(struct engine *e, const struct event *ev, struct proc *p, const char *path) {

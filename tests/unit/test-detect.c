@@ -517,6 +517,51 @@ TEST(policy_protect_new_names_detected) {
         policy_free(p);
 }
 
+/* New names the BPF-LSM program refused (path_mknod, path_mkdir, path_symlink): one finding each, marked. */
+TEST(policy_protect_new_names_refused_in_the_kernel) {
+        struct policy *p = parse_ok(new_names_policy, sizeof(new_names_policy) - 1);
+        if (!p)
+                return;
+        struct finding_list fl = {};
+        /* mkdir: recorded at entry, then refused: the entry's finding, marked */
+        _cleanup_free_ char *mkdir =
+                replay_string(START EXEC(30, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(30, "mkdir", "/src/keys/d")
+                                      LSM_REFUSED_CALL(30, "mkdirat", "/src/keys/d", "", 0, 1, 0),
+                              p, &fl);
+        ASSERT_STREQ(mkdir, "toolchain-tamper.protected-write");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", NULL));
+        ASSERT_STREQ(evidence_str(&fl, 0, "syscall"), "mkdir");
+        finding_list_done(&fl);
+        /* open(O_CREAT) refused at path_mknod: the open's finding is the one marked */
+        _cleanup_free_ char *creat =
+                replay_string(START EXEC(31, 1, "/usr/bin/sh", "[\"sh\"]") OPEN_WRITE(31, "/src/keys/new.key")
+                                      LSM_REFUSED_CALL(31, "mknodat", "/src/keys/new.key", "", 0, 1, 0),
+                              p, &fl);
+        ASSERT_STREQ(creat, "toolchain-tamper.protected-write");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", NULL));
+        ASSERT_STREQ(evidence_str(&fl, 0, "syscall"), "openat");
+        finding_list_done(&fl);
+        /* seen by the kernel only: a FIFO, and a symlink whose new name is the call's second path */
+        _cleanup_free_ char *fifo = replay_string(START EXEC(32, 1, "/usr/bin/mkfifo", "[\"mkfifo\"]")
+                                                          LSM_REFUSED_CALL(32, "mknodat", "/src/keys/f", "", 0, 1, 0),
+                                                  p, &fl);
+        ASSERT_STREQ(fifo, "toolchain-tamper.protected-write");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to create '/src/keys/f', which the policy protects"));
+        ASSERT_STREQ(evidence_str(&fl, 0, "result"), "refused in the kernel (BPF-LSM, EPERM)");
+        finding_list_done(&fl);
+        _cleanup_free_ char *sym =
+                replay_string(START EXEC(33, 1, "/usr/bin/ln", "[\"ln\"]")
+                                      LSM_REFUSED_CALL(33, "symlinkat", "/etc/passwd", "/src/keys/l", 0, 1, 1),
+                              p, &fl);
+        ASSERT_STREQ(sym, "toolchain-tamper.protected-write");
+        ASSERT_STREQ(evidence_str(&fl, 0, "path"), "/src/keys/l");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to link over '/src/keys/l', which the policy"));
+        finding_list_done(&fl);
+        policy_free(p);
+}
+
 TEST(policy_protect_errors_are_one_line_with_the_fix) {
         static const struct bad_policy bad[] = {
                 { "version: 1\nprotect:\n  - read: []\n    reason: r\n", "p.yml:3: this protect entry has no 'path'" },
