@@ -396,11 +396,15 @@ int BPF_PROG(bw_file_open, struct file *file, int ret) {
  * say that the call also moves the content to a name the policy does not
  * cover (a rename away, a hard link), which reading it would need. ABOVE:
  * a directory above what a rule protects counts as the protected path (the
- * call would move it, or redirect the names below it). A call with one new
- * name only (symlink) has no D1: STR1 is what the event says in its place.
+ * call would move it, or redirect the names below it). PATHS says which of
+ * the two the call has (1, 2, or both: 3), a constant of each hook: the
+ * verifier then follows no branch for an absent one (a one-path hook was 8
+ * times the work when it could not tell). A call with its new name only
+ * (symlink) has no D1: STR1 is what the event says in its place.
  */
-static __always_inline int name_op(__u32 nr, struct vfsmount *vm1, struct dentry *d1, bool read1, struct vfsmount *vm2,
-                                   struct dentry *d2, bool read2, bool above, __u64 flags, const char *str1) {
+static __always_inline int name_op(__u32 nr, __u32 paths, struct vfsmount *vm1, struct dentry *d1, bool read1,
+                                   struct vfsmount *vm2, struct dentry *d2, bool read2, bool above, __u64 flags,
+                                   const char *str1) {
         if (!in_build())
                 return 0;
         __u32 zero = 0;
@@ -408,8 +412,9 @@ static __always_inline int name_op(__u32 nr, struct vfsmount *vm1, struct dentry
         if (!s)
                 return 0;
         struct task_struct *task = bpf_get_current_task_btf();
-        __u32 off1 = d1 ? walk_path(s, task, vm1, d1, 0) : PATH_MAX;
-        __u32 off2 = d2 ? walk_path(s, task, vm2, d2, 1) : PATH_MAX;
+        bool first = paths & 1, second = paths & 2;
+        __u32 off1 = first ? walk_path(s, task, vm1, d1, 0) : PATH_MAX;
+        __u32 off2 = second ? walk_path(s, task, vm2, d2, 1) : PATH_MAX;
         s->w[0].off = off1; /* PATH_MAX: no such path */
         s->w[1].off = off2;
         s->cov[0] = (struct covered){ .read = read1, .write = 1, .above = above };
@@ -417,7 +422,7 @@ static __always_inline int name_op(__u32 nr, struct vfsmount *vm1, struct dentry
         if (off1 >= PATH_MAX && off2 >= PATH_MAX)
                 return 0;
         bpf_loop(2 * BW_LSM_RULES, check_rule_walked, NULL, 0);
-        struct covered c1 = s->cov[0], c2 = s->cov[1];
+        struct covered none = {}, c1 = first ? s->cov[0] : none, c2 = second ? s->cov[1] : none;
         if (!c1.read_covered && !c1.write_covered && !c2.read_covered && !c2.write_covered)
                 return 0;
         /* a protected path: which file does the task run, and what may it do? */
@@ -435,9 +440,9 @@ static __always_inline int name_op(__u32 nr, struct vfsmount *vm1, struct dentry
         __sync_fetch_and_add(&refused, 1);
         off1 &= PATH_MAX - 1;
         off2 &= PATH_MAX - 1;
-        report(task, nr, rule, write, which, flags, &exe, s->w[0].off < PATH_MAX ? &s->walk[0][off1] : str1,
-               d1 && PATH_MAX - off1 >= BW_PATH_LEN, s->w[1].off < PATH_MAX ? &s->walk[1][off2] : NULL,
-               PATH_MAX - off2 >= BW_PATH_LEN);
+        report(task, nr, rule, write, which, flags, &exe, first && s->w[0].off < PATH_MAX ? &s->walk[0][off1] : str1,
+               first && PATH_MAX - off1 >= BW_PATH_LEN, second && s->w[1].off < PATH_MAX ? &s->walk[1][off2] : NULL,
+               second && PATH_MAX - off2 >= BW_PATH_LEN);
         return -EPERM;
 }
 
@@ -445,14 +450,14 @@ SEC("lsm/path_unlink")
 int BPF_PROG(bw_path_unlink, const struct path *dir, struct dentry *dentry, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_unlinkat, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, true, 0, NULL);
+        return name_op(__NR_unlinkat, 1, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, true, 0, NULL);
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(bw_path_rmdir, const struct path *dir, struct dentry *dentry, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_rmdir, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, true, 0, NULL);
+        return name_op(__NR_rmdir, 1, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, true, 0, NULL);
 }
 
 /* RENAME_EXCHANGE moves both names' contents; otherwise what NEW named (if anything) is replaced. */
@@ -461,7 +466,7 @@ int BPF_PROG(bw_path_rename, const struct path *old_dir, struct dentry *old_dent
              struct dentry *new_dentry, unsigned int flags, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_renameat2, BPF_CORE_READ(old_dir, mnt), old_dentry, true, BPF_CORE_READ(new_dir, mnt),
+        return name_op(__NR_renameat2, 3, BPF_CORE_READ(old_dir, mnt), old_dentry, true, BPF_CORE_READ(new_dir, mnt),
                        new_dentry, flags & RENAME_EXCHANGE, true, flags, NULL);
 }
 
@@ -472,7 +477,7 @@ int BPF_PROG(bw_path_link, struct dentry *old_dentry, const struct path *new_dir
                 return ret;
         /* linkat() refuses two mounts (EXDEV) before this hook: the old name is on NEW_DIR's mount */
         struct vfsmount *vm = BPF_CORE_READ(new_dir, mnt);
-        return name_op(__NR_linkat, vm, old_dentry, true, vm, new_dentry, false, true, 0, NULL);
+        return name_op(__NR_linkat, 3, vm, old_dentry, true, vm, new_dentry, false, true, 0, NULL);
 }
 
 /* truncate(2) and ftruncate(2); an open with O_TRUNC was decided at file_open already. */
@@ -480,8 +485,8 @@ SEC("lsm/path_truncate")
 int BPF_PROG(bw_path_truncate, const struct path *path, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_truncate, BPF_CORE_READ(path, mnt), BPF_CORE_READ(path, dentry), false, NULL, NULL, false,
-                       true, 0, NULL);
+        return name_op(__NR_truncate, 1, BPF_CORE_READ(path, mnt), BPF_CORE_READ(path, dentry), false, NULL, NULL,
+                       false, true, 0, NULL);
 }
 
 /*
@@ -504,14 +509,14 @@ SEC("lsm/path_mknod")
 int BPF_PROG(bw_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode, unsigned int dev, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_mknodat, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, false, mode, NULL);
+        return name_op(__NR_mknodat, 1, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, false, mode, NULL);
 }
 
 SEC("lsm/path_mkdir")
 int BPF_PROG(bw_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_mkdirat, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, false, mode, NULL);
+        return name_op(__NR_mkdirat, 1, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, false, mode, NULL);
 }
 
 /*
@@ -527,5 +532,5 @@ SEC("lsm/path_symlink")
 int BPF_PROG(bw_path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_symlinkat, NULL, NULL, false, BPF_CORE_READ(dir, mnt), dentry, false, true, 0, old_name);
+        return name_op(__NR_symlinkat, 2, NULL, NULL, false, BPF_CORE_READ(dir, mnt), dentry, false, true, 0, old_name);
 }
