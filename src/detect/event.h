@@ -24,7 +24,8 @@
         X(fsopen) X(fsmount) X(mount_setattr) X(unshare) X(setns) X(clone) X(clone3) X(init_module) \
         X(finit_module) X(delete_module) X(kexec_load) X(kexec_file_load) X(bpf) X(perf_event_open) \
         X(keyctl) X(userfaultfd) X(io_uring_setup) X(setuid) X(setgid) X(setreuid) X(setregid) \
-        X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(capset) X(ioctl) X(mknod) X(mknodat) X(mmap) X(rmdir)
+        X(setresuid) X(setresgid) X(setfsuid) X(setfsgid) X(capset) X(ioctl) X(mknod) X(mknodat) X(mmap) X(rmdir) \
+        X(mkdir) X(mkdirat)
 // clang-format on
 
 #define SC_ENUM_(n) SC_##n,

@@ -388,7 +388,16 @@ static void rules_protect(struct engine *e, const struct event *ev, struct proc 
                 return;
         for (size_t i = 0; i < e->policy->n_protect; i++) {
                 const struct protect_rule *r = &e->policy->protect[i];
-                if (!protect_covers(r, path) && !((access & PROTECT_NAME) && protect_contains(r, path)))
+                /*
+                 * An entry for DIR/ and a globstar covers DIR itself too. Moving or removing DIR moves
+                 * the protected paths (PROTECT_NAME counts every directory above them); making DIR
+                 * (mkdir -p of what a sealed tool will fill), or a file where it would be, touches none
+                 * of them, as the kernel's create hooks and file_open decide it (lsm.bpf.c). Opening
+                 * DIR to read its names is still a finding, detected only.
+                 */
+                bool above = protect_contains(r, path);
+                bool covers = protect_covers(r, path) && !(above && access == PROTECT_WRITE);
+                if (!covers && !((access & PROTECT_NAME) && above))
                         continue;
                 bool read = (access & PROTECT_READ) && !protect_allows(r, false, p->sealed_digest, p->sealed_path);
                 bool write = (access & PROTECT_WRITE) && !protect_allows(r, true, p->sealed_digest, p->sealed_path);
@@ -423,7 +432,14 @@ static const char *refused_verb(const struct event *ev) {
                 return second ? "replace" : "move away";
         case SC_link:
         case SC_linkat:
+        case SC_symlink:
+        case SC_symlinkat:
                 return second ? "link over" : "link elsewhere";
+        case SC_mkdir:
+        case SC_mkdirat:
+        case SC_mknod:
+        case SC_mknodat:
+                return "create";
         default:
                 return ev->arg[1] ? "write" : "read";
         }
@@ -432,8 +448,9 @@ static const char *refused_verb(const struct event *ev) {
 /*
  * A call the BPF-LSM program refused (lsm.bpf.c): the kernel decided, for the
  * protect entry it names, with the identity it saw; PATH is the path it
- * refused. A write, rename, unlink, link or truncate was also recorded at the
- * call's entry and may have its finding already: that one is marked refused
+ * refused. A write, rename, unlink, link, truncate or new name was also
+ * recorded at the call's entry and may have its finding already (an
+ * open(O_CREAT) refused at its mknod hook has its open's): that one is marked refused
  * rather than a second one added. A read is seen only here (the open failed).
  */
 static void rules_refused(struct engine *e, const struct event *ev, struct proc *p, const char *path) {
@@ -819,8 +836,20 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
                 if (S_MASK_DEV(mode))
                         emit_finding(e, "sandbox-escape.device-node", ev, p, path, path, NULL,
                                      "'%s' tried to create the device node '%s'", exe_of(p), path ? path : "?");
+                if (path)
+                        rules_protect(e, ev, p, path, PROTECT_WRITE, "create");
                 break;
         }
+        case SC_mkdir:
+        case SC_mkdirat:
+                /*
+                 * A new name is a write of it, as an open(O_CREAT) is: under a protected DIR/, or the
+                 * protected file itself. Not a directory above (mkdir -p of what a sealed tool will
+                 * fill), as the kernel's path_mkdir and path_mknod decide it (lsm.bpf.c).
+                 */
+                if (path)
+                        rules_protect(e, ev, p, path, PROTECT_WRITE, "create");
+                break;
         default:
                 break;
         }

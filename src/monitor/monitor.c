@@ -352,6 +352,32 @@ _Static_assert(MONITOR_LSM_EXACT == BW_LSM_EXACT && MONITOR_LSM_RESTRICT_READ ==
                        MONITOR_PROTECT_LEN == BW_LSM_PATH_LEN,
                "monitor.h and lsm-event.h disagree");
 
+/*
+ * BUILDWARD_DEBUG=1: how much of each program the verifier went through (its
+ * work is most of the load's time, and grows with every hook), and when the
+ * load ended, so a start-up's steps tell verifying from attaching.
+ */
+static void lsm_log_verified(const struct lsm_bpf *l) {
+        struct bpf_program *prog;
+        bpf_object__for_each_program(prog, l->obj) {
+                struct bpf_prog_info info = {};
+                __u32 len = sizeof(info);
+                if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) < 0)
+                        continue;
+                _cleanup_free_ char *what =
+                        xasprintf("monitor: BPF-LSM %s: %u instructions verified, %u loaded", bpf_program__name(prog),
+                                  info.verified_insns, info.xlated_prog_len / 8);
+                log_step(what);
+        }
+        log_step("monitor: BPF-LSM loaded");
+}
+
+static int lsm_attach(struct lsm_bpf *l) {
+        if (log_debug_enabled)
+                lsm_log_verified(l);
+        return lsm_bpf__attach(l);
+}
+
 /* Load and attach, sharing the monitor's ring and configuration when M is given. */
 static int lsm_load(struct monitor *m, struct lsm_bpf **ret, char **ret_reason) {
         struct lsm_bpf *l = lsm_bpf__open();
@@ -365,7 +391,7 @@ static int lsm_load(struct monitor *m, struct lsm_bpf **ret, char **ret_reason) 
                                         "root, CONFIG_BPF_LSM=y and BTF, and a kernel or hypervisor that allows LSM "
                                         "programs",
                                         strerror(-r));
-        else if (r >= 0 && (r = lsm_bpf__attach(l)) < 0)
+        else if (r >= 0 && (r = lsm_attach(l)) < 0)
                 *ret_reason = xasprintf("the kernel refused to attach the BPF-LSM programs to their hooks (%s); "
                                         "in-kernel refusal needs bpf in the active LSM list (lsm=...,bpf on the "
                                         "kernel command line)",

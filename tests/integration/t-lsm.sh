@@ -72,5 +72,5 @@ done <"$TEST_TMP/console"
 grep -q '^BWDONE' "$TEST_TMP/console" && ok "the guest ran every scenario and powered off" ||
         not_ok "the guest ran every scenario and powered off" "qemu exit $rc" \
                 "$(grep -v '^BWTAP' "$TEST_TMP/console" | tail -n 15 | tr -d '\r')" "$(tail -n 3 "$TEST_TMP/vm.err")"
-[ "$n" -ge 67 ] && ok "the guest reported all its checks ($n)" || not_ok "the guest reported all its checks" "only $n"
+[ "$n" -ge 92 ] && ok "the guest reported all its checks ($n)" || not_ok "the guest reported all its checks" "only $n"
 done_testing

@@ -455,6 +455,113 @@ TEST(policy_protect_name_calls_refused_in_the_kernel) {
         policy_free(p);
 }
 
+static const char new_names_policy[] = "version: 1\n"
+                                       "protect:\n"
+                                       "  - path: /src/keys/**\n"
+                                       "    write: [" DIGEST_A "]\n"
+                                       "    reason: signing keys\n"
+                                       "  - path: /src/conf/ci.token\n"
+                                       "    write: []\n"
+                                       "    reason: one file\n";
+
+/* New names as the monitor records them at entry: a write of the name made, as the kernel's create hooks decide. */
+TEST(policy_protect_new_names_detected) {
+        struct policy *p = parse_ok(new_names_policy, sizeof(new_names_policy) - 1);
+        if (!p)
+                return;
+        struct finding_list fl = {};
+        /* mkdir, mkdirat, mknod(at) (a FIFO, a file), symlink(at), open(O_CREAT) under keys/: each a write */
+        static const char *const calls[] = {
+                START EXEC(20, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(20, "mkdir", "/src/keys/new"),
+                START EXEC(20, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(20, "mkdirat", "/src/keys/a/b"),
+                START EXEC(20, 1, "/usr/bin/mkfifo", "[\"mkfifo\"]") CALL1(20, "mknodat", "/src/keys/fifo"),
+                START EXEC(20, 1, "/usr/bin/x", "[\"x\"]") CALL1(20, "mknod", "/src/keys/file"),
+                START EXEC(20, 1, "/usr/bin/ln", "[\"ln\"]") CALL2(20, "symlink", "/etc/passwd", "/src/keys/l"),
+                START EXEC(20, 1, "/usr/bin/ln", "[\"ln\"]") CALL2(20, "symlinkat", "/etc/passwd", "/src/keys/l"),
+                START EXEC(20, 1, "/usr/bin/sh", "[\"sh\"]") OPEN_WRITE(20, "/src/keys/new.key"),
+                /* the file entry's own name, made as a directory */
+                START EXEC(20, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(20, "mkdir", "/src/conf/ci.token"),
+        };
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
+                _cleanup_free_ char *got = replay_string(calls[i], p, &fl);
+                ASSERT_STREQ(got, "toolchain-tamper.protected-write");
+                ASSERT_EQ_INT(fl.n, 1);
+                finding_list_done(&fl);
+        }
+        _cleanup_free_ char *mkdir = replay_string(
+                START EXEC(21, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(21, "mkdir", "/src/keys/new"), p, &fl);
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to create '/src/keys/new', which the policy protects"));
+        finding_list_done(&fl);
+        /* the sealed writer makes names there freely */
+        _cleanup_free_ char *sealed =
+                replay_string(START EXEC_SEALED(22, "/opt/keygen") CALL1(22, "mkdir", "/src/keys/new")
+                                      CALL1(22, "mknodat", "/src/keys/fifo") OPEN_WRITE(22, "/src/keys/new.key")
+                                              CALL2(22, "symlink", "new.key", "/src/keys/current"),
+                              p, &fl);
+        ASSERT_STREQ(sealed, "");
+        finding_list_done(&fl);
+        /* the protected directory itself and the directories above, and names beside it: not protected names */
+        _cleanup_free_ char *above =
+                replay_string(START EXEC(23, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(23, "mkdir", "/src")
+                                      CALL1(23, "mkdir", "/src/keys") CALL1(23, "mkdirat", "/src/conf")
+                                              CALL1(23, "mkdir", "/src/keys2") CALL1(23, "mknod", "/src/conf/fifo"),
+                              p, &fl);
+        ASSERT_STREQ(above, "");
+        finding_list_done(&fl);
+        /* but a symlink there redirects what is below it, as a hard link's new name would */
+        _cleanup_free_ char *redirect = replay_string(
+                START EXEC(24, 1, "/usr/bin/ln", "[\"ln\"]") CALL2(24, "symlink", "/tmp/mine", "/src/keys"), p, &fl);
+        ASSERT_STREQ(redirect, "toolchain-tamper.protected-write");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to link over '/src/keys'"));
+        finding_list_done(&fl);
+        policy_free(p);
+}
+
+/* New names the BPF-LSM program refused (path_mknod, path_mkdir, path_symlink): one finding each, marked. */
+TEST(policy_protect_new_names_refused_in_the_kernel) {
+        struct policy *p = parse_ok(new_names_policy, sizeof(new_names_policy) - 1);
+        if (!p)
+                return;
+        struct finding_list fl = {};
+        /* mkdir: recorded at entry, then refused: the entry's finding, marked */
+        _cleanup_free_ char *mkdir =
+                replay_string(START EXEC(30, 1, "/usr/bin/mkdir", "[\"mkdir\"]") CALL1(30, "mkdir", "/src/keys/d")
+                                      LSM_REFUSED_CALL(30, "mkdirat", "/src/keys/d", "", 0, 1, 0),
+                              p, &fl);
+        ASSERT_STREQ(mkdir, "toolchain-tamper.protected-write");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", NULL));
+        ASSERT_STREQ(evidence_str(&fl, 0, "syscall"), "mkdir");
+        finding_list_done(&fl);
+        /* open(O_CREAT) refused at path_mknod: the open's finding is the one marked */
+        _cleanup_free_ char *creat =
+                replay_string(START EXEC(31, 1, "/usr/bin/sh", "[\"sh\"]") OPEN_WRITE(31, "/src/keys/new.key")
+                                      LSM_REFUSED_CALL(31, "mknodat", "/src/keys/new.key", "", 0, 1, 0),
+                              p, &fl);
+        ASSERT_STREQ(creat, "toolchain-tamper.protected-write");
+        ASSERT_EQ_INT(fl.n, 1);
+        ASSERT_TRUE(fl.n == 1 && json_object_object_get_ex(fl.v[0].evidence, "refused_in_kernel", NULL));
+        ASSERT_STREQ(evidence_str(&fl, 0, "syscall"), "openat");
+        finding_list_done(&fl);
+        /* seen by the kernel only: a FIFO, and a symlink whose new name is the call's second path */
+        _cleanup_free_ char *fifo = replay_string(START EXEC(32, 1, "/usr/bin/mkfifo", "[\"mkfifo\"]")
+                                                          LSM_REFUSED_CALL(32, "mknodat", "/src/keys/f", "", 0, 1, 0),
+                                                  p, &fl);
+        ASSERT_STREQ(fifo, "toolchain-tamper.protected-write");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to create '/src/keys/f', which the policy protects"));
+        ASSERT_STREQ(evidence_str(&fl, 0, "result"), "refused in the kernel (BPF-LSM, EPERM)");
+        finding_list_done(&fl);
+        _cleanup_free_ char *sym =
+                replay_string(START EXEC(33, 1, "/usr/bin/ln", "[\"ln\"]")
+                                      LSM_REFUSED_CALL(33, "symlinkat", "/etc/passwd", "/src/keys/l", 0, 1, 1),
+                              p, &fl);
+        ASSERT_STREQ(sym, "toolchain-tamper.protected-write");
+        ASSERT_STREQ(evidence_str(&fl, 0, "path"), "/src/keys/l");
+        ASSERT_TRUE(fl.n == 1 && strstr(fl.v[0].detail, "tried to link over '/src/keys/l', which the policy"));
+        finding_list_done(&fl);
+        policy_free(p);
+}
+
 TEST(policy_protect_errors_are_one_line_with_the_fix) {
         static const struct bad_policy bad[] = {
                 { "version: 1\nprotect:\n  - read: []\n    reason: r\n", "p.yml:3: this protect entry has no 'path'" },

@@ -104,22 +104,32 @@ C
 gcc -O2 -o "$BW_VM_WORK/signer" "$BW_VM_WORK/signer.c" || skip "cannot compile the test signer"
 copy_with_libs "$BW_VM_WORK/signer" opt/tc/bin/signer
 # The sealed release tool: one call by path, as named (busybox's truncate opens the file instead of
-# calling truncate(2)); says the call and its error, so EPERM is told apart from the rest.
+# calling truncate(2); creat is open(O_CREAT | O_EXCL), mkfifo is mknod(2)); says the call and its
+# error, so EPERM is told apart from the rest.
 cat >"$BW_VM_WORK/fsop.c" <<'C'
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
         if (argc < 3)
                 return 2;
         const char *op = argv[1], *a = argv[2], *b = argc > 3 ? argv[3] : "";
+        int fd = -1;
         int r = !strcmp(op, "unlink")     ? unlink(a)
                 : !strcmp(op, "rmdir")    ? rmdir(a)
                 : !strcmp(op, "rename")   ? rename(a, b)
                 : !strcmp(op, "link")     ? link(a, b)
                 : !strcmp(op, "truncate") ? truncate(a, 0)
+                : !strcmp(op, "creat")    ? (fd = open(a, O_WRONLY | O_CREAT | O_EXCL, 0644))
+                : !strcmp(op, "mkdir")    ? mkdir(a, 0755)
+                : !strcmp(op, "mkfifo")   ? mknod(a, S_IFIFO | 0644, 0)
+                : !strcmp(op, "symlink")  ? symlink(a, b) /* fsop symlink TARGET NAME, as symlink(2) */
                                           : (errno = EINVAL, -1);
+        if (fd >= 0)
+                close(fd);
         if (r < 0) {
                 printf("%s: %s\n", op, strerror(errno));
                 return 1;

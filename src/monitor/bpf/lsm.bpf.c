@@ -4,7 +4,9 @@
  * BPF-LSM programs, for the build's cgroup only. An open of a protected path
  * by an executable the policy does not allow fails with EPERM before the file
  * is opened, and so do the calls that change a protected path without opening
- * it: unlink, rmdir, rename, link and truncate. Each refusal is an event in
+ * it: unlink, rmdir, rename, link and truncate, and the calls that make a new
+ * name under a protected directory: a file created by open(O_CREAT) or mknod,
+ * mkdir, symlink. Each refusal is an event in
  * the monitor's ring (a refused call never reaches the monitor's sys_exit
  * programs, which see successes).
  *
@@ -85,6 +87,7 @@ struct walk {
 /* Which rules cover a walked path (check_rule_walked()). */
 struct covered {
         __u32 read, write;                 /* the accesses the call makes */
+        __u32 above;                       /* a directory above what a rule protects counts too */
         __u32 read_covered, write_covered; /* bit i: rule i covers the path and restricts this access */
 };
 
@@ -245,7 +248,7 @@ static long check_rule_walked(__u64 i, void *ctx) {
                 return 1;
         __u32 start = s->w[slot].off, off = start & (PATH_MAX - 1);
         if (start >= PATH_MAX || r->len == 0 || r->len > BW_LSM_PATH_LEN ||
-            !rule_covers(&s->walk[slot][off], PATH_MAX - off, r, true))
+            !rule_covers(&s->walk[slot][off], PATH_MAX - off, r, s->cov[slot].above))
                 return 0;
         mark_covered(&s->cov[slot], key, r->flags);
         return 0;
@@ -391,10 +394,17 @@ int BPF_PROG(bw_file_open, struct file *file, int ret) {
  * The path hooks: a call that changes the name D1 (on the mount VM1) and,
  * for a rename or link, D2. Each is a write for the policy; READ1 and READ2
  * say that the call also moves the content to a name the policy does not
- * cover (a rename away, a hard link), which reading it would need.
+ * cover (a rename away, a hard link), which reading it would need. ABOVE:
+ * a directory above what a rule protects counts as the protected path (the
+ * call would move it, or redirect the names below it). PATHS says which of
+ * the two the call has (1, 2, or both: 3), a constant of each hook: the
+ * verifier then follows no branch for an absent one (a one-path hook was 8
+ * times the work when it could not tell). A call with its new name only
+ * (symlink) has no D1: STR1 is what the event says in its place.
  */
-static __always_inline int name_op(__u32 nr, struct vfsmount *vm1, struct dentry *d1, bool read1, struct vfsmount *vm2,
-                                   struct dentry *d2, bool read2, __u64 flags) {
+static __always_inline int name_op(__u32 nr, __u32 paths, struct vfsmount *vm1, struct dentry *d1, bool read1,
+                                   struct vfsmount *vm2, struct dentry *d2, bool read2, bool above, __u64 flags,
+                                   const char *str1) {
         if (!in_build())
                 return 0;
         __u32 zero = 0;
@@ -402,15 +412,17 @@ static __always_inline int name_op(__u32 nr, struct vfsmount *vm1, struct dentry
         if (!s)
                 return 0;
         struct task_struct *task = bpf_get_current_task_btf();
-        __u32 off1 = walk_path(s, task, vm1, d1, 0);
-        __u32 off2 = d2 ? walk_path(s, task, vm2, d2, 1) : PATH_MAX;
-        s->w[1].off = off2; /* PATH_MAX: no second path */
-        s->cov[0] = (struct covered){ .read = read1, .write = 1 };
-        s->cov[1] = (struct covered){ .read = read2, .write = 1 };
+        bool first = paths & 1, second = paths & 2;
+        __u32 off1 = first ? walk_path(s, task, vm1, d1, 0) : PATH_MAX;
+        __u32 off2 = second ? walk_path(s, task, vm2, d2, 1) : PATH_MAX;
+        s->w[0].off = off1; /* PATH_MAX: no such path */
+        s->w[1].off = off2;
+        s->cov[0] = (struct covered){ .read = read1, .write = 1, .above = above };
+        s->cov[1] = (struct covered){ .read = read2, .write = 1, .above = above };
         if (off1 >= PATH_MAX && off2 >= PATH_MAX)
                 return 0;
         bpf_loop(2 * BW_LSM_RULES, check_rule_walked, NULL, 0);
-        struct covered c1 = s->cov[0], c2 = s->cov[1];
+        struct covered none = {}, c1 = first ? s->cov[0] : none, c2 = second ? s->cov[1] : none;
         if (!c1.read_covered && !c1.write_covered && !c2.read_covered && !c2.write_covered)
                 return 0;
         /* a protected path: which file does the task run, and what may it do? */
@@ -428,9 +440,9 @@ static __always_inline int name_op(__u32 nr, struct vfsmount *vm1, struct dentry
         __sync_fetch_and_add(&refused, 1);
         off1 &= PATH_MAX - 1;
         off2 &= PATH_MAX - 1;
-        report(task, nr, rule, write, which, flags, &exe, s->w[0].off < PATH_MAX ? &s->walk[0][off1] : NULL,
-               PATH_MAX - off1 >= BW_PATH_LEN, s->w[1].off < PATH_MAX ? &s->walk[1][off2] : NULL,
-               PATH_MAX - off2 >= BW_PATH_LEN);
+        report(task, nr, rule, write, which, flags, &exe, first && s->w[0].off < PATH_MAX ? &s->walk[0][off1] : str1,
+               first && PATH_MAX - off1 >= BW_PATH_LEN, second && s->w[1].off < PATH_MAX ? &s->walk[1][off2] : NULL,
+               second && PATH_MAX - off2 >= BW_PATH_LEN);
         return -EPERM;
 }
 
@@ -438,14 +450,14 @@ SEC("lsm/path_unlink")
 int BPF_PROG(bw_path_unlink, const struct path *dir, struct dentry *dentry, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_unlinkat, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, 0);
+        return name_op(__NR_unlinkat, 1, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, true, 0, NULL);
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(bw_path_rmdir, const struct path *dir, struct dentry *dentry, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_rmdir, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, 0);
+        return name_op(__NR_rmdir, 1, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, true, 0, NULL);
 }
 
 /* RENAME_EXCHANGE moves both names' contents; otherwise what NEW named (if anything) is replaced. */
@@ -454,8 +466,8 @@ int BPF_PROG(bw_path_rename, const struct path *old_dir, struct dentry *old_dent
              struct dentry *new_dentry, unsigned int flags, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_renameat2, BPF_CORE_READ(old_dir, mnt), old_dentry, true, BPF_CORE_READ(new_dir, mnt),
-                       new_dentry, flags & RENAME_EXCHANGE, flags);
+        return name_op(__NR_renameat2, 3, BPF_CORE_READ(old_dir, mnt), old_dentry, true, BPF_CORE_READ(new_dir, mnt),
+                       new_dentry, flags & RENAME_EXCHANGE, true, flags, NULL);
 }
 
 /* A hard link is a second name that no rule covers: reading or writing through it needs both. */
@@ -465,7 +477,7 @@ int BPF_PROG(bw_path_link, struct dentry *old_dentry, const struct path *new_dir
                 return ret;
         /* linkat() refuses two mounts (EXDEV) before this hook: the old name is on NEW_DIR's mount */
         struct vfsmount *vm = BPF_CORE_READ(new_dir, mnt);
-        return name_op(__NR_linkat, vm, old_dentry, true, vm, new_dentry, false, 0);
+        return name_op(__NR_linkat, 3, vm, old_dentry, true, vm, new_dentry, false, true, 0, NULL);
 }
 
 /* truncate(2) and ftruncate(2); an open with O_TRUNC was decided at file_open already. */
@@ -473,6 +485,52 @@ SEC("lsm/path_truncate")
 int BPF_PROG(bw_path_truncate, const struct path *path, int ret) {
         if (ret)
                 return ret;
-        return name_op(__NR_truncate, BPF_CORE_READ(path, mnt), BPF_CORE_READ(path, dentry), false, NULL, NULL, false,
-                       0);
+        return name_op(__NR_truncate, 1, BPF_CORE_READ(path, mnt), BPF_CORE_READ(path, dentry), false, NULL, NULL,
+                       false, true, 0, NULL);
+}
+
+/*
+ * New names: a write of the name made, refused when a rule covers it (a name
+ * under a protected DIR/, or the protected file itself). Only new names reach
+ * these hooks: the kernel fails an existing one with EEXIST first. A directory
+ * above what a rule protects does not count here: creating "DIR" itself, or a
+ * parent of a protected file, changes nothing that is protected (mkdir -p of
+ * the tree a sealed tool then writes into goes on), and the names below it are
+ * decided when they are made.
+ *
+ * path_mknod is also the check of open(O_CREAT): lookup_open() calls it
+ * (may_o_create()) before it makes the file, so the refused open leaves no
+ * empty file behind. It calls it, too, for a name not yet in the dcache that
+ * turns out to exist; the kernel then drops the refusal and opens the file,
+ * and file_open decides the same write for the same path (O_CREAT is a write
+ * there): refused twice, one finding.
+ */
+SEC("lsm/path_mknod")
+int BPF_PROG(bw_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode, unsigned int dev, int ret) {
+        if (ret)
+                return ret;
+        return name_op(__NR_mknodat, 1, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, false, mode, NULL);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(bw_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret) {
+        if (ret)
+                return ret;
+        return name_op(__NR_mkdirat, 1, BPF_CORE_READ(dir, mnt), dentry, false, NULL, NULL, false, false, mode, NULL);
+}
+
+/*
+ * A symbolic link is a new name like the others, the second of the call
+ * (symlinkat(TARGET, DIRFD, NAME)), with the target as the event's first
+ * string. It also redirects the names below it: made at a directory above
+ * what a rule protects (one that does not exist yet), it would send the
+ * protected names, and what an allowed tool writes there, elsewhere, so that
+ * counts, as for a hard link's new name. A link to a protected file is not
+ * refused: opening through it is, at file_open.
+ */
+SEC("lsm/path_symlink")
+int BPF_PROG(bw_path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name, int ret) {
+        if (ret)
+                return ret;
+        return name_op(__NR_symlinkat, 2, NULL, NULL, false, BPF_CORE_READ(dir, mnt), dentry, false, true, 0, old_name);
 }

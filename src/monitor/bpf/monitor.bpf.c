@@ -552,6 +552,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         case __NR_mknod:
         case __NR_mknodat:
         case __NR_mmap:
+        case __NR_mkdir:
+        case __NR_mkdirat:
                 break;
         default:
                 return 0;
@@ -598,6 +600,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
                 if (!a4) /* on a connected socket: seen at connect */
                         return 0;
                 break;
+        case __NR_mkdir:
+        case __NR_mkdirat:
+                /* builds make many directories: only a policy that protects paths asks about them */
+                if (c->n_protect == 0)
+                        return 0;
+                break;
         case __NR_mmap:
                 /* code from a file: how the loader maps every shared library's text (and dlopen() too) */
                 if (!(c->flags & BW_CFG_MAPS) || !(a2 & PROT_EXEC) || (a3 & MAP_ANONYMOUS) || (__s32) a4 < 0)
@@ -616,10 +624,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         case __NR_truncate:
         case __NR_utimes:
         case __NR_mknod:
+        case __NR_mkdir:
                 read_path(e, e->str1, a0);
                 break;
         case __NR_unlinkat:
         case __NR_mknodat:
+        case __NR_mkdirat:
         case __NR_execveat:
                 read_path(e, e->str1, a1);
                 break;
