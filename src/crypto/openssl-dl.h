@@ -26,8 +26,8 @@
 
 /*
  * Every libcrypto function buildward calls: `nm -u build/buildward` must list
- * none of them. OpenSSL_version_num first: the loader checks it before it
- * trusts anything else the library exports.
+ * none of them. The loader resolves OpenSSL_version_num alone first and checks
+ * the version before it resolves anything else the library exports.
  */
 #define LIBCRYPTO_SYMBOLS(X)                                                                                           \
         X(OpenSSL_version_num)                                                                                         \

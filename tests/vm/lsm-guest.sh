@@ -38,6 +38,8 @@ refused() {
 }
 # lsm_event OUT SYSCALL: events.jsonl has a call of that name the BPF-LSM program refused
 lsm_event() { grep -Eq "\"syscall\": ?\"$2\".*\"refused_by\": ?\"bpf-lsm\"" "$1/events.jsonl"; }
+# lsm_missing OUT SYSCALL...: those of SYSCALL... without such an event in OUT/events.jsonl
+lsm_missing() { local out=$1 c; shift; for c; do lsm_event "$out" "$c" || printf ' %s' "$c"; done; }
 # rules OUT: the rule ids of the findings in OUT/report.json, one a line
 # (the "findings" array only: report.json is indented, its top-level keys by two spaces)
 rules() {
@@ -215,9 +217,8 @@ check "finding for rmdir: protected-write, refused in the kernel" \
         refused $T/out-names toolchain-tamper.protected-write "tried to delete '$SRC/keys/old'"
 check "report.json counts the eight refused calls (the missing file is not one)" \
         has $T/out-names/report.json '"refused": ?8,?$'
-missing=""
-for c in unlinkat renameat2 linkat truncate rmdir; do lsm_event $T/out-names $c || missing="$missing $c"; done
-eq "events.jsonl has the kernel's own events: unlinkat, renameat2, linkat, truncate, rmdir" "" "$missing"
+eq "events.jsonl has the kernel's own events: unlinkat, renameat2, linkat, truncate, rmdir" "" \
+        "$(lsm_missing $T/out-names unlinkat renameat2 linkat truncate rmdir)"
 
 # -- a file entry in a directory of its own: the file, and the directory above it (renaming it moves the file)
 run conf --policy $T/policy.yml -- 'mv conf conf2; echo "mv-conf-exit=$?"; rm conf/ci.token; echo "rm-conf-exit=$?"; cat conf/ci.token'
@@ -270,9 +271,8 @@ check "finding for mknod: protected-write, refused in the kernel" \
 check "finding for symlink: protected-write, refused in the kernel" \
         refused $T/out-creates toolchain-tamper.protected-write "tried to link over '$SRC/keys/link'"
 check "report.json counts the four refused calls" has $T/out-creates/report.json '"refused": ?4,?$'
-missing=""
-for c in mknodat mkdirat symlinkat; do lsm_event $T/out-creates $c || missing="$missing $c"; done
-eq "events.jsonl has the kernel's own events: mknodat, mkdirat, symlinkat" "" "$missing"
+eq "events.jsonl has the kernel's own events: mknodat, mkdirat, symlinkat" "" \
+        "$(lsm_missing $T/out-creates mknodat mkdirat symlinkat)"
 
 # -- the same by busybox, the way builds make names: a shell redirection, mkdir -p, ln -s, touch, mkdir
 shcreates='echo forged >keys/shell.key; echo "redirect-exit=$?"
