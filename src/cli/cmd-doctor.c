@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "monitor/monitor.h"
 #include "sandbox/features.h"
+#include "sandbox/orphans.h"
 
 /*
  * Where path policies (policy.h, protect) are enforced on this host: refused
@@ -35,14 +36,31 @@ static char *path_policy_mode(bool monitor) {
                          lsm);
 }
 
+/* What a killed buildward leaves: the build itself dies with it, its cgroups stay (sandbox/orphans.h). */
+static int doctor_cleanup(void) {
+        if (geteuid() != 0) {
+                fprintf(stderr, "buildward: error: doctor --cleanup removes cgroups that killed builds left under "
+                                "/sys/fs/cgroup, which needs root; rerun it as root\n");
+                return 1;
+        }
+        unsigned n = 0;
+        int r = orphans_reap(&n);
+        printf("builds left behind by a killed buildward: %u cleaned up%s\n", n,
+               r < 0 ? " (some could not be: see above)" : "");
+        return r < 0 ? 1 : 0;
+}
+
 int cmd_doctor(int argc, char **argv) {
-        bool json = false;
+        bool json = false, cleanup = false;
         for (int i = 1; i < argc; i++) {
                 if (streq(argv[i], "--json"))
                         json = true;
+                else if (streq(argv[i], "--cleanup"))
+                        cleanup = true;
                 else if (streq(argv[i], "--help")) {
-                        printf("usage: buildward doctor [--json]\n\nPrints this host's kernel features and what "
-                               "degrades without them.\n");
+                        printf("usage: buildward doctor [--json] [--cleanup]\n\nPrints this host's kernel features "
+                               "and what degrades without them.\n"
+                               "  --cleanup  remove what builds whose buildward was killed left behind (root)\n");
                         return 0;
                 } else {
                         fprintf(stderr, "buildward: error: unknown option '%s'; see `buildward doctor --help`\n",
@@ -50,6 +68,8 @@ int cmd_doctor(int argc, char **argv) {
                         return 2;
                 }
         }
+        if (cleanup)
+                return doctor_cleanup();
         struct feature *f;
         size_t n = features_probe(&f);
         bool monitor = false;

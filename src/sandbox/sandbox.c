@@ -217,6 +217,19 @@ static _noreturn_ int child_main(const struct child_ctx *c) {
                 r = -errno;
                 goto fail;
         }
+        /*
+         * The uid change cleared the parent-death signal (commit_creds() does on
+         * any change of euid): set it again, or a SIGKILL of buildward would
+         * leave the build running, unwatched and with no timeout. Then make sure
+         * the parent did not die in between: its read end of the status pipe
+         * closes with it.
+         */
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        {
+                struct pollfd pf = { .fd = c->status_fd, .events = POLLOUT };
+                if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR))
+                        _exit(1);
+        }
 
         /* Nothing in the build may read init's memory or files in /proc/1. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -620,6 +633,13 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_state *state, s
                 PHASE("thread started");
                 _cleanup_free_ char *name = xasprintf("build-%d", (int) getpid());
                 (void) cgroup_create(&state->cg, name, &cfg->limits);
+                /* Before the build's first process: a killed buildward leaves only these behind. */
+                if ((r = orphans_register(&state->cg, &state->registration)) < 0)
+                        strv_push(&state->warnings,
+                                  xasprintf("cannot register the build's cgroups under " ORPHANS_RUN_DIR
+                                            "/builds (%s): if buildward is killed they stay until removed by "
+                                            "hand; check that " ORPHANS_RUN_DIR " is a directory of root's, mode 0700",
+                                            strerror(-r)));
         } else {
                 state->host_uid = getuid();
                 (void) cgroup_create(&state->cg, "unused", &cfg->limits); /* records what is not applied */
@@ -997,6 +1017,7 @@ void sandbox_state_done(struct sandbox_state *s) {
                 s->host_saved = false;
         }
         cgroup_destroy(&s->cg);
+        orphans_unregister(&s->registration);
         strv_free(s->warnings);
         s->warnings = NULL;
 }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "sandbox/cgroup.h"
+#include "sandbox/orphans.h"
 
 /* The uid/gid the build runs as inside its user namespace. */
 #define SANDBOX_UID 1000
@@ -66,6 +67,7 @@ struct sandbox_state {
         int landlock_abi; /* 0: unavailable */
         char **warnings;
         struct cgroup cg;
+        struct build_registration registration; /* of cg, for orphans_reap() */
         /* As root: the way back out of buildward's own mount namespace (sandbox_leave()). */
         bool host_saved;
         int host_mntns_fd, host_cwd_fd;
