@@ -23,6 +23,7 @@
 #include "provenance/provenance.h"
 #include "report/report.h"
 #include "report/writers.h"
+#include "run/outdir.h"
 #include "sandbox/env.h"
 #include "sandbox/features.h"
 #include "sandbox/sandbox.h"
@@ -968,12 +969,29 @@ int cmd_run(int argc, char **argv) {
         struct change_list cl = {};
         _cleanup_free_ char *failure = NULL, *env_err = NULL, *prov_err = NULL;
         _cleanup_close_ int out_fd = -EBADF;
+        bool marked = false; /* report.json says "aborted" */
+        sigset_t saved_mask;
         uint64_t start_rt = 0, start_mono = now_usec(CLOCK_MONOTONIC);
         int ret, r;
 
         log_step("parent: cmd_run");
+        /*
+         * SIGINT, SIGTERM and SIGHUP end the build and still write its report:
+         * blocked from here on, before any thread exists, they wait for
+         * sandbox_run()'s signalfd, which ends the build at once when one came
+         * during the set-up.
+         */
+        sigset_t stop_mask;
+        sigemptyset(&stop_mask);
+        sigaddset(&stop_mask, SIGINT);
+        sigaddset(&stop_mask, SIGTERM);
+        sigaddset(&stop_mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &stop_mask, &saved_mask);
         if ((ret = parse_args(argc, argv, &a)) != 0)
                 goto done;
+        /* Builds whose buildward was killed left their cgroups: remove them before adding ours. */
+        if (geteuid() == 0)
+                (void) orphans_reap(NULL);
         /*
          * These hash or sign: libcrypto is loaded now, in the host's namespaces
          * and before the build, not found missing after it ran. Findings load
@@ -1029,21 +1047,20 @@ int cmd_run(int argc, char **argv) {
                             "them; run as root without --no-monitor");
         if (!a.out)
                 a.out = xstrdup("buildward-out");
-        if ((r = mkdir_p(a.out, 0755)) < 0 || (out_fd = open(a.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-                ret = fail_setup("cannot create the out folder '%s' (%s); pass a writable --out directory", a.out,
-                                 strerror(r < 0 ? -r : errno));
+        {
+                _cleanup_free_ char *why = NULL;
+                if ((out_fd = out_dir_open(a.out, &why)) < 0) {
+                        ret = fail_setup("%s", why);
+                        goto done;
+                }
+        }
+        /* An earlier build's outputs never stand in for this one's, even if this one fails early. */
+        if ((r = out_dir_clear(out_fd)) < 0) {
+                ret = fail_setup("cannot remove the previous build's outputs from the out folder '%s' (%s); empty it "
+                                 "or pass another --out",
+                                 a.out, strerror(-r));
                 goto done;
         }
-        /*
-         * An earlier build's outputs never stand in for this one's, even if this
-         * one fails early. Removed now rather than replaced at the end: ext4
-         * starts writeback of a file renamed over another (auto_da_alloc), a
-         * cost paid while the user waits for the verdict.
-         */
-        static const char *const outputs[] = { "report.json", "report.sarif", "report.html", "events.jsonl",
-                                               PROVENANCE_FILE };
-        for (size_t i = 0; i < ELEMENTSOF(outputs); i++)
-                (void) unlinkat(out_fd, outputs[i], 0);
         /* Even without the monitor: the sandbox's own findings go through the policy too. */
         rm.engine = engine_new(a.policy);
         if (!a.no_monitor) {
@@ -1080,6 +1097,8 @@ int cmd_run(int argc, char **argv) {
         }
         start_rt = now_usec(CLOCK_REALTIME);
         start_mono = now_usec(CLOCK_MONOTONIC);
+        /* What stays if buildward is killed: the build dies with it (sandbox.c), the report says so. */
+        marked = out_dir_mark_aborted(out_fd, a.cfg.argv, start_rt) >= 0;
         log_step("parent: sandbox_run");
         r = sandbox_run(&a.cfg, &st, &res, &views, &failure);
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - start_mono;
@@ -1157,7 +1176,11 @@ int cmd_run(int argc, char **argv) {
         closep(&views.lower_fd);
         sandbox_leave(&st);
         json_object *report = build_report(&a, &rm, &st, &res, &fl, &al, &cl, ret, pass, start_rt, duration);
+        out_dir_unmark(out_fd);
+        marked = false;
         r = json_write_file_at(out_fd, "report.json", report);
+        /* The report is out: a signal from now on may end buildward as it would any program. */
+        sigprocmask(SIG_SETMASK, &saved_mask, NULL);
         const char *failed = "report.json";
         /* The same document for code scanning and for people (src/report/writers.h). */
         if (r >= 0 && (r = report_write_sarif(out_fd, report)) < 0)
@@ -1185,6 +1208,8 @@ int cmd_run(int argc, char **argv) {
                 report_print_summary(stderr, report, isatty(STDERR_FILENO));
         json_object_put(report);
 done:
+        if (marked) /* buildward failed, it was not killed: its message says why */
+                out_dir_unmark(out_fd);
         if (rm.loading)
                 pthread_join(rm.loader, NULL);
         if (rm.armed) { /* still recording: a path that left early */
@@ -1207,6 +1232,7 @@ done:
         sandbox_result_done(&res);
         sandbox_state_done(&st);
         run_args_done(&a);
+        sigprocmask(SIG_SETMASK, &saved_mask, NULL);
         log_step("parent: cleaned up");
         return ret;
 }

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t-hardening.sh: a hostile source tree and a killed supervisor against the host.
+#
+#   - the out folder: a `buildward-out` symlink shipped in the tree, a symlink
+#     further up the --out path, a folder of another user or writable by
+#     everyone: each refused (exit 125) with the victim directory untouched;
+#     a rerun leaves exactly what its report lists (no stale artifacts/);
+#   - the supervisor: SIGKILL of `buildward run` takes the whole build with it,
+#     a setsid'd daemon that ignores SIGTERM and calls itself kworker included;
+#     report.json then says "aborted", and the next run (or `doctor --cleanup`)
+#     removes the build's cgroups; SIGTERM, SIGINT and SIGHUP end the build and
+#     still write the report, even when they come during the set-up.
+#
+# Needs root, skips otherwise. About 30 s.
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_root
+if [ ! -x "$BUILDWARD" ]; then
+        echo "Bail out! '$BUILDWARD' is not an executable; build first (meson compile -C build)"
+        exit 1
+fi
+
+_hard_pids=()
+_hard_cleanup() {
+        local p
+        for p in "${_hard_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+        _tap_cleanup
+}
+trap _hard_cleanup EXIT
+
+SRC=$TEST_TMP/src
+VICTIM=$TEST_TMP/victim
+mkdir -p "$SRC" "$VICTIM/artifacts"
+echo precious >"$VICTIM/artifacts/keep"
+echo precious >"$VICTIM/report.json"
+victim_before=$(tree_digest "$VICTIM")
+
+# bw SUBDIR ARGS...: `buildward run` from $SRC/SUBDIR ("." for the tree); sets RC, RUN_ERR
+bw() {
+        local dir=$1; shift
+        RUN_ERR=$TEST_TMP/bw.stderr
+        (cd "$SRC/$dir" && timeout -s KILL 60 "$BUILDWARD" run --quiet --no-monitor --source "$SRC" "$@" \
+                </dev/null >/dev/null 2>"$RUN_ERR")
+        RC=$?
+}
+
+# ---- the out folder ---------------------------------------------------------
+ln -s "$VICTIM" "$SRC/buildward-out"
+bw . -- sh -c 'echo hi >a.bin'
+expect_rc "a buildward-out symlink shipped in the tree is refused" 125
+expect_match "the error names the symlink and the fix" "symbolic link 'buildward-out'.*remove it" \
+        "$(cat "$RUN_ERR")"
+expect_eq "nothing was written or deleted where the symlink points" "$victim_before" "$(tree_digest "$VICTIM")"
+bw . --artifact a.bin -- sh -c 'echo hi >a.bin'
+expect_rc "the same with --artifact: refused" 125
+expect_eq "the victim's artifacts/ was not emptied" "$victim_before" "$(tree_digest "$VICTIM")"
+rm "$SRC/buildward-out"
+
+mkdir -p "$SRC/sub"
+ln -s "$VICTIM" "$SRC/sub/link"
+bw . --out sub/link/out -- true
+expect_rc "a symlink further up a relative --out is refused" 125
+expect_match "the error names that component" "symbolic link 'sub/link'" "$(cat "$RUN_ERR")"
+bw . --out "$SRC/sub/link" -- true
+expect_rc "an absolute --out ending in a symlink is refused" 125
+assert "no out folder was made through the symlink" "$(ls -A "$VICTIM")" [ ! -e "$VICTIM/out" ]
+expect_eq "the victim is still untouched" "$victim_before" "$(tree_digest "$VICTIM")"
+
+touch "$SRC/afile"
+bw . --out afile -- true
+expect_rc "an --out that is a file is refused" 125
+expect_match "the error says it is not a directory" "is not a directory" "$(cat "$RUN_ERR")"
+
+mkdir "$SRC/theirs"
+chown 65534:65534 "$SRC/theirs"
+bw . --out theirs -- true
+expect_rc "an out folder of another user is refused" 125
+expect_match "the error names its owner" "belongs to uid 65534" "$(cat "$RUN_ERR")"
+mkdir -m 0777 "$SRC/open"
+chmod 0777 "$SRC/open"
+bw . --out open -- true
+expect_rc "an out folder writable by everyone is refused" 125
+expect_match "the error says why and how to fix it" "writable by everyone.*chmod o-w" "$(cat "$RUN_ERR")"
+
+# a rerun leaves exactly what its report lists
+bw . --out fresh --artifact 'a.bin' -- sh -c 'echo one >a.bin'
+expect_rc "a build with an artifact passes" 0
+assert "its artifact is in the out folder" "" [ -f "$SRC/fresh/artifacts/a.bin" ]
+bw . --out fresh -- true
+expect_rc "a rerun without --artifact passes" 0
+assert "the previous build's artifacts/ is gone" "$(ls -R "$SRC/fresh")" [ ! -e "$SRC/fresh/artifacts" ]
+bw . --out fresh --artifact 'b.bin' -- sh -c 'echo two >b.bin'
+assert "a rerun with other artifacts holds only its own" "$(ls "$SRC/fresh/artifacts")" \
+        [ "$(ls "$SRC/fresh/artifacts")" = b.bin ]
+mkdir -p "$SRC/fresh/artifacts/deep/er"
+ln -s "$VICTIM" "$SRC/fresh/artifacts/deep/er/escape"
+bw . --out fresh -- true
+assert "a symlink left in artifacts/ is removed, not followed" "$(ls -A "$SRC/fresh")" \
+        [ ! -e "$SRC/fresh/artifacts" ]
+expect_eq "the victim is still untouched at the end" "$victim_before" "$(tree_digest "$VICTIM")"
+
+# ---- the supervisor -----------------------------------------------------------
+marker=bw-hard-$$-$RANDOM
+# The build: a setsid'd daemon that ignores SIGTERM and SIGHUP and calls itself
+# a kernel thread, then the build itself waits.
+daemon_script="setsid bash -c 'trap \"\" TERM HUP; exec -a \"kworker/0:1 $marker\" sleep 300' </dev/null >/dev/null 2>&1 & sleep 300 # $marker"
+cg_dirs() { find /sys/fs/cgroup -maxdepth 5 -type d -name "build-$1" 2>/dev/null; }
+daemon_up() { pgrep -f "kworker/0:1 $marker" >/dev/null; }
+daemon_gone() { ! pgrep -f "kworker/0:1 $marker" >/dev/null; }
+marker_gone() { ! pgrep -f "$marker" >/dev/null; }
+
+OUT=$TEST_TMP/out-kill
+(cd "$SRC" && exec "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" -- bash -c "$daemon_script" \
+        </dev/null >/dev/null 2>"$TEST_TMP/kill.stderr") &
+bwpid=$!
+_hard_pids+=("$bwpid")
+if wait_for 30 daemon_up; then
+        ok "the build's daemon runs (setsid, TERM ignored, named kworker)"
+else
+        not_ok "the build's daemon runs (setsid, TERM ignored, named kworker)" "$(cat "$TEST_TMP/kill.stderr")"
+fi
+expect_eq "report.json says aborted while the build runs" "aborted" "$(rj 'd["verdict"]')"
+reg=$(ls /run/buildward/builds 2>/dev/null | grep "^build-$bwpid-" || true)
+expect_ne "the build is registered under /run/buildward/builds" "" "$reg"
+expect_ne "it has a cgroup" "" "$(cg_dirs "$bwpid")"
+kill -9 "$bwpid"
+wait "$bwpid" 2>/dev/null
+if wait_for 10 daemon_gone; then ok "SIGKILL of buildward kills the whole build, the daemon included"
+else not_ok "SIGKILL of buildward kills the whole build, the daemon included" "$(pgrep -af "$marker")"; fi
+assert "no process of the build is left" "$(pgrep -af "$marker")" wait_for 10 marker_gone
+expect_eq "report.json still says aborted" "aborted" "$(rj 'd["verdict"]')"
+expect_match "with the reason" "killed" "$(rj 'd["reason"]')"
+expect_ne "the cgroup stayed behind" "" "$(cg_dirs "$bwpid")"
+"$BUILDWARD" doctor --cleanup >"$TEST_TMP/doctor.out" 2>&1
+expect_match "doctor --cleanup removes it" "[1-9][0-9]* cleaned up" "$(cat "$TEST_TMP/doctor.out")"
+expect_eq "the cgroup is gone" "" "$(cg_dirs "$bwpid")"
+assert "and its registration" "$reg" [ ! -e "/run/buildward/builds/$reg" ]
+
+# the same, cleaned up by the next run
+(cd "$SRC" && exec "$BUILDWARD" run --quiet --no-monitor --source "$SRC" --out "$OUT" -- bash -c "$daemon_script" \
+        </dev/null >/dev/null 2>&1) &
+bwpid=$!
+_hard_pids+=("$bwpid")
+wait_for 30 daemon_up
+kill -9 "$bwpid"
+wait "$bwpid" 2>/dev/null
+assert "without the monitor too, the build dies with buildward" "$(pgrep -af "$marker")" wait_for 10 daemon_gone
+expect_ne "its cgroup stayed behind" "" "$(cg_dirs "$bwpid")"
+bw . --out next -- true
+expect_rc "the next run passes" 0
+expect_match "and says what it cleaned up" "removed the cgroups of build build-$bwpid-" "$(cat "$RUN_ERR")"
+expect_eq "the killed build's cgroup is gone" "" "$(cg_dirs "$bwpid")"
+
+# signals end the build and still write the report
+for sig in TERM INT HUP; do
+        OUT=$TEST_TMP/out-$sig
+        (cd "$SRC" && exec "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" -- bash -c "$daemon_script" \
+                </dev/null >/dev/null 2>&1) &
+        bwpid=$!
+        _hard_pids+=("$bwpid")
+        wait_for 30 daemon_up
+        kill -s "$sig" "$bwpid"
+        wait "$bwpid"
+        RC=$?
+        signo=$(kill -l "$sig")
+        expect_eq "SIG$sig: buildward exits 128+$signo" "$((128 + signo))" "$RC"
+        expect_eq "SIG$sig: the report is written, verdict fail" "fail $sig" \
+                "$(rj 'd["verdict"] + " " + d.get("interrupted_by", "-")')"
+        assert "SIG$sig: nothing of the build is left" "$(pgrep -af "$marker")" wait_for 10 marker_gone
+done
+
+# during the set-up (the monitor loading): the same, whatever the moment
+for delay in 0.02 0.1; do
+        OUT=$TEST_TMP/out-early-$delay
+        (cd "$SRC" && exec "$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" -- sleep 300 \
+                </dev/null >/dev/null 2>&1) &
+        bwpid=$!
+        sleep "$delay"
+        kill -TERM "$bwpid"
+        wait "$bwpid"
+        RC=$?
+        expect_eq "SIGTERM after ${delay}s, during the set-up: exit 143" 143 "$RC"
+        expect_eq "SIGTERM after ${delay}s: a report that says so" "fail TERM" \
+                "$(rj 'd["verdict"] + " " + d.get("interrupted_by", "-")')"
+done
+
+done_testing
