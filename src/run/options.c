@@ -128,6 +128,40 @@ enum {
         OPT_ENFORCE,
 };
 
+/* The limits: --timeout, --memory, --pids, --cpus and --tmp-size. 0, or EXIT_SETUP (printed). */
+static int parse_limit(int c, const char *value, struct run_options *a) {
+        uint64_t v;
+        switch (c) {
+        case OPT_TIMEOUT:
+                if (parse_decimal_milli(value, &v) < 0 || v == 0 || v > 31536000000ULL)
+                        return run_fail("invalid --timeout '%s'; use a positive number of seconds (e.g. 3600)", value);
+                a->cfg.timeout_usec = v * 1000;
+                return 0;
+        case OPT_MEMORY:
+                if (parse_size(value, &v) < 0 || v < (4ULL << 20))
+                        return run_fail("invalid --memory '%s'; use a size of at least 4M, like 512M or 2G", value);
+                a->cfg.limits.memory = v;
+                return 0;
+        case OPT_PIDS:
+                if (parse_uint(value, 4194304, &v) < 0 || v < 2)
+                        return run_fail("invalid --pids '%s'; use a whole number of at least 2", value);
+                a->cfg.limits.pids = v;
+                return 0;
+        case OPT_CPUS:
+                if (parse_decimal_milli(value, &v) < 0 || v < 10 || v > 4096000)
+                        return run_fail("invalid --cpus '%s'; use a number of CPUs such as 1, 2 or 0.5 (at least 0.01)",
+                                        value);
+                a->cfg.limits.cpus_milli = v;
+                return 0;
+        case OPT_TMP_SIZE:
+                if (parse_size(value, &v) < 0 || v < (1ULL << 20))
+                        return run_fail("invalid --tmp-size '%s'; use a size of at least 1M, like 256M or 4G", value);
+                a->cfg.tmp_size = v;
+                return 0;
+        }
+        return 0;
+}
+
 int run_options_parse(int argc, char **argv, struct run_options *a) {
         static const struct option opts[] = {
                 { "source", required_argument, NULL, OPT_SOURCE },
@@ -156,7 +190,6 @@ int run_options_parse(int argc, char **argv, struct run_options *a) {
                 {},
         };
         int c, idx, r;
-        uint64_t v;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+h", opts, &idx)) != -1) {
                 switch (c) {
@@ -185,34 +218,12 @@ int run_options_parse(int argc, char **argv, struct run_options *a) {
                                 return run_fail("invalid --artifact-max-size '%s'; use a size like 512M or 4G", optarg);
                         break;
                 case OPT_TIMEOUT:
-                        if (parse_decimal_milli(optarg, &v) < 0 || v == 0 || v > 31536000000ULL)
-                                return run_fail("invalid --timeout '%s'; use a positive number of seconds (e.g. 3600)",
-                                                optarg);
-                        a->cfg.timeout_usec = v * 1000;
-                        break;
                 case OPT_MEMORY:
-                        if (parse_size(optarg, &v) < 0 || v < (4ULL << 20))
-                                return run_fail("invalid --memory '%s'; use a size of at least 4M, like 512M or 2G",
-                                                optarg);
-                        a->cfg.limits.memory = v;
-                        break;
                 case OPT_PIDS:
-                        if (parse_uint(optarg, 4194304, &v) < 0 || v < 2)
-                                return run_fail("invalid --pids '%s'; use a whole number of at least 2", optarg);
-                        a->cfg.limits.pids = v;
-                        break;
                 case OPT_CPUS:
-                        if (parse_decimal_milli(optarg, &v) < 0 || v < 10 || v > 4096000)
-                                return run_fail(
-                                        "invalid --cpus '%s'; use a number of CPUs such as 1, 2 or 0.5 (at least 0.01)",
-                                        optarg);
-                        a->cfg.limits.cpus_milli = v;
-                        break;
                 case OPT_TMP_SIZE:
-                        if (parse_size(optarg, &v) < 0 || v < (1ULL << 20))
-                                return run_fail("invalid --tmp-size '%s'; use a size of at least 1M, like 256M or 4G",
-                                                optarg);
-                        a->cfg.tmp_size = v;
+                        if ((r = parse_limit(c, optarg, a)) != 0)
+                                return r;
                         break;
                 case OPT_FAIL_ON:
                         if (severity_from_string(optarg, &a->fail_on) < 0)

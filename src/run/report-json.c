@@ -53,43 +53,7 @@ static json_object *path_policies_json(const struct run_options *a, const struct
         return o;
 }
 
-json_object *run_report_json(const struct run_options *a, const struct run_monitor *rm, const struct run_outcome *out) {
-        const struct sandbox_state *st = &out->st;
-        const struct sandbox_result *res = &out->res;
-        const struct finding_list *fl = &out->findings;
-        const struct artifact_list *al = &out->artifacts;
-        const struct change_list *cl = &out->changes;
-        int exit_code = out->verdict.exit_code;
-        bool pass = out->verdict.pass;
-        uint64_t start_rt = out->start_realtime, duration_usec = out->duration_usec;
-        char ts[64];
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "version", json_object_new_int(1));
-        json_object_object_add(o, "buildward_version", json_object_new_string(BUILDWARD_VERSION));
-        json_object_object_add(o, "command", jstrv(a->cfg.argv));
-        int cmd_code = WIFEXITED(res->status) ? WEXITSTATUS(res->status) : 128 + WTERMSIG(res->status);
-        if (res->end == SANDBOX_END_EXEC_FAILED)
-                cmd_code = res->exec_errno == ENOENT ? 127 : 126;
-        json_object_object_add(o, "exit_code",
-                               res->end == SANDBOX_END_EXITED || res->end == SANDBOX_END_EXEC_FAILED
-                                       ? json_object_new_int(cmd_code)
-                                       : NULL);
-        json_object_object_add(o, "buildward_exit_code", json_object_new_int(exit_code));
-        char out_abs[PATH_MAX];
-        json_object_object_add(o, "out", json_object_new_string(realpath(a->out, out_abs) ? out_abs : a->out));
-        json_object_object_add(o, "verdict", json_object_new_string(pass ? "pass" : "fail"));
-        json_object_object_add(o, "fail_on", json_object_new_string(severity_name(a->fail_on)));
-        format_rfc3339(start_rt, ts, sizeof(ts));
-        json_object_object_add(o, "started_at", json_object_new_string(ts));
-        format_rfc3339(start_rt + duration_usec, ts, sizeof(ts));
-        json_object_object_add(o, "finished_at", json_object_new_string(ts));
-        json_object_object_add(o, "duration_s", jseconds(duration_usec));
-        json_object_object_add(o, "timed_out", json_object_new_boolean(res->end == SANDBOX_END_TIMEOUT));
-        if (res->end == SANDBOX_END_INTERRUPTED)
-                json_object_object_add(o, "interrupted_by", json_object_new_string(sigabbrev_np(res->signal)));
-        if (res->end == SANDBOX_END_EXEC_FAILED)
-                json_object_object_add(o, "exec_error", json_object_new_string(strerror(res->exec_errno)));
-
+static json_object *sandbox_json(const struct run_options *a, const struct sandbox_state *st) {
         json_object *sb = json_object_new_object();
         json_object_object_add(sb, "uid", json_object_new_int(SANDBOX_UID));
         json_object_object_add(sb, "host_uid", json_object_new_int64(st->host_uid));
@@ -148,8 +112,10 @@ json_object *run_report_json(const struct run_options *a, const struct run_monit
         json_object_object_add(sb, "warnings", jstrv(st->warnings));
         if (a->toolchain_report)
                 json_object_object_add(sb, "toolchain", json_object_get(a->toolchain_report));
-        json_object_object_add(o, "sandbox", sb);
+        return sb;
+}
 
+static json_object *monitor_json(const struct run_options *a, const struct run_monitor *rm) {
         size_t n_rules;
         (void) rule_catalog(&n_rules);
         json_object *mon = json_object_new_object();
@@ -172,32 +138,11 @@ json_object *run_report_json(const struct run_options *a, const struct run_monit
                                json_object_new_uint64(rm->engine ? engine_dropped(rm->engine) : 0));
         if (a->policy && a->policy->n_protect > 0)
                 json_object_object_add(mon, "path_policies", path_policies_json(a, rm));
-        json_object_object_add(o, "monitor", mon);
+        return mon;
+}
 
-        json_object *pol = json_object_new_object();
-        json_object_object_add(pol, "file", jstr_or_null(a->policy ? a->policy->file : NULL));
-        json_object_object_add(pol, "sha256", jstr_or_null(a->policy ? a->policy->digest : NULL));
-        json_object_object_add(pol, "suppressed",
-                               rm->engine ? engine_suppressed_json(rm->engine) : json_object_new_array());
-        json_object_object_add(o, "policy", pol);
-
-        json_object *usage = json_object_new_object();
-        if (res->usage.valid) {
-                json_object_object_add(usage, "memory_peak", json_object_new_uint64(res->usage.memory_peak));
-                json_object_object_add(usage, "oom_kills", json_object_new_uint64(res->usage.oom_kills));
-                json_object_object_add(usage, "pids_max_hits", json_object_new_uint64(res->usage.pids_max_hits));
-                json_object_object_add(usage, "cpu_s", jseconds(res->usage.cpu_usec));
-        }
-        json_object_object_add(o, "resource_usage", usage);
-
-        json_object_object_add(o, "findings", findings_to_json(fl));
-
-        bool truncated = false;
-        json_object_object_add(o, "processes",
-                               rm->engine ? engine_processes_json(rm->engine, RUN_MAX_PROCESSES, &truncated)
-                                          : json_object_new_array());
-        json_object_object_add(o, "processes_truncated", json_object_new_boolean(truncated));
-
+/* What the build left: artifacts (and those refused), changes to the source tree. */
+static void add_outputs(json_object *o, const struct artifact_list *al, const struct change_list *cl) {
         json_object *aa = json_object_new_array();
         for (size_t i = 0; i < al->n; i++) {
                 json_object *j = json_object_new_object();
@@ -224,5 +169,72 @@ json_object *run_report_json(const struct run_options *a, const struct run_monit
         }
         json_object_object_add(o, "source_changes", ca);
         json_object_object_add(o, "source_changes_truncated", json_object_new_boolean(cl->truncated));
+}
+
+json_object *run_report_json(const struct run_options *a, const struct run_monitor *rm, const struct run_outcome *out) {
+        const struct sandbox_state *st = &out->st;
+        const struct sandbox_result *res = &out->res;
+        const struct finding_list *fl = &out->findings;
+        const struct artifact_list *al = &out->artifacts;
+        const struct change_list *cl = &out->changes;
+        int exit_code = out->verdict.exit_code;
+        bool pass = out->verdict.pass;
+        uint64_t start_rt = out->start_realtime, duration_usec = out->duration_usec;
+        char ts[64];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "version", json_object_new_int(1));
+        json_object_object_add(o, "buildward_version", json_object_new_string(BUILDWARD_VERSION));
+        json_object_object_add(o, "command", jstrv(a->cfg.argv));
+        int cmd_code = WIFEXITED(res->status) ? WEXITSTATUS(res->status) : 128 + WTERMSIG(res->status);
+        if (res->end == SANDBOX_END_EXEC_FAILED)
+                cmd_code = res->exec_errno == ENOENT ? 127 : 126;
+        json_object_object_add(o, "exit_code",
+                               res->end == SANDBOX_END_EXITED || res->end == SANDBOX_END_EXEC_FAILED
+                                       ? json_object_new_int(cmd_code)
+                                       : NULL);
+        json_object_object_add(o, "buildward_exit_code", json_object_new_int(exit_code));
+        char out_abs[PATH_MAX];
+        json_object_object_add(o, "out", json_object_new_string(realpath(a->out, out_abs) ? out_abs : a->out));
+        json_object_object_add(o, "verdict", json_object_new_string(pass ? "pass" : "fail"));
+        json_object_object_add(o, "fail_on", json_object_new_string(severity_name(a->fail_on)));
+        format_rfc3339(start_rt, ts, sizeof(ts));
+        json_object_object_add(o, "started_at", json_object_new_string(ts));
+        format_rfc3339(start_rt + duration_usec, ts, sizeof(ts));
+        json_object_object_add(o, "finished_at", json_object_new_string(ts));
+        json_object_object_add(o, "duration_s", jseconds(duration_usec));
+        json_object_object_add(o, "timed_out", json_object_new_boolean(res->end == SANDBOX_END_TIMEOUT));
+        if (res->end == SANDBOX_END_INTERRUPTED)
+                json_object_object_add(o, "interrupted_by", json_object_new_string(sigabbrev_np(res->signal)));
+        if (res->end == SANDBOX_END_EXEC_FAILED)
+                json_object_object_add(o, "exec_error", json_object_new_string(strerror(res->exec_errno)));
+
+        json_object_object_add(o, "sandbox", sandbox_json(a, st));
+        json_object_object_add(o, "monitor", monitor_json(a, rm));
+
+        json_object *pol = json_object_new_object();
+        json_object_object_add(pol, "file", jstr_or_null(a->policy ? a->policy->file : NULL));
+        json_object_object_add(pol, "sha256", jstr_or_null(a->policy ? a->policy->digest : NULL));
+        json_object_object_add(pol, "suppressed",
+                               rm->engine ? engine_suppressed_json(rm->engine) : json_object_new_array());
+        json_object_object_add(o, "policy", pol);
+
+        json_object *usage = json_object_new_object();
+        if (res->usage.valid) {
+                json_object_object_add(usage, "memory_peak", json_object_new_uint64(res->usage.memory_peak));
+                json_object_object_add(usage, "oom_kills", json_object_new_uint64(res->usage.oom_kills));
+                json_object_object_add(usage, "pids_max_hits", json_object_new_uint64(res->usage.pids_max_hits));
+                json_object_object_add(usage, "cpu_s", jseconds(res->usage.cpu_usec));
+        }
+        json_object_object_add(o, "resource_usage", usage);
+
+        json_object_object_add(o, "findings", findings_to_json(fl));
+
+        bool truncated = false;
+        json_object_object_add(o, "processes",
+                               rm->engine ? engine_processes_json(rm->engine, RUN_MAX_PROCESSES, &truncated)
+                                          : json_object_new_array());
+        json_object_object_add(o, "processes_truncated", json_object_new_boolean(truncated));
+
+        add_outputs(o, al, cl);
         return o;
 }
