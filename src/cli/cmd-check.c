@@ -86,6 +86,18 @@ static int open_toolchain(const char *path, EVP_PKEY *pub, bool use_cache, const
         return 0;
 }
 
+/* Rows refused while comparing are only known then: one line naming them, for check and run --toolchain. */
+static void warn_refused_rows(struct toolchain *t) {
+        struct digest_cache_stats cs = {};
+        if (t->cache)
+                digest_cache_get_stats(t->cache, &cs);
+        if (cs.refused)
+                log_warning("digest cache: %" PRIu64 " entr%s of '%s/" DIGEST_CACHE_FILE
+                            "' fail their HMAC check (edited, or copied from another host); they are ignored and "
+                            "rebuilt",
+                            cs.refused, cs.refused == 1 ? "y" : "ies", digest_cache_dir());
+}
+
 int cmd_check(int argc, char **argv) {
         static const struct option opts[] = {
                 { "pubkey", required_argument, NULL, 'p' }, { "json", no_argument, NULL, 'J' },
@@ -148,6 +160,10 @@ int cmd_check(int argc, char **argv) {
                 return CHECK_UNREADABLE;
         }
         double secs = (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6;
+        warn_refused_rows(t);
+        struct digest_cache_stats cs = {};
+        if (t->cache)
+                digest_cache_get_stats(t->cache, &cs);
         if (json) {
                 json_object *o = json_object_new_object();
                 char d[VERITY_DIGEST_HEX];
@@ -167,6 +183,10 @@ int cmd_check(int argc, char **argv) {
                 json_object_object_add(s, "cached", json_object_new_uint64(st.cached));
                 json_object_object_add(s, "kernel", json_object_new_uint64(st.kernel));
                 json_object_object_add(s, "duration_s", json_object_new_double(secs));
+                /* The work the cache did: rows read must follow the files checked, not the cache's size. */
+                json_object_object_add(s, "cache_queries", json_object_new_uint64(cs.queries));
+                json_object_object_add(s, "cache_rows_read", json_object_new_uint64(cs.rows_read));
+                json_object_object_add(s, "cache_refused", json_object_new_uint64(cs.refused));
                 json_object_object_add(o, "stats", s);
                 json_object_object_add(o, "cache",
                                        t->cache && !digest_cache_is_memory(t->cache)
@@ -193,6 +213,7 @@ int toolchain_gate(const char *manifest, json_object **ret, struct toolchain **r
         struct diff_list l = {};
         struct hash_stats st = {};
         int r = tree_compare(t->manifest, 0, t->cache, &l, &st);
+        warn_refused_rows(t);
         if (r < 0) {
                 log_error("--toolchain: cannot read the trees sealed in '%s' (%s); the build did not start", manifest,
                           strerror(-r));
