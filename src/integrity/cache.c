@@ -335,6 +335,14 @@ static int open_db(struct digest_cache *c, char **ret_why) {
         int r = check_owned(fd, false, path, ret_why);
         if (r < 0)
                 return r;
+        /*
+         * Closed before SQLite opens the file: closing any descriptor of a file
+         * drops every POSIX lock the process holds on it, and without its lock
+         * on the database another process's last close would take the WAL
+         * away from under our connection (its commits lost).
+         */
+        closep(&fd);
+        fd = -EBADF;
         int rc = sym_sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
         if (rc == SQLITE_OK) {
                 sym_sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
