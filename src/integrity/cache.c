@@ -198,6 +198,16 @@ static int check_owned(int fd, bool dir, const char *what, char **ret_why) {
         return -EPERM;
 }
 
+/* FD, just opened with O_NOFOLLOW for the file WHAT, is usable: -errno (-EPERM for a symlink), or check_owned(). */
+static int opened_owned(int fd, const char *what, char **ret_why) {
+        if (fd < 0) {
+                if (errno == ELOOP && ret_why)
+                        *ret_why = xasprintf("'%s' is a symlink", what);
+                return errno == ELOOP ? -EPERM : -errno;
+        }
+        return check_owned(fd, false, what, ret_why);
+}
+
 static int load_key(struct digest_cache *c, const char *dir, char **ret_why) {
         _cleanup_free_ char *what = xasprintf("%s/" KEY_FILE, dir);
         _cleanup_close_ int fd = openat(c->dir_fd, KEY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -219,12 +229,7 @@ static int load_key(struct digest_cache *c, const char *dir, char **ret_why) {
                         return -errno;
                 fd = openat(c->dir_fd, KEY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
         }
-        if (fd < 0) {
-                if (errno == ELOOP && ret_why)
-                        *ret_why = xasprintf("'%s' is a symlink", what);
-                return errno == ELOOP ? -EPERM : -errno;
-        }
-        int r = check_owned(fd, false, what, ret_why);
+        int r = opened_owned(fd, what, ret_why);
         if (r < 0)
                 return r;
         r = loop_read_exact(fd, c->key, sizeof(c->key));
@@ -327,12 +332,7 @@ static int open_db(struct digest_cache *c, char **ret_why) {
         _cleanup_free_ char *path = xasprintf("%s/" DIGEST_CACHE_FILE, c->dir);
         _cleanup_close_ int fd =
                 openat(c->dir_fd, DIGEST_CACHE_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0) {
-                if (errno == ELOOP && ret_why)
-                        *ret_why = xasprintf("'%s' is a symlink", path);
-                return errno == ELOOP ? -EPERM : -errno;
-        }
-        int r = check_owned(fd, false, path, ret_why);
+        int r = opened_owned(fd, path, ret_why);
         if (r < 0)
                 return r;
         /*
