@@ -208,7 +208,7 @@ int toolchain_check_fd(struct toolchain *t, int fd, const char *path, enum toolc
         uint8_t d[VERITY_DIGEST_SIZE];
         struct hash_stats ignored = {};
         pthread_mutex_lock(&t->lock); /* one hasher */
-        int r = file_digest(t->hasher, fd, &sx, t->cache, true, d, &ignored);
+        int r = file_digest(t->hasher, fd, path, &sx, t->cache, true, d, &ignored);
         pthread_mutex_unlock(&t->lock);
         if (r == -ESTALE) { /* written to while we read it: not the sealed file, whatever it ends up as */
                 *ret = TOOLCHAIN_MISMATCH;

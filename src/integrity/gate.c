@@ -3,9 +3,11 @@
  * What `check` and `run --toolchain` say about a toolchain: why a manifest
  * was refused, the differences found, and run's gate before the build.
  */
+#include <inttypes.h>
 #include <json-c/json.h>
 
 #include "basic/log.h"
+#include "integrity/cache.h"
 #include "integrity/gate.h"
 
 /* The one-line reason a manifest was refused, naming the fix. */
@@ -59,6 +61,17 @@ int toolchain_open_verbose(const char *path, EVP_PKEY *pub, bool use_cache, cons
         return 0;
 }
 
+void toolchain_warn_refused_rows(struct toolchain *t) {
+        struct digest_cache_stats cs = {};
+        if (t->cache)
+                digest_cache_get_stats(t->cache, &cs);
+        if (cs.refused)
+                log_warning("digest cache: %" PRIu64 " entr%s of '%s/" DIGEST_CACHE_FILE
+                            "' fail their HMAC check (edited, or copied from another host); they are ignored and "
+                            "rebuilt",
+                            cs.refused, cs.refused == 1 ? "y" : "ies", digest_cache_dir());
+}
+
 /*
  * `run --toolchain MANIFEST`: checks the sealed trees before the build starts.
  * 0 and *RET the report's "toolchain" object when they match, and the
@@ -72,6 +85,7 @@ int toolchain_gate(const char *manifest, json_object **ret, struct toolchain **r
         struct diff_list l = {};
         struct hash_stats st = {};
         int r = tree_compare(t->manifest, 0, t->cache, &l, &st);
+        toolchain_warn_refused_rows(t);
         if (r < 0) {
                 log_error("--toolchain: cannot read the trees sealed in '%s' (%s); the build did not start", manifest,
                           strerror(-r));

@@ -12,6 +12,8 @@ char *manifest_problem(const char *path, int r, const struct manifest_error *err
 void print_differences(FILE *f, const struct diff_list *l);
 /* toolchain_open() that prints why not (after PREFIX) and the digest cache's warning. */
 int toolchain_open_verbose(const char *path, EVP_PKEY *pub, bool use_cache, const char *prefix, struct toolchain **ret);
+/* Cache rows refused while comparing are only known then: one warning naming them, for check and run. */
+void toolchain_warn_refused_rows(struct toolchain *t);
 /*
  * `run --toolchain MANIFEST`: 0 when the sealed trees match, with *RET the
  * report's "toolchain" object and the manifest kept open in *RET_TOOLCHAIN

@@ -70,11 +70,11 @@ void tree_entries_free(struct manifest_entry *v, size_t n);
  * The digest of the open regular file FD, whose statx() (STATX_BASIC_STATS |
  * STATX_BTIME) gave SX: from CACHE (when USE_CACHED), from the kernel (files
  * SX marks as fs-verity, or all files where the filesystem does not say), or
- * computed with H and then cached. -ESTALE when the file changed while it was
- * read. Counts in ST.
+ * computed with H and then cached under PATH (where FD was opened; may be
+ * NULL). -ESTALE when the file changed while it was read. Counts in ST.
  */
-int file_digest(struct verity_hasher *h, int fd, const struct statx *sx, struct digest_cache *cache, bool use_cached,
-                uint8_t ret[VERITY_DIGEST_SIZE], struct hash_stats *st);
+int file_digest(struct verity_hasher *h, int fd, const char *path, const struct statx *sx, struct digest_cache *cache,
+                bool use_cached, uint8_t ret[VERITY_DIGEST_SIZE], struct hash_stats *st);
 
 int tree_hash(struct manifest_entry *v, const size_t *idx, size_t n_idx, unsigned jobs, struct digest_cache *cache,
               bool use_cached, int *errs, struct hash_stats *stats);

@@ -294,8 +294,8 @@ static bool same_version(const struct file_id *a, const struct file_id *b) {
                a->ctime_ns == b->ctime_ns;
 }
 
-int file_digest(struct verity_hasher *h, int fd, const struct statx *sx, struct digest_cache *cache, bool use_cached,
-                uint8_t ret[VERITY_DIGEST_SIZE], struct hash_stats *st) {
+int file_digest(struct verity_hasher *h, int fd, const char *path, const struct statx *sx, struct digest_cache *cache,
+                bool use_cached, uint8_t ret[VERITY_DIGEST_SIZE], struct hash_stats *st) {
         struct file_id id;
         file_id_from_statx(sx, &id);
         if (cache && use_cached && digest_cache_lookup(cache, &id, ret)) {
@@ -327,7 +327,7 @@ int file_digest(struct verity_hasher *h, int fd, const struct statx *sx, struct 
         if (!same_version(&id, &after))
                 return -ESTALE;
         if (cache)
-                digest_cache_put(cache, &id, ret);
+                digest_cache_put(cache, &id, path, ret);
         st->hashed++;
         return 0;
 }
@@ -350,7 +350,7 @@ static int hash_entry(struct verity_hasher *h, struct manifest_entry *e, struct 
         file_id_from_statx(&sx, &now);
         if (!S_ISREG(sx.stx_mode) || !same_version(&e->id, &now))
                 return -ESTALE; /* not the file the scan described */
-        int r = file_digest(h, fd, &sx, cache, false, e->digest, st);
+        int r = file_digest(h, fd, e->path, &sx, cache, false, e->digest, st);
         if (r < 0)
                 return r;
         e->has_digest = true;

@@ -4,54 +4,17 @@
  * --ledger or --sign-key never touches it, and linking it (statically, as
  * before) cost every start the relocation of its tables and libm.
  */
-#include <pthread.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
-#include "basic/dl.h"
+#include "basic/sqlite-dl.h"
 #include "basic/util.h"
 #include "ledger/backend.h"
-
-static struct {
-        DL_FUNC(sqlite3_bind_null);
-        DL_FUNC(sqlite3_bind_parameter_index);
-        DL_FUNC(sqlite3_bind_text);
-        DL_FUNC(sqlite3_busy_timeout);
-        DL_FUNC(sqlite3_close_v2);
-        DL_FUNC(sqlite3_column_count);
-        DL_FUNC(sqlite3_column_text);
-        DL_FUNC(sqlite3_errmsg);
-        DL_FUNC(sqlite3_errstr);
-        DL_FUNC(sqlite3_exec);
-        DL_FUNC(sqlite3_finalize);
-        DL_FUNC(sqlite3_free);
-        DL_FUNC(sqlite3_open_v2);
-        DL_FUNC(sqlite3_prepare_v2);
-        DL_FUNC(sqlite3_step);
-} sq;
-
-static void *sq_handle;
-static char *sq_load_error;
-
-static void load_sqlite(void) {
-        static const struct dl_symbol syms[] = {
-                DL_SYMBOL(sq, sqlite3_bind_null),   DL_SYMBOL(sq, sqlite3_bind_parameter_index),
-                DL_SYMBOL(sq, sqlite3_bind_text),   DL_SYMBOL(sq, sqlite3_busy_timeout),
-                DL_SYMBOL(sq, sqlite3_close_v2),    DL_SYMBOL(sq, sqlite3_column_count),
-                DL_SYMBOL(sq, sqlite3_column_text), DL_SYMBOL(sq, sqlite3_errmsg),
-                DL_SYMBOL(sq, sqlite3_errstr),      DL_SYMBOL(sq, sqlite3_exec),
-                DL_SYMBOL(sq, sqlite3_finalize),    DL_SYMBOL(sq, sqlite3_free),
-                DL_SYMBOL(sq, sqlite3_open_v2),     DL_SYMBOL(sq, sqlite3_prepare_v2),
-                DL_SYMBOL(sq, sqlite3_step),
-        };
-        sq_handle = dl_open_symbols("libsqlite3.so.0", "libsqlite3-0", syms, ELEMENTSOF(syms), &sq_load_error);
-}
 
 /* Appenders from many processes wait for each other rather than fail. */
 #define BUSY_TIMEOUT_MS 60000
 
 static int fail(struct ledger *l, int rc) {
-        ledger_set_error(l, "%s", sq.sqlite3_errmsg(l->db));
+        ledger_set_error(l, "%s", sym_sqlite3_errmsg(l->db));
         return rc == SQLITE_BUSY || rc == SQLITE_LOCKED      ? -EAGAIN
                : rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EUCLEAN
                                                              : -EIO;
@@ -59,19 +22,19 @@ static int fail(struct ledger *l, int rc) {
 
 static int prepare(struct ledger *l, const char *sql, size_t n, const char *const *params, sqlite3_stmt **ret) {
         sqlite3_stmt *st = NULL;
-        int rc = sq.sqlite3_prepare_v2(l->db, sql, -1, &st, NULL);
+        int rc = sym_sqlite3_prepare_v2(l->db, sql, -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return fail(l, rc);
         for (size_t i = 0; i < n; i++) {
                 char name[24];
                 snprintf(name, sizeof(name), "$%zu", i + 1);
-                int idx = sq.sqlite3_bind_parameter_index(st, name);
+                int idx = sym_sqlite3_bind_parameter_index(st, name);
                 if (idx == 0)
                         continue; /* a parameter the statement does not use */
-                rc = params[i] ? sq.sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC)
-                               : sq.sqlite3_bind_null(st, idx);
+                rc = params[i] ? sym_sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC)
+                               : sym_sqlite3_bind_null(st, idx);
                 if (rc != SQLITE_OK) {
-                        sq.sqlite3_finalize(st);
+                        sym_sqlite3_finalize(st);
                         return fail(l, rc);
                 }
         }
@@ -86,7 +49,7 @@ static int sq_query(struct ledger *l, const char *sql, size_t n, const char *con
         if (r < 0)
                 return r;
         for (;;) {
-                int rc = sq.sqlite3_step(st);
+                int rc = sym_sqlite3_step(st);
                 if (rc == SQLITE_DONE)
                         break;
                 if (rc != SQLITE_ROW) {
@@ -95,16 +58,16 @@ static int sq_query(struct ledger *l, const char *sql, size_t n, const char *con
                 }
                 if (!fn)
                         continue;
-                size_t nc = (size_t) sq.sqlite3_column_count(st);
+                size_t nc = (size_t) sym_sqlite3_column_count(st);
                 const char *cols[32];
                 if (nc > ELEMENTSOF(cols))
                         nc = ELEMENTSOF(cols);
                 for (size_t i = 0; i < nc; i++)
-                        cols[i] = (const char *) sq.sqlite3_column_text(st, (int) i);
+                        cols[i] = (const char *) sym_sqlite3_column_text(st, (int) i);
                 if ((r = fn(userdata, nc, cols)) < 0)
                         break;
         }
-        sq.sqlite3_finalize(st);
+        sym_sqlite3_finalize(st);
         return r < 0 ? r : 0;
 }
 
@@ -112,10 +75,10 @@ static int sq_exec(struct ledger *l, const char *sql, size_t n, const char *cons
         if (n == 0 && strchr(sql, ';')) {
                 /* several statements (the schema) */
                 char *msg = NULL;
-                int rc = sq.sqlite3_exec(l->db, sql, NULL, NULL, &msg);
+                int rc = sym_sqlite3_exec(l->db, sql, NULL, NULL, &msg);
                 if (rc != SQLITE_OK) {
-                        ledger_set_error(l, "%s", msg ? msg : sq.sqlite3_errstr(rc));
-                        sq.sqlite3_free(msg);
+                        ledger_set_error(l, "%s", msg ? msg : sym_sqlite3_errstr(rc));
+                        sym_sqlite3_free(msg);
                         return rc == SQLITE_BUSY ? -EAGAIN : -EIO;
                 }
                 return 0;
@@ -133,11 +96,11 @@ static int sq_commit(struct ledger *l) {
 }
 
 static void sq_rollback(struct ledger *l) {
-        (void) sq.sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+        (void) sym_sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static void sq_close(struct ledger *l) {
-        sq.sqlite3_close_v2(l->db);
+        sym_sqlite3_close_v2(l->db);
         l->db = NULL;
 }
 
@@ -152,12 +115,9 @@ static const struct ledger_backend sqlite_backend = {
 };
 
 int ledger_sqlite_open(struct ledger *l, const char *path, bool create, char **ret_error) {
-        static pthread_once_t once = PTHREAD_ONCE_INIT;
-        pthread_once(&once, load_sqlite);
-        if (!sq_handle) {
-                *ret_error = xstrdup(sq_load_error);
-                return -ELIBACC;
-        }
+        int r = dlopen_sqlite(ret_error);
+        if (r < 0)
+                return r;
         struct stat st;
         if (!*path) {
                 *ret_error = xstrdup("empty path");
@@ -173,7 +133,7 @@ int ledger_sqlite_open(struct ledger *l, const char *path, bool create, char **r
                 char *slash = strrchr(dir, '/');
                 if (slash && slash != dir) {
                         *slash = 0;
-                        int r = mkdir_p(dir, 0755);
+                        r = mkdir_p(dir, 0755);
                         if (r < 0) {
                                 *ret_error = xasprintf("cannot create '%s': %s", dir, strerror(-r));
                                 return r;
@@ -181,13 +141,13 @@ int ledger_sqlite_open(struct ledger *l, const char *path, bool create, char **r
                 }
         }
         sqlite3 *db = NULL;
-        int rc = sq.sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
+        int rc = sym_sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
         if (rc != SQLITE_OK) {
-                *ret_error = xstrdup(db ? sq.sqlite3_errmsg(db) : sq.sqlite3_errstr(rc));
-                sq.sqlite3_close_v2(db);
+                *ret_error = xstrdup(db ? sym_sqlite3_errmsg(db) : sym_sqlite3_errstr(rc));
+                sym_sqlite3_close_v2(db);
                 return -EIO;
         }
-        sq.sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+        sym_sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
         l->db = db;
         l->ops = &sqlite_backend;
         /*
@@ -195,10 +155,10 @@ int ledger_sqlite_open(struct ledger *l, const char *path, bool create, char **r
          * block the writer. synchronous=FULL: a committed entry survives power loss too.
          */
         char *msg = NULL;
-        rc = sq.sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg);
+        rc = sym_sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg);
         if (rc != SQLITE_OK) {
-                *ret_error = xstrdup(msg ? msg : sq.sqlite3_errstr(rc));
-                sq.sqlite3_free(msg);
+                *ret_error = xstrdup(msg ? msg : sym_sqlite3_errstr(rc));
+                sym_sqlite3_free(msg);
                 sq_close(l);
                 return rc == SQLITE_NOTADB ? -EUCLEAN : -EIO;
         }

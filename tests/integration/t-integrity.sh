@@ -11,7 +11,9 @@
 #   owner, type, symlink target, added, removed); hostile file names;
 # - signed manifests: edited, re-checksummed, signed by another key, unsigned;
 # - the digest cache: used when warm, not fooled by a content change with the
-#   mtime restored, a forged or loosened cache refused;
+#   mtime restored, a forged row or a loosened cache refused; a check reads no
+#   more rows than it has files with /usr/share sealed; 200 sealed-and-deleted
+#   trees leave no dead entry after doctor --cleanup; the cap holds;
 # - `run --toolchain`: a tampered tree refused with 125 before the build, an
 #   intact one recorded in report.json; a fake compiler planted in a sealed
 #   directory that comes first in PATH;
@@ -186,10 +188,12 @@ bwc seal "$R" -o "$T/tc.manifest"
 bwc check --json "$T/tc.manifest"
 expect_eq "warm check takes every digest from the cache" "$(jout 'd["stats"]["files"]') 0" \
         "$(jout 'str(d["stats"]["cached"]) + " " + str(d["stats"]["hashed"])')"
-cache_mode=$(stat -c '%U %a' "$BUILDWARD_CACHE_DIR/digests" "$BUILDWARD_CACHE_DIR/key" "$BUILDWARD_CACHE_DIR" | tr '\n' ' ')
+cache_mode=$(stat -c '%U %a' "$BUILDWARD_CACHE_DIR/digests.db" "$BUILDWARD_CACHE_DIR/key" "$BUILDWARD_CACHE_DIR" | tr '\n' ' ')
 expect_eq "cache files are root's, 0600, in a 0700 directory" "root 600 root 600 root 700 " "$cache_mode"
 bwc check --no-cache --json "$T/tc.manifest"
 expect_eq "--no-cache hashes everything" "0" "$(jout 'd["stats"]["cached"]')"
+# Kept for the forgeries below: the check after the change drops the stale row it meets.
+cp -p "$BUILDWARD_CACHE_DIR/digests.db" "$T/digests.intact"
 
 # Content changed, size kept, mtime restored: ctime still moves.
 old_mtime=$(stat -c %y "$R/bin/as")
@@ -200,54 +204,111 @@ bwc check --json "$T/tc.manifest"
 expect_eq "content change with mtime restored: detected despite the cache" '["content"]' \
         "$(jout '[x["change"] for x in d["differences"]]')"
 
-# A forged cache: the attacker updates the entry's mtime/ctime so it describes the
-# changed file while keeping the sealed digest. The HMAC refuses it.
+# A forged cache row: the attacker updates the entry's size/mtime/ctime so it
+# describes the changed file while keeping the sealed digest. The row's HMAC
+# (src/integrity/cache.c, row_mac()) refuses it.
 forge_cache() { # forge_cache FILE RESIGN(0|1)
         python3 - "$BUILDWARD_CACHE_DIR" "$1" "$2" "$T/tc.manifest" <<'PY'
-import hashlib, hmac, os, sys
+import hashlib, hmac, os, sqlite3, struct, sys
 d, path, resign, manifest = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
 st = os.stat(path)
 sealed = next(l.split(" ")[4] for l in open(manifest) if l.startswith("f ") and l.rstrip("\n").endswith(" " + path))
-lines = open(d + "/digests").read().splitlines(True)
-body, out = lines[:-1], []
-for l in body:
-    f = l.split(" ")
-    if len(f) == 7 and f[1] == str(st.st_ino):
-        f[2], f[3], f[4], f[6] = str(st.st_size), str(st.st_mtime_ns), str(st.st_ctime_ns), sealed + "\n"
-        l = " ".join(f)
-    out.append(l)
-text = "".join(out)
+digest = bytes.fromhex(sealed.split(":")[1])
+db = sqlite3.connect(d + "/digests.db")
+dev, ino, btime, rowpath, mac = db.execute("SELECT dev, ino, btime, path, mac FROM entry WHERE ino = ?",
+                                           (st.st_ino,)).fetchone()
 if resign:
     key = open(d + "/key", "rb").read()
-    mac = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
-else:
-    mac = lines[-1].split(" ")[1].strip()
-open(d + "/digests", "w").write(text + "hmac-sha256 " + mac + "\n")
+    u = lambda v: v & 0xFFFFFFFFFFFFFFFF
+    msg = struct.pack("<QQQQQQ", u(dev), u(ino), st.st_size, st.st_mtime_ns, st.st_ctime_ns, u(btime)) + digest
+    mac = hmac.new(key, msg + (rowpath or b""), hashlib.sha256).digest()
+db.execute("UPDATE entry SET size = ?, mtime = ?, ctime = ?, digest = ?, mac = ? WHERE ino = ?",
+           (st.st_size, st.st_mtime_ns, st.st_ctime_ns, digest, mac, st.st_ino))
+db.commit()
 PY
 }
-cp -p "$BUILDWARD_CACHE_DIR/digests" "$T/digests.intact"
+rm -f "$BUILDWARD_CACHE_DIR"/digests.db*
+cp -p "$T/digests.intact" "$BUILDWARD_CACHE_DIR/digests.db"
 forge_cache "$R/bin/as" 0
 bwc check --json "$T/tc.manifest"
 expect_eq "a forged cache entry (HMAC not recomputed) does not hide the change" '["content"]' \
         "$(jout '[x["change"] for x in d["differences"]]')"
-expect_match "... the cache is refused for its HMAC" "HMAC.*ignored and rebuilt" "$(err)"
+expect_match "... the row is refused for its HMAC" "HMAC.*ignored and rebuilt" "$(err)"
+expect_eq "... and counted" 1 "$(jout 'd["stats"]["cache_refused"]')"
 # Control: with the HMAC recomputed from the root-only key the same forgery is
 # believed, so the check above failed for the HMAC and nothing else. (Whoever
 # reads the key is root, who could replace the compiler and buildward anyway.)
-cp -p "$T/digests.intact" "$BUILDWARD_CACHE_DIR/digests"
+rm -f "$BUILDWARD_CACHE_DIR"/digests.db*
+cp -p "$T/digests.intact" "$BUILDWARD_CACHE_DIR/digests.db"
 forge_cache "$R/bin/as" 1
 bwc check --json "$T/tc.manifest"
 expect_eq "control: a forgery made with the key is trusted (the HMAC is what protects)" "[]" \
         "$(jout '[x["change"] for x in d["differences"]]')"
-chmod 0644 "$BUILDWARD_CACHE_DIR/digests"
+chmod 0644 "$BUILDWARD_CACHE_DIR/digests.db"
 bwc check --json "$T/tc.manifest"
 expect_match "a cache of mode 0644 is refused" "is not mode 0600" "$(err)"
 expect_eq "... and the change is found" '["content"]' "$(jout '[x["change"] for x in d["differences"]]')"
-chmod 0600 "$BUILDWARD_CACHE_DIR/digests"
-chown 1234 "$BUILDWARD_CACHE_DIR/digests"
+chmod 0600 "$BUILDWARD_CACHE_DIR/digests.db"
+chown 1234 "$BUILDWARD_CACHE_DIR/digests.db"
 bwc check --json "$T/tc.manifest"
 expect_match "a cache owned by another user is refused" "owned by another user" "$(err)"
-chown 0 "$BUILDWARD_CACHE_DIR/digests"
+chown 0 "$BUILDWARD_CACHE_DIR/digests.db"
+
+# ---- 4b. the cache's work follows what is checked, not what it holds (issue 23) ---
+# Work is asserted, never time (TESTING.md): check --json counts the rows read.
+# doctor_cache FIELD: entries|live|dead from doctor's digest cache line
+doctor_cache() {
+        python3 - "$RUN_OUT" "$1" <<'PY'
+import json, re, sys
+f = next(x for x in json.load(open(sys.argv[1])) if x["feature"] == "digest cache")
+m = re.search(r"(\d+) entries, ([\d.]+)% live .*, (\d+) dead", f["detail"])
+print({"entries": m.group(1), "live": m.group(2), "dead": m.group(3)}[sys.argv[2]] if m else "<" + f["detail"] + ">")
+PY
+}
+bwc seal /usr/share -o "$T/share.manifest"
+expect_rc "seal /usr/share (a big tree) fills the cache" 0
+new_tree "$R"
+sleep 1.2
+bwc seal "$R" -o "$T/small.manifest"
+bwc check --json "$T/small.manifest"
+small_files=$(jout 'd["stats"]["files"]')
+expect_eq "the small tree's check takes every digest from the cache" "$small_files" "$(jout 'd["stats"]["cached"]')"
+rows=$(jout 'd["stats"]["cache_rows_read"]')
+[ "$rows" -gt 0 ] && [ "$rows" -le "$small_files" ] &&
+        ok "... reading no more rows ($rows) than it has files ($small_files)" ||
+        not_ok "... reading no more rows than it has files" "rows read: $rows, files: $small_files"
+bwc doctor --json
+big=$(doctor_cache entries)
+[ "$big" -gt $((100 * small_files)) ] && ok "... from a cache of $big entries" ||
+        not_ok "... from a big cache" "entries: $big"
+
+# 200 trees sealed, then deleted: their rows are dead, doctor --cleanup removes them.
+for i in $(seq 1 200); do
+        mkdir -p "$T/tmp/$i" && printf 'a%s' "$i" >"$T/tmp/$i/a" && printf 'b%s' "$i" >"$T/tmp/$i/b"
+done
+sleep 1.2
+sealed=0
+for i in $(seq 1 200); do
+        bwc seal "$T/tmp/$i" -o "$T/tmp.manifest" && [ "$RC" = 0 ] && sealed=$((sealed + 1))
+done
+expect_eq "200 temporary trees sealed" 200 "$sealed"
+rm -rf "$T/tmp"
+bwc doctor --json
+dead=$(doctor_cache dead) before=$(doctor_cache entries)
+[ "$dead" -ge 400 ] && ok "doctor counts their $dead dead entries" || not_ok "doctor counts the dead entries" "dead: $dead"
+bwc doctor --cleanup
+expect_match "doctor --cleanup says what it removed" "[0-9]+ dead removed" "$(out)"
+bwc doctor --json
+# The host may have changed a file of /usr/share meanwhile: what counts is that every dead row went.
+expect_eq "... and none are left, every live one kept" "0 $((before - dead))" \
+        "$(doctor_cache dead) $(doctor_cache entries)"
+bwc check --json "$T/small.manifest"
+expect_eq "the small tree is still checked from the cache" "$small_files" "$(jout 'd["stats"]["cached"]')"
+# The cap: past BUILDWARD_CACHE_MAX_ENTRIES a save evicts the least recently used.
+touch "$R/bin/ld" && sleep 1.2
+BUILDWARD_CACHE_MAX_ENTRIES=1000 bwc check --json "$T/small.manifest"
+bwc doctor --json
+expect_eq "a save past the cap leaves exactly the cap" 1000 "$(doctor_cache entries)"
 
 # ---- 5. run --toolchain ------------------------------------------------------------
 new_tree "$R"

@@ -108,7 +108,8 @@ TEST(check_fd_and_pid) {
 
 TEST(cache_hits_misses_and_refusals) {
         char *dir = tmpdir();
-        _cleanup_free_ char *cdir = xasprintf("%s/cache", dir), *digests = xasprintf("%s/cache/digests", dir),
+        _cleanup_free_ char *cdir = xasprintf("%s/cache", dir),
+                            *digests = xasprintf("%s/cache/" DIGEST_CACHE_FILE, dir),
                             *keyf = xasprintf("%s/cache/key", dir);
         struct digest_cache *c = NULL;
         ASSERT_EQ_INT(digest_cache_open(cdir, 0, &c, NULL), 0);
@@ -124,7 +125,7 @@ TEST(cache_hits_misses_and_refusals) {
         uint8_t d[VERITY_DIGEST_SIZE], got[VERITY_DIGEST_SIZE];
         memset(d, 0x5a, sizeof(d));
         ASSERT_TRUE(!digest_cache_lookup(c, &id, got));
-        digest_cache_put(c, &id, d);
+        digest_cache_put(c, &id, "/nonexistent/a", d);
         ASSERT_TRUE(digest_cache_lookup(c, &id, got) && memcmp(got, d, sizeof(d)) == 0);
         /* Any field of the version differing is a miss: restoring mtime does not restore ctime. */
         struct file_id other = id;
@@ -140,7 +141,7 @@ TEST(cache_hits_misses_and_refusals) {
         struct file_id fresh = {
                 .dev = 1, .ino = 43, .size = 1, .ctime_ns = (int64_t) now_usec(CLOCK_REALTIME) * 1000
         };
-        digest_cache_put(c, &fresh, d);
+        digest_cache_put(c, &fresh, NULL, d);
         ASSERT_TRUE(!digest_cache_lookup(c, &fresh, got));
         ASSERT_EQ_INT(digest_cache_save(c), 0);
         digest_cache_free(TAKE_PTR(c));
@@ -151,23 +152,16 @@ TEST(cache_hits_misses_and_refusals) {
         ASSERT_TRUE(c && digest_cache_lookup(c, &id, got) && memcmp(got, d, sizeof(d)) == 0);
         digest_cache_free(TAKE_PTR(c));
 
-        /* Tampering: one changed byte fails the HMAC; FRESH starts over. */
-        _cleanup_free_ char *data = NULL;
-        size_t n;
-        ASSERT_EQ_INT(read_full_file(digests, &data, &n, 1 << 20), 0);
-        char *at = strstr(data, " 42 ");
-        ASSERT_TRUE(at != NULL);
-        if (at)
-                at[2] = '3'; /* inode 42 -> 43 */
-        ASSERT_EQ_INT(write_file_at(AT_FDCWD, digests, data, O_TRUNC, 0), 0);
+        /* A damaged database (a row's tampering is test-cache.c's): refused as a whole; FRESH starts over. */
+        ASSERT_EQ_INT(write_file_at(AT_FDCWD, digests, "not sqlite", O_TRUNC, 0), 0);
         char *why = NULL;
         ASSERT_EQ_INT(digest_cache_open(cdir, 0, &c, &why), -EBADMSG);
-        ASSERT_TRUE(why && strstr(why, "HMAC"));
+        ASSERT_TRUE(why && strstr(why, "not a digest cache database"));
         free(why);
         why = NULL;
         ASSERT_EQ_INT(digest_cache_open(cdir, DIGEST_CACHE_FRESH, &c, NULL), 0);
         ASSERT_TRUE(c && !digest_cache_lookup(c, &id, got));
-        ASSERT_EQ_INT(digest_cache_save(c), 0); /* a fresh cache is written even if empty */
+        ASSERT_EQ_INT(digest_cache_save(c), 0);
         digest_cache_free(TAKE_PTR(c));
         ASSERT_EQ_INT(digest_cache_open(cdir, 0, &c, NULL), 0);
         digest_cache_free(TAKE_PTR(c));
@@ -295,7 +289,7 @@ TEST(memory_cache_when_the_file_cache_is_refused) {
         file_id_from_statx(&sx, &id);
         ASSERT_TRUE(digest_cache_lookup(t->cache, &id, d)); /* the next exec is a lookup */
         ASSERT_EQ_INT(digest_cache_save(t->cache), 0);
-        _cleanup_free_ char *digests = xasprintf("%s/digests", cache);
+        _cleanup_free_ char *digests = xasprintf("%s/" DIGEST_CACHE_FILE, cache);
         ASSERT_TRUE(access(digests, F_OK) < 0); /* nothing written into the refused directory */
         unsetenv("BUILDWARD_CACHE_DIR");
         cleanup_dir(dir);
