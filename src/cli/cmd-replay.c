@@ -4,7 +4,7 @@
 #include "basic/log.h"
 #include "cli/commands.h"
 #include "crypto/openssl-dl.h"
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
 

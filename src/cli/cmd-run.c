@@ -14,7 +14,7 @@
 #include "basic/size.h"
 #include "cli/commands.h"
 #include "crypto/openssl-dl.h"
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
 #include "integrity/integrity.h"

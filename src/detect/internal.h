@@ -2,7 +2,7 @@
 #pragma once
 
 /* Shared by engine.c (process table, findings) and rules.c (the rules). */
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
 

@@ -5,7 +5,7 @@
 
 #include "basic/glob.h"
 #include "basic/util.h"
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "detect/policy.h"
 
 #define MAX_POLICY_SIZE (1 << 20)

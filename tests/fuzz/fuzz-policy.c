@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "detect/policy.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);

@@ -26,13 +26,13 @@ declare -A units=(
         [glob]="$src/src/basic/glob.c"
         [size]="$src/src/basic/size.c"
         [env]="$src/src/sandbox/env.c $src/src/basic/util.c $crypto"
-        [policy]="$src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c $crypto"
-        [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c $crypto"
+        [policy]="$src/src/detect/policy.c $src/src/finding/catalog.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/finding/finding.c $src/src/report/report.c $crypto"
+        [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/finding/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/finding/finding.c $src/src/report/report.c $crypto"
         [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $src/src/basic/util.c $crypto -ljson-c"
         [manifest]="$src/src/integrity/manifest.c $src/src/integrity/verity.c $src/src/crypto/sign.c $src/src/basic/util.c $crypto"
         [triage-net]="$src/src/triage/parse.c $src/src/basic/util.c $crypto"
         [triage-config]="$src/src/triage/parse.c $src/src/basic/util.c $crypto"
-        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $src/src/basic/util.c $crypto -ljson-c"
+        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/finding/finding.c $src/src/report/report.c $src/src/finding/catalog.c $src/src/basic/util.c $crypto -ljson-c"
 )
 # extra libraries, and the longest input of each harness where a realistic seed
 # is longer than 512 bytes (a policy, an event stream, a whole report.json)
