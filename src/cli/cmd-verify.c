@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "ledger/ledger.h"
 #include "provenance/provenance.h"
-#include "provenance/statement.h"
+#include "attest/statement.h"
 
 static void verify_help(void) {
         printf("usage: buildward verify ARTIFACT... [--pubkey PUB] [--ledger URL] [--provenance FILE] [--json]\n\n"

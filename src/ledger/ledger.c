@@ -8,9 +8,9 @@
 #include "crypto/openssl-dl.h"
 #include "ledger/backend.h"
 #include "ledger/ledger.h"
-#include "provenance/dsse.h"
-#include "provenance/source.h"
-#include "provenance/statement.h"
+#include "attest/dsse.h"
+#include "attest/source.h"
+#include "attest/statement.h"
 
 #define CHECKPOINT_HEADER "buildward ledger checkpoint v1"
 #define VERIFY_CHUNK      4096

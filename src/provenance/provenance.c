@@ -5,10 +5,10 @@
 
 #include "basic/util.h"
 #include "ledger/ledger.h"
-#include "provenance/dsse.h"
+#include "attest/dsse.h"
 #include "provenance/provenance.h"
-#include "provenance/source.h"
-#include "provenance/statement.h"
+#include "attest/source.h"
+#include "attest/statement.h"
 
 char *provenance_builder_id(void) {
         const char *env = getenv("BUILDWARD_BUILDER_ID");

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "basic/util.h"
-#include "provenance/dsse.h"
+#include "attest/dsse.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -5,7 +5,7 @@
 
 #include "basic/util.h"
 #include "crypto/openssl-dl.h"
-#include "provenance/source.h"
+#include "attest/source.h"
 
 #define GIT_MAX_FILE (64u << 20)
 #define MAX_DEPTH    256

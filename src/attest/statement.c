@@ -2,8 +2,8 @@
 #include <math.h>
 
 #include "basic/util.h"
-#include "provenance/source.h"
-#include "provenance/statement.h"
+#include "attest/source.h"
+#include "attest/statement.h"
 
 json_object *json_path(json_object *o, const char *path) {
         _cleanup_free_ char *copy = xstrdup(path);

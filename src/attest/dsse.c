@@ -2,7 +2,7 @@
 #include <json-c/json.h>
 
 #include "basic/util.h"
-#include "provenance/dsse.h"
+#include "attest/dsse.h"
 
 /* An envelope larger than this is not one of ours: provenance of 100k artifacts is ~15 MiB. */
 #define DSSE_MAX_SIZE (64u << 20)
