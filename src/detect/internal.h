@@ -2,10 +2,10 @@
 #pragma once
 
 /* Shared by engine.c (the event loop, findings) and rules.c (the rules). */
-#include "finding/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
 #include "detect/proctable.h"
+#include "finding/catalog.h"
 
 struct engine {
         const struct policy *policy;
