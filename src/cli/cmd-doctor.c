@@ -7,6 +7,7 @@
 
 #include "basic/util.h"
 #include "cli/commands.h"
+#include "doctor/probe.h"
 #include "integrity/cache.h"
 #include "monitor/monitor.h"
 #include "sandbox/features.h"
@@ -116,7 +117,7 @@ int cmd_doctor(int argc, char **argv) {
         }
         int ret = cleanup ? doctor_cleanup() : 0;
         struct feature *f;
-        size_t n = features_probe(&f);
+        size_t n = doctor_probe(&f);
         bool monitor = false;
         for (size_t i = 0; i < n; i++)
                 monitor = monitor || (streq(f[i].name, "eBPF monitor") && f[i].ok);

@@ -2,11 +2,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "attest/statement.h"
 #include "basic/log.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
 #include "provenance/provenance.h"
-#include "provenance/statement.h"
 
 /* Exit codes of `ledger` and `verify`: 0 all good, 1 a problem found, 2 usage, 125 could not do the job. */
 #define EXIT_FOUND 1

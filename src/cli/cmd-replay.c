@@ -4,9 +4,9 @@
 #include "basic/log.h"
 #include "cli/commands.h"
 #include "crypto/openssl-dl.h"
-#include "detect/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
+#include "finding/catalog.h"
 
 /* One events.jsonl line is at most a few KiB; anything longer is not ours. */
 #define MAX_LINE (1 << 20)

@@ -8,6 +8,7 @@
 #include "basic/size.h"
 #include "cli/commands.h"
 #include "crypto/sign.h"
+#include "report/report.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
 

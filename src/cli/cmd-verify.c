@@ -2,11 +2,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "attest/statement.h"
 #include "basic/log.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
 #include "provenance/provenance.h"
-#include "provenance/statement.h"
 
 static void verify_help(void) {
         printf("usage: buildward verify ARTIFACT... [--pubkey PUB] [--ledger URL] [--provenance FILE] [--json]\n\n"

@@ -7,15 +7,6 @@
 #include "basic/util.h"
 #include "detect/internal.h"
 
-static int proc_cmp(const void *a, const void *b) {
-        pid_t x = ((const struct proc *) a)->pid, y = ((const struct proc *) b)->pid;
-        return x < y ? -1 : x > y;
-}
-
-static int writer_cmp(const void *a, const void *b) {
-        return strcmp(((const struct writer *) a)->path, ((const struct writer *) b)->path);
-}
-
 static int str_cmp(const void *a, const void *b) {
         return strcmp(a, b);
 }
@@ -28,39 +19,11 @@ struct engine *engine_new(const struct policy *policy) {
         return e;
 }
 
-static void proc_free(struct proc *p) {
-        free(p->exe);
-        free(p->interp);
-        strv_free(p->argv);
-        free(p->cwd);
-        strv_free(p->sockets);
-        free(p->killed_child_exe);
-        free(p->fixture_path);
-        free(p->sealed_digest);
-        free(p->sealed_path);
-        free(p);
-}
-
-static void writer_free(void *p) {
-        struct writer *w = p;
-        free(w->path);
-        free(w->exe);
-        free(w);
-}
-
-static void noop_free(void *p) {
-        (void) p;
-}
-
 void engine_free(struct engine *e) {
         if (!e)
                 return;
-        tdestroy(e->procs, noop_free); /* the procs themselves are owned by e->all */
-        tdestroy(e->writers, writer_free);
+        proctable_done(&e->pt);
         tdestroy(e->seen, free);
-        for (size_t i = 0; i < e->n_all; i++)
-                proc_free(e->all[i]);
-        free(e->all);
         finding_list_done(&e->findings);
         free(e->supp_counts);
         free(e->source);
@@ -71,69 +34,6 @@ void engine_free(struct engine *e) {
 
 uint64_t engine_events(struct engine *e) {
         return e->events;
-}
-
-struct proc *proc_get(struct engine *e, pid_t pid) {
-        struct proc key = { .pid = pid };
-        struct proc **p = tfind(&key, &e->procs, proc_cmp);
-        return p ? *p : NULL;
-}
-
-/* A new process record for PID; an older one of a reused pid stays in e->all. */
-static struct proc *proc_new(struct engine *e, pid_t pid, pid_t ppid, uint64_t t) {
-        struct proc *p = xcalloc(1, sizeof(*p));
-        p->pid = pid;
-        p->ppid = ppid;
-        p->start_usec = t;
-        struct proc key = { .pid = pid };
-        struct proc **slot = tfind(&key, &e->procs, proc_cmp);
-        if (slot)
-                *slot = p; /* same key: replacing in place keeps the tree ordered */
-        else
-                tsearch(p, &e->procs, proc_cmp);
-        e->all = realloc(e->all, (e->n_all + 1) * sizeof(*e->all));
-        if (!e->all)
-                abort();
-        p->index = e->n_all;
-        e->all[e->n_all++] = p;
-        return p;
-}
-
-char *proc_resolve(const struct proc *p, const char *path) {
-        if (!path)
-                return NULL;
-        if (path[0] == '/')
-                return path_normalize(path);
-        if (!p || !p->cwd)
-                return xstrdup(path); /* relative to a directory we do not know */
-        _cleanup_free_ char *j = xasprintf("%s/%s", p->cwd, path);
-        return path_normalize(j);
-}
-
-const struct writer *writer_get(struct engine *e, const char *path) {
-        struct writer key = { .path = (char *) path };
-        struct writer **w = tfind(&key, &e->writers, writer_cmp);
-        return w ? *w : NULL;
-}
-
-void writer_set(struct engine *e, const char *path, const struct proc *p) {
-        struct writer key = { .path = (char *) path };
-        struct writer **slot = tfind(&key, &e->writers, writer_cmp);
-        struct writer *w;
-        if (slot)
-                w = *slot;
-        else {
-                if (e->n_writers >= MAX_WRITERS)
-                        return;
-                w = xcalloc(1, sizeof(*w));
-                w->path = xstrdup(path);
-                tsearch(w, &e->writers, writer_cmp);
-                e->n_writers++;
-        }
-        w->tool = p ? p->tool : 0;
-        w->pid = p ? p->pid : 0;
-        free(w->exe);
-        w->exe = p && p->exe ? xstrdup(p->exe) : NULL;
 }
 
 static bool under(const char *abs, const char *dir) {
@@ -161,178 +61,6 @@ bool path_in_writable(const char *abs) {
         return false;
 }
 
-/* "x86_64-linux-gnu-gcc-12" -> "gcc": target prefixes and version suffixes off. */
-static void tool_name(const char *base, char *out, size_t n) {
-        const char *b = base;
-        const char *dash;
-        /* a GNU triplet prefix has three dashes: arch-vendor-os- or arch-os-abi- */
-        int dashes = 0;
-        for (const char *c = b; *c; c++)
-                dashes += *c == '-';
-        if (dashes >= 3 && (startswith(b, "x86_64-") || startswith(b, "i686-") || startswith(b, "aarch64-") ||
-                            startswith(b, "arm-") || startswith(b, "riscv64-")))
-                for (int i = 0; i < 3 && (dash = strchr(b, '-')); i++)
-                        b = dash + 1;
-        snprintf(out, n, "%s", b);
-        /* strip "-12", "-3.11", "3.11" (python3.11) version tails */
-        char *end = out + strlen(out);
-        while (end > out && ((end[-1] >= '0' && end[-1] <= '9') || end[-1] == '.'))
-                end--;
-        if (end > out && end[-1] == '-')
-                end--;
-        if (end > out)
-                *end = 0;
-}
-
-unsigned tool_classify(const char *path) {
-        static const struct {
-                const char *name;
-                unsigned tool;
-        } names[] = {
-                { "cc", TOOL_COMPILER },
-                { "gcc", TOOL_COMPILER },
-                { "g++", TOOL_COMPILER },
-                { "c++", TOOL_COMPILER },
-                { "cpp", TOOL_COMPILER },
-                { "cc1", TOOL_COMPILER },
-                { "cc1plus", TOOL_COMPILER },
-                { "cc1obj", TOOL_COMPILER },
-                { "collect", TOOL_COMPILER },
-                { "lto", TOOL_COMPILER },
-                { "lto-wrapper", TOOL_COMPILER },
-                { "clang", TOOL_COMPILER },
-                { "clang++", TOOL_COMPILER },
-                { "as", TOOL_COMPILER },
-                { "ld", TOOL_COMPILER },
-                { "ld.bfd", TOOL_COMPILER },
-                { "ld.gold", TOOL_COMPILER },
-                { "ld.lld", TOOL_COMPILER },
-                { "lld", TOOL_COMPILER },
-                { "gold", TOOL_COMPILER },
-                { "rustc", TOOL_COMPILER },
-                { "go", TOOL_COMPILER },
-                { "compile", TOOL_COMPILER },
-                { "link", TOOL_COMPILER },
-                { "javac", TOOL_COMPILER },
-                { "ar", TOOL_COMPILER },
-                { "ranlib", TOOL_COMPILER },
-                { "strip", TOOL_COMPILER },
-                { "objcopy", TOOL_COMPILER },
-                { "gfortran", TOOL_COMPILER },
-                { "f951", TOOL_COMPILER },
-                { "cc1obj", TOOL_COMPILER },
-                { "tcc", TOOL_COMPILER },
-                { "bison", TOOL_GENERATOR },
-                { "yacc", TOOL_GENERATOR },
-                { "flex", TOOL_GENERATOR },
-                { "lex", TOOL_GENERATOR },
-                { "m", TOOL_GENERATOR },
-                { "gperf", TOOL_GENERATOR },
-                { "autoconf", TOOL_GENERATOR },
-                { "autoheader", TOOL_GENERATOR },
-                { "automake", TOOL_GENERATOR },
-                { "aclocal", TOOL_GENERATOR },
-                { "autom4te", TOOL_GENERATOR },
-                { "libtoolize", TOOL_GENERATOR },
-                { "autoreconf", TOOL_GENERATOR },
-                { "protoc", TOOL_GENERATOR },
-                { "swig", TOOL_GENERATOR },
-                { "moc", TOOL_GENERATOR },
-                { "uic", TOOL_GENERATOR },
-                { "rcc", TOOL_GENERATOR },
-                { "makeinfo", TOOL_GENERATOR },
-                { "help2man", TOOL_GENERATOR },
-                { "msgfmt", TOOL_GENERATOR },
-                { "sh", TOOL_SHELL },
-                { "bash", TOOL_SHELL },
-                { "dash", TOOL_SHELL },
-                { "zsh", TOOL_SHELL },
-                { "ksh", TOOL_SHELL },
-                { "mksh", TOOL_SHELL },
-                { "ash", TOOL_SHELL },
-                { "busybox", TOOL_SHELL },
-                { "fish", TOOL_SHELL },
-                { "csh", TOOL_SHELL },
-                { "tcsh", TOOL_SHELL },
-                { "python", TOOL_INTERP },
-                { "perl", TOOL_INTERP },
-                { "ruby", TOOL_INTERP },
-                { "node", TOOL_INTERP },
-                { "php", TOOL_INTERP },
-                { "lua", TOOL_INTERP },
-                { "tclsh", TOOL_INTERP },
-                { "curl", TOOL_DOWNLOADER },
-                { "wget", TOOL_DOWNLOADER },
-                { "nc", TOOL_DOWNLOADER },
-                { "ncat", TOOL_DOWNLOADER },
-                { "netcat", TOOL_DOWNLOADER },
-                { "nc.openbsd", TOOL_DOWNLOADER },
-                { "nc.traditional", TOOL_DOWNLOADER },
-                { "socat", TOOL_DOWNLOADER },
-                { "telnet", TOOL_DOWNLOADER },
-                { "ftp", TOOL_DOWNLOADER },
-                { "tftp", TOOL_DOWNLOADER },
-                { "scp", TOOL_DOWNLOADER },
-                { "ssh", TOOL_DOWNLOADER },
-                { "rsync", TOOL_DOWNLOADER },
-                { "xz", TOOL_DECODER },
-                { "unxz", TOOL_DECODER },
-                { "xzcat", TOOL_DECODER },
-                { "lzma", TOOL_DECODER },
-                { "unlzma", TOOL_DECODER },
-                { "gzip", TOOL_DECODER },
-                { "gunzip", TOOL_DECODER },
-                { "zcat", TOOL_DECODER },
-                { "bzip", TOOL_DECODER },
-                { "bunzip", TOOL_DECODER },
-                { "zstd", TOOL_DECODER },
-                { "base", TOOL_DECODER },
-                { "uudecode", TOOL_DECODER },
-                { "xxd", TOOL_DECODER },
-                { "openssl", TOOL_DECODER },
-                { "tr", TOOL_DECODER },
-                { "sed", TOOL_DECODER },
-                { "head", TOOL_DECODER },
-                { "tail", TOOL_DECODER },
-                { "cp", TOOL_COPIER },
-                { "install", TOOL_COPIER },
-                { "mv", TOOL_COPIER },
-                { "cat", TOOL_COPIER },
-                { "dd", TOOL_COPIER },
-                { "tee", TOOL_COPIER },
-                { "ln", TOOL_COPIER },
-                { "sudo", TOOL_SETUID },
-                { "su", TOOL_SETUID },
-                { "pkexec", TOOL_SETUID },
-                { "doas", TOOL_SETUID },
-                { "newgrp", TOOL_SETUID },
-                { "passwd", TOOL_SETUID },
-                { "chsh", TOOL_SETUID },
-                { "chfn", TOOL_SETUID },
-                { "gpasswd", TOOL_SETUID },
-                { "xmrig", TOOL_MINER },
-                { "minerd", TOOL_MINER },
-                { "cpuminer", TOOL_MINER },
-                { "ethminer", TOOL_MINER },
-                { "xmr-stak", TOOL_MINER },
-                { "ccminer", TOOL_MINER },
-                { "nbminer", TOOL_MINER },
-                { "t-rex", TOOL_MINER },
-                { "lolminer", TOOL_MINER },
-                { "crontab", TOOL_SCHEDULER },
-                { "at", TOOL_SCHEDULER },
-                { "batch", TOOL_SCHEDULER },
-                { "systemctl", TOOL_SCHEDULER },
-                { "update-rc.d", TOOL_SCHEDULER },
-        };
-        char n[64];
-        tool_name(path_basename(path), n, sizeof(n));
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (streq(n, names[i].name))
-                        return names[i].tool;
-        return 0;
-}
-
 static void update_compilers(struct engine *e, struct proc *p, bool alive) {
         if (!(p->tool & TOOL_COMPILER))
                 return;
@@ -344,16 +72,16 @@ static void update_compilers(struct engine *e, struct proc *p, bool alive) {
 
 /* Keeps the process table current; returns the process the event is about. */
 static struct proc *track(struct engine *e, const struct event *ev) {
-        struct proc *p = proc_get(e, ev->pid);
+        struct proc *p = proc_get(&e->pt, ev->pid);
         switch (ev->type) {
         case EV_FORK: {
                 struct proc *parent = p;
                 if (!parent) {
-                        parent = proc_new(e, ev->pid, ev->ppid, ev->time_usec);
+                        parent = proc_new(&e->pt, ev->pid, ev->ppid, ev->time_usec);
                         parent->cwd = e->source ? xstrdup(e->source) : NULL;
                         snprintf(parent->comm, sizeof(parent->comm), "%s", ev->comm ? ev->comm : "");
                 }
-                struct proc *c = proc_new(e, ev->child, ev->pid, ev->time_usec);
+                struct proc *c = proc_new(&e->pt, ev->child, ev->pid, ev->time_usec);
                 /* fork copies the image: same program, arguments and directory until an exec */
                 snprintf(c->comm, sizeof(c->comm), "%s", parent->comm);
                 c->exe = parent->exe ? xstrdup(parent->exe) : NULL;
@@ -371,7 +99,7 @@ static struct proc *track(struct engine *e, const struct event *ev) {
         }
         case EV_EXEC: {
                 if (!p) {
-                        p = proc_new(e, ev->pid, ev->ppid, ev->time_usec);
+                        p = proc_new(&e->pt, ev->pid, ev->ppid, ev->time_usec);
                         p->cwd = e->source ? xstrdup(e->source) : NULL;
                 }
                 update_compilers(e, p, false);
@@ -388,7 +116,7 @@ static struct proc *track(struct engine *e, const struct event *ev) {
                 snprintf(p->comm, sizeof(p->comm), "%s", ev->comm ? ev->comm : "");
                 /* a script runs as its interpreter: that is what the process is */
                 p->tool = tool_classify(p->interp ? p->interp : p->exe);
-                const struct writer *w = writer_get(e, p->exe);
+                const struct writer *w = writer_get(&e->pt, p->exe);
                 p->exe_written = w != NULL;
                 p->exe_writer_tool = w ? w->tool : 0;
                 update_compilers(e, p, true);
@@ -405,7 +133,7 @@ static struct proc *track(struct engine *e, const struct event *ev) {
                 return p;
         default:
                 if (!p && ev->pid > 0) {
-                        p = proc_new(e, ev->pid, ev->ppid, ev->time_usec);
+                        p = proc_new(&e->pt, ev->pid, ev->ppid, ev->time_usec);
                         p->cwd = e->source ? xstrdup(e->source) : NULL;
                         snprintf(p->comm, sizeof(p->comm), "%s", ev->comm ? ev->comm : "");
                 }
@@ -491,7 +219,7 @@ static json_object *chain_json(struct engine *e, const struct proc *p) {
                 json_object_object_add(o, "comm", json_object_new_string(p->comm));
                 json_object_object_add(o, "argv", jstrv(p->argv));
                 json_object_array_add(a, o);
-                const struct proc *parent = proc_get(e, p->ppid);
+                const struct proc *parent = proc_get(&e->pt, p->ppid);
                 if (parent == p)
                         break;
                 p = parent;
@@ -594,7 +322,7 @@ void engine_adopt_findings(struct engine *e, struct finding_list *l) {
                         continue; /* freed with the list below */
                 }
                 /* a survivor the monitor saw: its chain and directory from the process table */
-                const struct proc *p = f->pid ? proc_get(e, f->pid) : NULL;
+                const struct proc *p = f->pid ? proc_get(&e->pt, f->pid) : NULL;
                 if (p && !f->chain) {
                         f->chain = chain_json(e, p);
                         f->ppid = p->ppid;
@@ -644,8 +372,8 @@ json_object *engine_suppressed_json(struct engine *e) {
 json_object *engine_processes_json(struct engine *e, size_t max, bool *ret_truncated) {
         json_object *a = json_object_new_array();
         char ts[64];
-        for (size_t i = 0; i < e->n_all && i < max; i++) {
-                const struct proc *p = e->all[i];
+        for (size_t i = 0; i < e->pt.n_all && i < max; i++) {
+                const struct proc *p = e->pt.all[i];
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "pid", json_object_new_int(p->pid));
                 json_object_object_add(o, "ppid", json_object_new_int(p->ppid));
@@ -670,7 +398,7 @@ json_object *engine_processes_json(struct engine *e, size_t max, bool *ret_trunc
                         json_object_object_add(o, "end", NULL);
                 json_object_array_add(a, o);
         }
-        *ret_truncated = e->n_all > max;
+        *ret_truncated = e->pt.n_all > max;
         return a;
 }
 
@@ -700,9 +428,9 @@ void engine_sample(struct engine *e, uint64_t now, void (*emit)(void *userdata, 
         uint64_t period = e->last_sample_usec ? now - e->last_sample_usec : 0;
         e->last_sample_usec = now;
         long hz = sysconf(_SC_CLK_TCK);
-        for (size_t i = 0; i < e->n_all; i++) {
-                struct proc *p = e->all[i];
-                if (p->exited || proc_get(e, p->pid) != p)
+        for (size_t i = 0; i < e->pt.n_all; i++) {
+                struct proc *p = e->pt.all[i];
+                if (p->exited || proc_get(&e->pt, p->pid) != p)
                         continue;
                 uint64_t ticks = 0;
                 if (read_cpu_ticks(p->pid, &ticks) < 0)

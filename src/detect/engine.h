@@ -8,7 +8,7 @@
  * the same events give the same findings.
  */
 #include "detect/event.h"
-#include "report/report.h"
+#include "finding/finding.h"
 
 struct engine;
 struct policy;

@@ -5,8 +5,8 @@
 
 #include "basic/glob.h"
 #include "basic/util.h"
-#include "detect/catalog.h"
 #include "detect/policy.h"
+#include "finding/catalog.h"
 
 #define MAX_POLICY_SIZE (1 << 20)
 

@@ -32,7 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "report/report.h"
+#include "finding/finding.h"
 
 struct suppression {
         char *rule, *reason, *exe, *path;

@@ -198,7 +198,7 @@ static void rules_exec(struct engine *e, const struct event *ev, struct proc *p)
         const char *exe = p->exe ? p->exe : ev->filename;
         const char *base = path_basename(exe);
         const char *arg0 = ev->argv && ev->argv[0] ? path_basename(ev->argv[0]) : base;
-        struct proc *parent = proc_get(e, p->ppid);
+        struct proc *parent = proc_get(&e->pt, p->ppid);
 
         /* reverse shells */
         if (p->tool & (TOOL_SHELL | TOOL_INTERP))
@@ -250,13 +250,13 @@ static void rules_exec(struct engine *e, const struct event *ev, struct proc *p)
 
         /* dropped executables */
         if (p->exe_written && (p->exe_writer_tool & TOOL_DOWNLOADER)) {
-                const struct writer *w = writer_get(e, exe);
+                const struct writer *w = writer_get(&e->pt, exe);
                 emit_finding(e, "exec-from-writable.downloaded", ev, p, NULL, exe,
                              ev_obj("written_by", w ? w->exe : NULL, NULL, NULL),
                              "'%s' was downloaded by '%s' and then executed", exe, w && w->exe ? w->exe : "?");
         } else if (exe[0] == '/' && path_in_writable(exe) && !path_in_source(e, exe) &&
                    !(p->exe_written && (p->exe_writer_tool & TOOL_COMPILER))) {
-                const struct writer *w = writer_get(e, exe);
+                const struct writer *w = writer_get(&e->pt, exe);
                 json_object *o = ev_obj("written_by", w ? w->exe : NULL, NULL, NULL);
                 if (ev->interp)
                         emit_finding(e, "exec-from-writable.dropped-script", ev, p, NULL, exe, o,
@@ -502,10 +502,10 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
                              exe_of(p), verb, path);
         /* a running program's file removed or replaced: a miner hiding its binary */
         if (!streq(verb, "write") && path[0] == '/')
-                for (size_t i = 0; i < e->n_all; i++) {
-                        struct proc *q = e->all[i];
-                        if (!q->exited && q->exec_seen && q->exe && streq(q->exe, path) && proc_get(e, q->pid) == q &&
-                            !(q->tool & TOOL_SHELL)) {
+                for (size_t i = 0; i < e->pt.n_all; i++) {
+                        struct proc *q = e->pt.all[i];
+                        if (!q->exited && q->exec_seen && q->exe && streq(q->exe, path) &&
+                            proc_get(&e->pt, q->pid) == q && !(q->tool & TOOL_SHELL)) {
                                 emit_finding(e, "anti-forensics.self-delete", ev, p, path, path,
                                              ev_obj("running_as", q->exe, NULL, NULL),
                                              "'%s' tried to %s '%s' while it was running (pid %d): a program "
@@ -561,7 +561,7 @@ static void rules_open(struct engine *e, const struct event *ev, struct proc *p,
         if (w) {
                 rules_write(e, ev, p, path, "write", ev->flags & O_TRUNC);
                 if (path[0] == '/')
-                        writer_set(e, path, p);
+                        writer_set(&e->pt, path, p);
         }
 }
 
@@ -664,13 +664,13 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
                         /* renameat2(RENAME_EXCHANGE) moves both */
                         bool exchange = ev->sc == SC_renameat2 && (ev->arg[4] & RENAME_EXCHANGE);
                         rules_write(e, ev, p, path2, exchange ? "exchange" : "replace", false);
-                        const struct writer *w = writer_get(e, path);
+                        const struct writer *w = writer_get(&e->pt, path);
                         if (path2[0] == '/') {
                                 if (w) {
                                         struct proc fake = { .tool = w->tool, .pid = w->pid, .exe = w->exe };
-                                        writer_set(e, path2, &fake);
+                                        writer_set(&e->pt, path2, &fake);
                                 } else
-                                        writer_set(e, path2, p);
+                                        writer_set(&e->pt, path2, p);
                         }
                 }
                 break;
@@ -821,7 +821,7 @@ static void rules_syscall(struct engine *e, struct event *ev, struct proc *p) {
                 break;
         case SC_mmap:
                 /* run --toolchain: a library under a sealed root, mapped as code (check_map judged it) */
-                if (path && ev->toolchain && !streq(ev->toolchain, "match") && !writer_get(e, path))
+                if (path && ev->toolchain && !streq(ev->toolchain, "match") && !writer_get(&e->pt, path))
                         emit_finding(e, "toolchain-tamper.unsealed-library", ev, p, path, path,
                                      ev_obj("toolchain", ev->toolchain, NULL, NULL), "'%s' mapped '%s' as code, but %s",
                                      exe_of(p), path,
@@ -898,7 +898,7 @@ void rules_run(struct engine *e, struct event *ev, struct proc *p) {
         case EV_EXIT:
                 /* remember a child killed by a signal: a parent that restarts it is a watchdog */
                 if (p && ev->signal && (ev->signal == 9 || ev->signal == 15 || ev->signal == 2 || ev->signal == 1)) {
-                        struct proc *parent = proc_get(e, p->ppid);
+                        struct proc *parent = proc_get(&e->pt, p->ppid);
                         if (parent && parent != p && p->exe) {
                                 free(parent->killed_child_exe);
                                 parent->killed_child_exe = xstrdup(p->exe);

@@ -3,12 +3,12 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "attest/dsse.h"
+#include "attest/source.h"
+#include "attest/statement.h"
 #include "basic/util.h"
 #include "ledger/ledger.h"
-#include "provenance/dsse.h"
 #include "provenance/provenance.h"
-#include "provenance/source.h"
-#include "provenance/statement.h"
 
 char *provenance_builder_id(void) {
         const char *env = getenv("BUILDWARD_BUILDER_ID");

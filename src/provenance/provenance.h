@@ -28,7 +28,7 @@ int provenance_check_args(const char *sign_key, const char *ledger_url, char **r
 char *provenance_builder_id(void);
 
 /* ---- shared by `verify` and `ledger audit-signatures` ---- */
-#include "provenance/dsse.h"
+#include "attest/dsse.h"
 
 /*
  * The provenance.dsse.json that belongs to ARTIFACT: the nearest one in its

@@ -15,7 +15,7 @@
 #include <inttypes.h>
 
 #include "basic/util.h"
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "report/report-read.h"
 #include "report/report.h"
 #include "report/writers.h"

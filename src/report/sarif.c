@@ -28,7 +28,7 @@
 
 #include "basic/util.h"
 #include "crypto/openssl-dl.h"
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "report/report-read.h"
 #include "report/report.h"
 #include "report/writers.h"

@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <sys/wait.h>
 
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
 #include "run/report-json.h"

@@ -11,8 +11,6 @@
 #include <sys/wait.h>
 
 #include "basic/util.h"
-#include "integrity/verity.h"
-#include "monitor/monitor.h"
 #include "sandbox/features.h"
 #include "sandbox/internal.h"
 
@@ -34,7 +32,7 @@ static bool file_contains(const char *path, const char *needle) {
         return read_full_file(path, &buf, NULL, 1 << 20) >= 0 && strstr(buf, needle);
 }
 
-static void add(struct feature **v, size_t *n, const char *name, bool ok, char *detail, const char *degrade) {
+void feature_add(struct feature **v, size_t *n, const char *name, bool ok, char *detail, const char *degrade) {
         *v = realloc(*v, sizeof(**v) * (*n + 1));
         if (!*v)
                 abort();
@@ -47,13 +45,14 @@ size_t features_probe(struct feature **ret) {
         bool root = geteuid() == 0;
         struct utsname u;
         uname(&u);
-        add(&v, &n, "kernel", true, xasprintf("%s %s", u.sysname, u.release), NULL);
+        feature_add(&v, &n, "kernel", true, xasprintf("%s %s", u.sysname, u.release), NULL);
 
         int r = try_unshare(CLONE_NEWUSER);
-        add(&v, &n, "user namespaces", r == 0,
-            r == 0 ? xstrdup("unshare(CLONE_NEWUSER) works") : xasprintf("refused: %s", strerror(-r)),
-            "buildward cannot isolate builds at all; allow user namespaces (sysctl user.max_user_namespaces, "
-            "kernel.apparmor_restrict_unprivileged_userns=0, or a container seccomp profile that permits them)");
+        feature_add(
+                &v, &n, "user namespaces", r == 0,
+                r == 0 ? xstrdup("unshare(CLONE_NEWUSER) works") : xasprintf("refused: %s", strerror(-r)),
+                "buildward cannot isolate builds at all; allow user namespaces (sysctl user.max_user_namespaces, "
+                "kernel.apparmor_restrict_unprivileged_userns=0, or a container seccomp profile that permits them)");
         const struct {
                 const char *name;
                 int flag;
@@ -64,30 +63,33 @@ size_t features_probe(struct feature **ret) {
         for (size_t i = 0; i < ELEMENTSOF(nss); i++) {
                 /* Root probes each namespace alone; others can only try it inside a user namespace. */
                 if (!root && !userns) {
-                        add(&v, &n, nss[i].name, false,
-                            xstrdup("not probed: it needs a user namespace, which is refused"),
-                            "allow user namespaces first (see above)");
+                        feature_add(&v, &n, nss[i].name, false,
+                                    xstrdup("not probed: it needs a user namespace, which is refused"),
+                                    "allow user namespaces first (see above)");
                         continue;
                 }
                 r = try_unshare((root ? 0 : CLONE_NEWUSER) | nss[i].flag);
-                add(&v, &n, nss[i].name, r == 0, r == 0 ? xstrdup("available") : xasprintf("refused: %s", strerror(-r)),
-                    r == -EINVAL ? "buildward refuses to run without it; use a kernel built with this namespace "
-                                   "(CONFIG_*_NS)"
-                                 : "buildward refuses to run without it; a security policy (seccomp, AppArmor, "
-                                   "SELinux) refuses it");
+                feature_add(&v, &n, nss[i].name, r == 0,
+                            r == 0 ? xstrdup("available") : xasprintf("refused: %s", strerror(-r)),
+                            r == -EINVAL
+                                    ? "buildward refuses to run without it; use a kernel built with this namespace "
+                                      "(CONFIG_*_NS)"
+                                    : "buildward refuses to run without it; a security policy (seccomp, AppArmor, "
+                                      "SELinux) refuses it");
         }
         bool ovl = file_contains("/proc/filesystems", "\toverlay\n");
-        add(&v, &n, "overlayfs", ovl, xstrdup(ovl ? "listed in /proc/filesystems" : "not loaded"),
-            "the copy-on-write source tree needs it; load it with `modprobe overlay`");
+        feature_add(&v, &n, "overlayfs", ovl, xstrdup(ovl ? "listed in /proc/filesystems" : "not loaded"),
+                    "the copy-on-write source tree needs it; load it with `modprobe overlay`");
         if (root) {
                 r = idmap_probe("/usr");
-                add(&v, &n, "idmapped mounts", r == 0,
-                    r == 0 ? xstrdup("supported on /usr's filesystem") : xasprintf("refused: %s", strerror(-r)),
-                    "the build runs as the source tree owner's host uid instead of a dedicated one; use Linux >= 5.12 "
-                    "and a filesystem that supports idmapped mounts (ext4, xfs, btrfs, tmpfs >= 6.3)");
+                feature_add(&v, &n, "idmapped mounts", r == 0,
+                            r == 0 ? xstrdup("supported on /usr's filesystem") : xasprintf("refused: %s", strerror(-r)),
+                            "the build runs as the source tree owner's host uid instead of a dedicated one; use Linux "
+                            ">= 5.12 "
+                            "and a filesystem that supports idmapped mounts (ext4, xfs, btrfs, tmpfs >= 6.3)");
         } else
-                add(&v, &n, "idmapped mounts", false, xstrdup("not probed: needs root"),
-                    "unprivileged runs map the build to your own uid, which owns the source tree");
+                feature_add(&v, &n, "idmapped mounts", false, xstrdup("not probed: needs root"),
+                            "unprivileged runs map the build to your own uid, which owns the source tree");
 
         enum cgroup_mode cm = cgroup_detect();
         const char *cmd = cm == CGROUP_V2 ? "pure v2 at /sys/fs/cgroup"
@@ -96,49 +98,27 @@ size_t features_probe(struct feature **ret) {
                           : cm == CGROUP_V1 ? "v1 controllers only"
                                             : "none mounted";
         bool cg_ok = cm != CGROUP_NONE && root;
-        add(&v, &n, "cgroups", cg_ok, xasprintf("%s%s", cmd, root ? "" : "; not root: cannot create cgroups"),
-            "--memory, --pids and --cpus are not applied (the report says so); run as root or delegate a cgroup");
+        feature_add(
+                &v, &n, "cgroups", cg_ok, xasprintf("%s%s", cmd, root ? "" : "; not root: cannot create cgroups"),
+                "--memory, --pids and --cpus are not applied (the report says so); run as root or delegate a cgroup");
         if (cm == CGROUP_V2) {
                 bool ctl = file_contains("/sys/fs/cgroup/cgroup.controllers", "memory") &&
                            file_contains("/sys/fs/cgroup/cgroup.controllers", "pids");
-                add(&v, &n, "cgroup v2 controllers", ctl,
-                    xstrdup(ctl ? "memory and pids available" : "memory or pids missing"),
-                    "the missing limits are not applied; enable the controllers at the root of the hierarchy");
+                feature_add(&v, &n, "cgroup v2 controllers", ctl,
+                            xstrdup(ctl ? "memory and pids available" : "memory or pids missing"),
+                            "the missing limits are not applied; enable the controllers at the root of the hierarchy");
         }
         bool sc = file_contains("/proc/sys/kernel/seccomp/actions_avail", "errno");
-        add(&v, &n, "seccomp filters", sc, xstrdup(sc ? "SECCOMP_RET_ERRNO available" : "no seccomp filter support"),
-            "buildward refuses to run: the syscall filter is required (CONFIG_SECCOMP_FILTER)");
+        feature_add(&v, &n, "seccomp filters", sc,
+                    xstrdup(sc ? "SECCOMP_RET_ERRNO available" : "no seccomp filter support"),
+                    "buildward refuses to run: the syscall filter is required (CONFIG_SECCOMP_FILTER)");
         int abi = landlock_abi();
-        add(&v, &n, "landlock", abi > 0,
-            abi > 0 ? xasprintf("ABI %d%s", abi, abi >= 6 ? " (with signal and abstract socket scoping)" : "")
-                    : xstrdup("not enabled"),
-            "write access is enforced by the read-only mounts alone; boot with lsm=...,landlock to add the second "
-            "layer");
-        struct stat s;
-        bool btf = stat("/sys/kernel/btf/vmlinux", &s) == 0;
-        add(&v, &n, "BTF", btf, xstrdup(btf ? "/sys/kernel/btf/vmlinux present" : "absent"),
-            "the eBPF monitor needs CO-RE type information; use a kernel built with CONFIG_DEBUG_INFO_BTF");
-        if (root) {
-                struct monitor *m = NULL;
-                char *reason = NULL;
-                r = monitor_open(&m, false, &reason);
-                add(&v, &n, "eBPF monitor", r >= 0,
-                    r >= 0 ? xstrdup("tp_btf programs load and attach (process exec, fork, exit)") : reason,
-                    "builds run unwatched; the report says monitor.enabled=false and why");
-                if (r >= 0)
-                        free(reason);
-                monitor_free(m);
-        } else
-                add(&v, &n, "eBPF monitor", false, xstrdup("not probed: needs root"),
-                    "builds of unprivileged users run unwatched; run buildward as root");
-        /* ENODATA: the filesystem has fs-verity, this file just is not sealed by it. */
-        _cleanup_close_ int vfd = open("/usr/bin/env", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        uint8_t vd[VERITY_DIGEST_SIZE];
-        r = vfd < 0 ? -errno : verity_measure_kernel(vfd, vd);
-        add(&v, &n, "fs-verity", r == 0 || r == -ENODATA,
-            r == 0 || r == -ENODATA ? xstrdup("supported by /usr's filesystem")
-                                    : xasprintf("not on /usr's filesystem (%s)", strerror(-r)),
-            "seal/check compute the same digests in userspace; the kernel does not guard sealed files between checks");
+        feature_add(
+                &v, &n, "landlock", abi > 0,
+                abi > 0 ? xasprintf("ABI %d%s", abi, abi >= 6 ? " (with signal and abstract socket scoping)" : "")
+                        : xstrdup("not enabled"),
+                "write access is enforced by the read-only mounts alone; boot with lsm=...,landlock to add the second "
+                "layer");
         *ret = v;
         return n;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct feature {
         const char *name;
@@ -10,8 +11,14 @@ struct feature {
         char *degrade; /* when !ok: what buildward does without it, and the fix */
 };
 
-/* Probes this host. Forks short-lived children; changes nothing on the host. */
+/*
+ * Probes what the sandbox needs of this host: namespaces, overlayfs, idmapped
+ * mounts, cgroups, seccomp, Landlock. Forks short-lived children; changes
+ * nothing on the host. doctor/probe.h adds the rest of `buildward doctor`.
+ */
 size_t features_probe(struct feature **ret);
+/* Appends NAME to *V; DEGRADE is kept (copied) only when !OK. DETAIL is taken. */
+void feature_add(struct feature **v, size_t *n, const char *name, bool ok, char *detail, const char *degrade);
 void features_free(struct feature *f, size_t n);
 
 /*

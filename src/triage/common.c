@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include "basic/util.h"
+#include "report/report.h"
 #include "triage/triage.h"
 
 void triage_add(struct triage_ctx *c, const char *rule, const char *category, enum severity sev,

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "report/report.h"
+#include "finding/finding.h"
 
 #define TRIAGE_COPY_MAX_DEFAULT (64ULL << 20) /* per recovered executable */
 #define TRIAGE_COPY_TOTAL       (1ULL << 30)  /* all recovered executables together */

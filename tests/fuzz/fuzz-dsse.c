@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/dsse.h"
 #include "basic/util.h"
-#include "provenance/dsse.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/catalog.h"
 #include "detect/policy.h"
+#include "finding/catalog.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -32,12 +32,13 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
                         abort();
         /* a protect rule has an absolute path, a reason, something it restricts, and a prefix of its path */
         for (size_t i = 0; i < p->n_protect; i++) {
-                const struct protect_rule *r = &p->protect[i];
-                if (!r->path || r->path[0] != '/' || !r->reason || !*r->reason || !(r->has_read || r->has_write) ||
-                    !r->prefix || strncmp(r->prefix, r->path, strlen(r->prefix)) != 0)
+                const struct protect_rule *pr = &p->protect[i];
+                if (!pr->path || pr->path[0] != '/' || !pr->reason || !*pr->reason ||
+                    !(pr->has_read || pr->has_write) || !pr->prefix ||
+                    strncmp(pr->prefix, pr->path, strlen(pr->prefix)) != 0)
                         abort();
-                (void) protect_covers(r, "/src/keys/a");
-                (void) protect_allows(r, false, "sha256:00", "/usr/bin/gpg");
+                (void) protect_covers(pr, "/src/keys/a");
+                (void) protect_allows(pr, false, "sha256:00", "/usr/bin/gpg");
         }
         /* matching must not crash on any pattern it accepted */
         (void) policy_suppression(p, "network-egress.connect", "/usr/bin/x", "/tmp/a");

@@ -1,52 +1,51 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Builds the libFuzzer harnesses in tests/fuzz/ with clang (ASan + UBSan) and runs
-# each for a bounded time from its seed corpus. Needs no root. A crash, leak or
-# failed invariant fails the check and leaves the reproducer in the log directory.
+# Runs the libFuzzer harnesses of tests/fuzz/ (built by meson, tests/fuzz/meson.build:
+# clang, ASan + UBSan) each for a bounded time from its seed corpus. Needs no root.
+# A crash, leak or failed invariant fails the check and leaves the reproducer in
+# the log directory.
 #
-#   BW_FUZZ_SECONDS   time per harness (default 20)
+#   BW_FUZZ_SECONDS    time per harness (default 20)
+#   BW_BUILDDIR        the tree under test (meson sets it; else BUILDWARD's directory):
+#                      its harnesses when it was configured with clang and -Dfuzzers
+#   BW_FUZZ_BUILDDIR   otherwise this tree (default BW_BUILDDIR-fuzz), set up with
+#                      CC=clang -Dfuzzers=enabled when absent, and built
 
 . "$(dirname "$0")/lib.sh"
 
 src=${BW_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 secs=${BW_FUZZ_SECONDS:-20}
+builddir=${BW_BUILDDIR:-$(dirname "$BUILDWARD")}
+names=(glob size env policy replay dsse manifest report triage-net triage-config)
 if ! command -v clang >/dev/null; then
         echo "1..0 # SKIP clang is not installed (scripts/bootstrap installs it)"
         exit 0
 fi
+has_fuzzers() { ninja -C "$1" -t targets all 2>/dev/null | grep -q '^tests/fuzz/fuzz-glob:'; }
+fuzzdir=$builddir
+if ! has_fuzzers "$fuzzdir"; then
+        fuzzdir=${BW_FUZZ_BUILDDIR:-$builddir-fuzz}
+        if [ ! -e "$fuzzdir/build.ninja" ] &&
+                ! CC=clang meson setup "$fuzzdir" "$src" -Dfuzzers=enabled -Dmonitor=disabled -Dwerror=false >"$TEST_TMP/setup.log" 2>&1; then
+                if grep -q "libFuzzer" "$TEST_TMP/setup.log"; then
+                        echo "1..0 # SKIP clang has no libFuzzer runtime (package libclang-rt-14-dev)"
+                        exit 0
+                fi
+                echo "Bail out! cannot set up $fuzzdir: $(tail -n 3 "$TEST_TMP/setup.log" | tr '\n' ' ')"
+                exit 1
+        fi
+fi
 out=$TEST_TMP/fuzz
 mkdir -p "$out"
-cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -DBUILDWARD_VERSION='"fuzz"' -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/src"
-        -I/usr/include/json-c)
 
-# util.c hashes through libcrypto, loaded with dlopen() by openssl-dl.c
-crypto="$src/src/crypto/openssl-dl.c $src/src/basic/dl.c $src/src/basic/log.c"
-declare -A units=(
-        [glob]="$src/src/basic/glob.c"
-        [size]="$src/src/basic/size.c"
-        [env]="$src/src/sandbox/env.c $src/src/basic/util.c $crypto"
-        [policy]="$src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c $crypto"
-        [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $src/src/basic/util.c $src/src/report/report.c $crypto"
-        [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $src/src/basic/util.c $crypto -ljson-c"
-        [manifest]="$src/src/integrity/manifest.c $src/src/integrity/verity.c $src/src/crypto/sign.c $src/src/basic/util.c $crypto"
-        [triage-net]="$src/src/triage/parse.c $src/src/basic/util.c $crypto"
-        [triage-config]="$src/src/triage/parse.c $src/src/basic/util.c $crypto"
-        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $src/src/basic/util.c $crypto -ljson-c"
-)
-# extra libraries, and the longest input of each harness where a realistic seed
-# is longer than 512 bytes (a policy, an event stream, a whole report.json)
-declare -A libs=([policy]="-lyaml -ljson-c" [replay]="-lyaml -ljson-c")
+# the longest input of each harness where a realistic seed is longer than 512
+# bytes (a policy, an event stream, a whole report.json)
 declare -A max_len=([replay]=8192 [policy]=2048 [report]=16384)
-for name in glob size env policy replay dsse manifest report triage-net triage-config; do
-        bin=$out/fuzz-$name
-        # shellcheck disable=SC2086
-        if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz-$name.c" ${units[$name]} ${libs[$name]:-} -ldl -o "$bin" >"$out/$name.build.log" 2>&1; then
-                if grep -q "libclang_rt.fuzzer" "$out/$name.build.log"; then
-                        skip "clang has no libFuzzer runtime (package libclang-rt-14-dev)" "fuzz-$name"
-                else
-                        not_ok "fuzz-$name builds" "$(tail -n 5 "$out/$name.build.log")"
-                fi
+for name in "${names[@]}"; do
+        bin=$fuzzdir/tests/fuzz/fuzz-$name
+        if ! ninja -C "$fuzzdir" "tests/fuzz/fuzz-$name" >"$out/$name.build.log" 2>&1; then
+                not_ok "fuzz-$name builds" "$(grep -E 'error|FAILED' "$out/$name.build.log" | head -n 5)"
                 continue
         fi
         corpus=$out/corpus-$name

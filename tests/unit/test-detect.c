@@ -9,7 +9,7 @@
 
 #include "basic/util.h"
 
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "detect/engine.h"
 #include "detect/policy.h"
 #include "tap.h"

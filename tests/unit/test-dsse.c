@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "provenance/dsse.h"
+#include "attest/dsse.h"
 #include "test-fs.h"
 
 TEST(pae_is_the_dsse_v1_encoding) {

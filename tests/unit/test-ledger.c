@@ -3,7 +3,7 @@
 #include <sqlite3.h>
 
 #include "ledger/ledger.h"
-#include "provenance/statement.h"
+#include "attest/statement.h"
 #include "test-fs.h"
 
 /* a 64-digit hex digest of one repeated digit */

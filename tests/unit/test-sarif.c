@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 #include "report-test.h"
 #include "report/report.h"
 #include "report/writers.h"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <sys/stat.h>
 
-#include "provenance/source.h"
-#include "provenance/statement.h"
+#include "attest/source.h"
+#include "attest/statement.h"
 #include "test-fs.h"
 
 /* A report.json as `run` writes it (DESIGN.md §5), trimmed to what matters here. */

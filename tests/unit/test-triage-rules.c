@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Triage rule logic that needs no live host. */
 #include "tap.h"
+#include "basic/util.h"
+#include "finding/catalog.h"
 #include "triage/triage.h"
 
 TEST(masquerade) {
@@ -38,4 +40,22 @@ TEST(writable_areas) {
         ASSERT_TRUE(path_is_writable_area("/tmp/x"));
         ASSERT_TRUE(!path_is_writable_area("/usr/bin/bash"));
         ASSERT_TRUE(!path_is_writable_area(NULL));
+}
+
+/* triage's rules share the catalog with run's, so SARIF and HTML describe them too. */
+TEST(triage_rules_in_catalog) {
+        size_t n, n_run;
+        const struct rule_info *c = triage_rule_catalog(&n);
+        const struct rule_info *run = rule_catalog(&n_run);
+        ASSERT_TRUE(n > 0);
+        for (size_t i = 0; i < n; i++) {
+                ASSERT_TRUE(startswith(c[i].id, "triage.") != NULL);
+                ASSERT_TRUE(strlen(c[i].summary) > 10 && strlen(c[i].attack) > 10);
+                ASSERT_TRUE(rule_find(c[i].id) == &c[i]);
+        }
+        /* A run policy names run's rules only. */
+        for (size_t i = 0; i < n_run; i++)
+                ASSERT_TRUE(startswith(run[i].id, "triage.") == NULL);
+        ASSERT_TRUE(rule_find("triage.masquerade") != NULL);
+        ASSERT_TRUE(rule_find("triage.cron-download-exec") != NULL);
 }

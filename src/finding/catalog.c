@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/util.h"
-#include "detect/catalog.h"
+#include "finding/catalog.h"
 
 static const struct rule_info catalog[] = {
         { "reverse-shell.stdio-socket", "reverse-shell", SEV_CRITICAL,
@@ -194,14 +194,138 @@ static const struct rule_info catalog[] = {
           "the build tried to create more processes than --pids allows", "fork bombs in build scripts" },
 };
 
+/*
+ * triage's rules: what `buildward triage` reports about a host after the fact
+ * (docs/triage.md). Documented here beside run's so SARIF and HTML describe
+ * both; a run policy cannot name them (rule_catalog() lists run's only).
+ */
+static const struct rule_info triage_catalog[] = {
+        { "triage.deleted-exe", "anti-forensics", SEV_HIGH, "a running program's file was deleted from disk",
+          "droppers that unlink their binary after start, like the /tmp/mysql miner" },
+        { "triage.memfd-exe", "fileless-exec", SEV_CRITICAL, "a program runs from a memfd",
+          "fileless loaders (memfd_create + fexecve) that leave nothing on disk" },
+        { "triage.exe-writable-path", "exec-from-writable", SEV_HIGH,
+          "a program runs from /tmp, /var/tmp, /dev/shm or /run/user (high), or from a home (medium)",
+          "binaries dropped in world-writable directories by compromised services and build jobs" },
+        { "triage.masquerade", "anti-forensics", SEV_HIGH,
+          "a daemon's or kernel thread's name on an executable outside the system directories, a deleted one, or an "
+          "interpreter",
+          "miners and backdoors named mysql, sshd or kworker/0:1 to blend into a process listing" },
+        { "triage.watchdog", "watchdog-respawn", SEV_HIGH,
+          "the parent of a running deleted or tmp-area executable, with the children it started while sampled",
+          "watchdogs that respawn a killed miner within seconds" },
+        { "triage.suspicious-cpu", "crypto-miner", SEV_CRITICAL,
+          "a deleted, memfd or tmp-area program uses at least 40 % of a CPU over the sample",
+          "cryptojacking of build hosts by throttled miners" },
+        { "triage.hidden-process", "anti-forensics", SEV_CRITICAL,
+          "a pid that answers but is hidden from /proc listings", "rootkits that hide processes from ps and top" },
+        { "triage.hidden-module", "anti-forensics", SEV_CRITICAL, "a module in /sys/module missing from /proc/modules",
+          "kernel rootkits that unlink themselves from the module list (Diamorphine)" },
+        { "triage.kernel-taint", "persistence", SEV_MEDIUM,
+          "the kernel is tainted by an out-of-tree or unsigned module", "rootkit modules loaded into the kernel" },
+        { "triage.exposed-service", "exposure", SEV_HIGH,
+          "a database or the Docker API listens on a non-loopback address, in any network namespace",
+          "databases and Docker APIs left open to the network, the way CI hosts get mined" },
+        { "triage.db-trust-auth", "exposure", SEV_CRITICAL,
+          "trust authentication in pg_hba.conf (critical from the network while listening everywhere, high from the "
+          "network, medium local only)",
+          "PostgreSQL servers taken over without a password, then used to run miners" },
+        { "triage.db-no-auth", "exposure", SEV_CRITICAL,
+          "MySQL with skip-grant-tables, or Redis on every address with protected mode off and no password",
+          "the Redis cron-write attack and open MySQL servers" },
+        { "triage.db-listen-all", "exposure", SEV_MEDIUM, "a database configured to listen on every address",
+          "databases reachable from the network by mistake" },
+        { "triage.sshd-root-login", "exposure", SEV_HIGH, "sshd lets root log in with a password (PermitRootLogin yes)",
+          "password guessing against root" },
+        { "triage.sshd-password-auth", "exposure", SEV_MEDIUM,
+          "sshd accepts passwords (PasswordAuthentication yes, OpenSSH's default when unset)",
+          "password guessing and credential stuffing" },
+        { "triage.sshd-empty-passwords", "exposure", SEV_CRITICAL,
+          "sshd accepts accounts with an empty password (PermitEmptyPasswords yes)", "logins without any secret" },
+        { "triage.unknown-ssh-key", "persistence", SEV_HIGH,
+          "an authorized key whose fingerprint is not in --inventory",
+          "attackers adding their key to authorized_keys to come back" },
+        { "triage.cron-writable-path", "persistence", SEV_HIGH,
+          "a cron job runs something from a tmp area (high) or a home (low)",
+          "persistence that starts a dropped binary again at every boot, login or event" },
+        { "triage.cron-download-exec", "persistence", SEV_CRITICAL,
+          "a cron job pipes a download into a shell or interpreter",
+          "persistence that fetches a fresh payload at every run (curl | sh)" },
+        { "triage.cron-reverse-shell", "reverse-shell", SEV_CRITICAL, "a cron job opens a reverse shell",
+          "backdoors that call home from scheduled or started commands" },
+        { "triage.unit-writable-path", "persistence", SEV_HIGH,
+          "a systemd unit runs something from a tmp area (high) or a home (low)",
+          "persistence that starts a dropped binary again at every boot, login or event" },
+        { "triage.unit-download-exec", "persistence", SEV_CRITICAL,
+          "a systemd unit pipes a download into a shell or interpreter",
+          "persistence that fetches a fresh payload at every run (curl | sh)" },
+        { "triage.unit-reverse-shell", "reverse-shell", SEV_CRITICAL, "a systemd unit opens a reverse shell",
+          "backdoors that call home from scheduled or started commands" },
+        { "triage.udev-writable-path", "persistence", SEV_HIGH,
+          "a udev rule runs something from a tmp area (high) or a home (low)",
+          "persistence that starts a dropped binary again at every boot, login or event" },
+        { "triage.udev-download-exec", "persistence", SEV_CRITICAL,
+          "a udev rule pipes a download into a shell or interpreter",
+          "persistence that fetches a fresh payload at every run (curl | sh)" },
+        { "triage.udev-reverse-shell", "reverse-shell", SEV_CRITICAL, "a udev rule opens a reverse shell",
+          "backdoors that call home from scheduled or started commands" },
+        { "triage.modprobe-writable-path", "persistence", SEV_HIGH,
+          "a modprobe command runs something from a tmp area (high) or a home (low)",
+          "persistence that starts a dropped binary again at every boot, login or event" },
+        { "triage.modprobe-download-exec", "persistence", SEV_CRITICAL,
+          "a modprobe command pipes a download into a shell or interpreter",
+          "persistence that fetches a fresh payload at every run (curl | sh)" },
+        { "triage.modprobe-reverse-shell", "reverse-shell", SEV_CRITICAL, "a modprobe command opens a reverse shell",
+          "backdoors that call home from scheduled or started commands" },
+        { "triage.shellrc-writable-path", "persistence", SEV_HIGH,
+          "a shell start-up file runs something from a tmp area (high) or a home (low)",
+          "persistence that starts a dropped binary again at every boot, login or event" },
+        { "triage.shellrc-download-exec", "persistence", SEV_CRITICAL,
+          "a shell start-up file pipes a download into a shell or interpreter",
+          "persistence that fetches a fresh payload at every run (curl | sh)" },
+        { "triage.shellrc-reverse-shell", "reverse-shell", SEV_CRITICAL, "a shell start-up file opens a reverse shell",
+          "backdoors that call home from scheduled or started commands" },
+        { "triage.shellrc-preload", "persistence", SEV_HIGH, "LD_PRELOAD= in a shell start-up file",
+          "userland rootkits injected into every login shell" },
+        { "triage.ld-preload", "persistence", SEV_CRITICAL, "a non-empty /etc/ld.so.preload",
+          "userland rootkits loaded into every dynamically linked program" },
+        { "triage.sudo-nopasswd", "privilege-escalation", SEV_HIGH, "NOPASSWD sudo rules (high for ALL, else medium)",
+          "root without a password for whoever holds the account" },
+        { "triage.pam-module-path", "persistence", SEV_HIGH,
+          "a PAM module loaded from outside the system library directories",
+          "PAM backdoors that accept a magic password or log credentials" },
+        { "triage.pam-exec", "persistence", SEV_MEDIUM, "a pam_exec line runs a program at authentication",
+          "credential loggers hooked into logins" },
+        { "triage.docker-tcp", "exposure", SEV_HIGH, "the Docker API on TCP (daemon.json hosts or a unit's -H tcp://)",
+          "open Docker APIs used to start privileged miner containers" },
+        { "triage.package-modified", "integrity", SEV_HIGH,
+          "files of a package no longer match dpkg's checksums (high when an executable or library is among them)",
+          "trojaned system binaries and libraries" },
+        { "triage.new-exec-writable", "exec-from-writable", SEV_MEDIUM,
+          "an executable created or changed after --since in a tmp area", "payloads staged in /tmp by a compromise" },
+        { "triage.ci-download-exec", "fileless-exec", SEV_HIGH,
+          "a CI job log or workspace pipes a download into an interpreter",
+          "compromised CI jobs fetching and running second stages" },
+        { "triage.ci-reverse-shell", "reverse-shell", SEV_HIGH,
+          "a CI job log or workspace holds a reverse-shell command", "compromised CI jobs calling home" },
+};
+
 const struct rule_info *rule_catalog(size_t *ret_n) {
         *ret_n = ELEMENTSOF(catalog);
         return catalog;
+}
+
+const struct rule_info *triage_rule_catalog(size_t *ret_n) {
+        *ret_n = ELEMENTSOF(triage_catalog);
+        return triage_catalog;
 }
 
 const struct rule_info *rule_find(const char *id) {
         for (size_t i = 0; i < ELEMENTSOF(catalog); i++)
                 if (streq(catalog[i].id, id))
                         return &catalog[i];
+        for (size_t i = 0; i < ELEMENTSOF(triage_catalog); i++)
+                if (streq(triage_catalog[i].id, id))
+                        return &triage_catalog[i];
         return NULL;
 }

@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "attest/source.h"
 #include "basic/util.h"
 #include "crypto/openssl-dl.h"
-#include "provenance/source.h"
 
 #define GIT_MAX_FILE (64u << 20)
 #define MAX_DEPTH    256

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "report/report.h"
+#include "finding/finding.h"
 
 /*
  * The documentation of every detection rule: what reports (SARIF's rule list,
@@ -18,6 +18,9 @@ struct rule_info {
         const char *attack;  /* the real attack or incident it catches */
 };
 
+/* run's rules: the ones the detection engine emits and a policy may name. */
 const struct rule_info *rule_catalog(size_t *ret_n);
-/* NULL when no rule has this id. */
+/* triage's rules ("triage.*"), documented for the same report writers. */
+const struct rule_info *triage_rule_catalog(size_t *ret_n);
+/* Either catalog's entry; NULL when no rule has this id. */
 const struct rule_info *rule_find(const char *id);

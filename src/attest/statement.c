@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <math.h>
 
+#include "attest/source.h"
+#include "attest/statement.h"
 #include "basic/util.h"
-#include "provenance/source.h"
-#include "provenance/statement.h"
 
 json_object *json_path(json_object *o, const char *path) {
         _cleanup_free_ char *copy = xstrdup(path);

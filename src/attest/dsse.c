@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <json-c/json.h>
 
+#include "attest/dsse.h"
 #include "basic/util.h"
-#include "provenance/dsse.h"
 
 /* An envelope larger than this is not one of ours: provenance of 100k artifacts is ~15 MiB. */
 #define DSSE_MAX_SIZE (64u << 20)
