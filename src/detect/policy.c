@@ -5,6 +5,7 @@
 
 #include "basic/glob.h"
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "detect/catalog.h"
 #include "detect/policy.h"
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "ledger/ledger.h"
 #include "provenance/dsse.h"
 #include "provenance/provenance.h"

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "crypto/openssl-dl.h"
 #include "provenance/source.h"
 

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "crypto/openssl-dl.h"
 #include "triage/parse.h"
 #include "triage/triage.h"

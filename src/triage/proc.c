@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
 
