@@ -55,8 +55,6 @@ void *greedy_realloc(void **p, size_t *cap, size_t need, size_t size) {
         void *q = realloc(*p, n * size);
         if (!q)
                 oom();
-        size_t old = *p ? *cap : 0;
-        memset((char *) q + old * size, 0, (n - old) * size);
         *p = q;
         *cap = n;
         return q;

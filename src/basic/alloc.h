@@ -23,7 +23,8 @@ char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 /*
  * Makes *P (an array of *CAP elements of SIZE bytes) hold at least NEED
  * elements, growing it to twice NEED so that appending one at a time costs
- * amortised O(1); new elements are zeroed. Aborts on out-of-memory or overflow.
+ * amortised O(1). Aborts on out-of-memory or overflow. *CAP may be 0 for an
+ * array allocated elsewhere: it only grows again.
  */
 void *greedy_realloc(void **p, size_t *cap, size_t need, size_t size);
 

@@ -13,13 +13,16 @@
 
 /*
  * FUNC##p(TYPE *p): calls FUNC(*p) unless *p is NULL, the shape of a cleanup
- * attribute's destructor (systemd's DEFINE_TRIVIAL_CLEANUP_FUNC).
+ * attribute's destructor (systemd's DEFINE_TRIVIAL_CLEANUP_FUNC). _NAMED
+ * chooses the destructor's name, for FUNC that is not a plain identifier's
+ * stem (a sym_ pointer of crypto/openssl-dl.h).
  */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                                        \
-        static inline void func##p(type *p) {                                                                          \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC_NAMED(name, type, func)                                                            \
+        static inline void name(type *p) {                                                                             \
                 if (*p)                                                                                                \
                         func(*p);                                                                                      \
         }
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) DEFINE_TRIVIAL_CLEANUP_FUNC_NAMED(func##p, type, func)
 
 /* Ownership transfer out of a cleanup variable. */
 #define TAKE_PTR(p)                                                                                                    \

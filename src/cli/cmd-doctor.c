@@ -51,13 +51,11 @@ int cmd_doctor(int argc, char **argv) {
                 }
         }
         struct feature *f;
-        size_t n = features_probe(&f);
+        size_t n = features_probe(&f), f_allocated = 0;
         bool monitor = false;
         for (size_t i = 0; i < n; i++)
                 monitor = monitor || (streq(f[i].name, "eBPF monitor") && f[i].ok);
-        f = realloc(f, sizeof(*f) * (n + 1));
-        if (!f)
-                abort();
+        GREEDY_REALLOC(f, f_allocated, n + 1);
         f[n++] = (struct feature){ "path policies", monitor, path_policy_mode(monitor),
                                    monitor ? NULL : xstrdup("protect rules of a policy are not checked; run as root") };
         if (json) {

@@ -91,9 +91,7 @@ static struct proc *proc_new(struct engine *e, pid_t pid, pid_t ppid, uint64_t t
                 *slot = p; /* same key: replacing in place keeps the tree ordered */
         else
                 tsearch(p, &e->procs, proc_cmp);
-        e->all = realloc(e->all, (e->n_all + 1) * sizeof(*e->all));
-        if (!e->all)
-                abort();
+        GREEDY_REALLOC(e->all, e->n_all_allocated, e->n_all + 1);
         p->index = e->n_all;
         e->all[e->n_all++] = p;
         return p;

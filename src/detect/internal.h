@@ -65,7 +65,7 @@ struct engine {
         void *writers; /* tsearch tree by path: files the build wrote */
         size_t n_writers;
         struct proc **all; /* every process seen, in order */
-        size_t n_all;
+        size_t n_all, n_all_allocated;
         struct finding_list findings;
         size_t dropped; /* findings beyond the cap */
         uint64_t *supp_counts;

@@ -27,9 +27,7 @@ void diff_list_done(struct diff_list *l) {
 }
 
 static void add(struct diff_list *l, enum diff_kind k, const char *path, char *expected, char *actual) {
-        l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-        if (!l->v)
-                abort();
+        GREEDY_REALLOC(l->v, l->n_allocated, l->n + 1);
         l->v[l->n++] = (struct difference){ k, xstrdup(path), expected, actual };
 }
 

@@ -21,9 +21,7 @@ int severity_from_string(const char *s, enum severity *ret) {
 }
 
 void finding_list_add(struct finding_list *l, struct finding f) {
-        l->v = realloc(l->v, sizeof(*l->v) * (l->n + 1));
-        if (!l->v)
-                abort();
+        GREEDY_REALLOC(l->v, l->n_allocated, l->n + 1);
         l->v[l->n++] = f;
 }
 

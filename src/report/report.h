@@ -27,7 +27,7 @@ struct finding {
 
 struct finding_list {
         struct finding *v;
-        size_t n;
+        size_t n, n_allocated;
 };
 
 void finding_list_add(struct finding_list *l, struct finding f);
@@ -48,9 +48,9 @@ struct refused_artifact {
 
 struct artifact_list {
         struct artifact *v;
-        size_t n;
+        size_t n, n_allocated;
         struct refused_artifact *refused;
-        size_t n_refused;
+        size_t n_refused, n_refused_allocated;
 };
 
 void artifact_list_done(struct artifact_list *l);
@@ -64,7 +64,7 @@ struct change {
 
 struct change_list {
         struct change *v;
-        size_t n;
+        size_t n, n_allocated;
         bool truncated;
 };
 

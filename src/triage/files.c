@@ -281,12 +281,7 @@ struct newer_list {
 };
 
 static void newer_add(struct newer_list *l, struct newer_entry e) {
-        if (l->n == l->cap) {
-                l->cap = l->cap ? l->cap * 2 : 256;
-                l->v = realloc(l->v, l->cap * sizeof(*l->v));
-                if (!l->v)
-                        abort();
-        }
+        GREEDY_REALLOC(l->v, l->cap, l->n + 1);
         l->v[l->n++] = e;
 }
 
@@ -315,12 +310,7 @@ struct walk_local {
 };
 
 static void walk_push(struct walk *w, char *rel) {
-        if (w->n == w->cap) {
-                w->cap = w->cap ? w->cap * 2 : 1024;
-                w->stack = realloc(w->stack, w->cap * sizeof(char *));
-                if (!w->stack)
-                        abort();
-        }
+        GREEDY_REALLOC(w->stack, w->cap, w->n + 1);
         w->stack[w->n++] = rel;
 }
 

@@ -91,12 +91,7 @@ static void read_sockets(int pid_fd, struct triage_proc *p) {
                 const char *s = startswith(buf, "socket:[");
                 if (!s)
                         continue;
-                if (p->n_sock == cap) {
-                        cap = cap ? cap * 2 : 8;
-                        p->sock_inodes = realloc(p->sock_inodes, cap * sizeof(uint64_t));
-                        if (!p->sock_inodes)
-                                abort();
-                }
+                GREEDY_REALLOC(p->sock_inodes, cap, p->n_sock + 1);
                 p->sock_inodes[p->n_sock++] = strtoull(s, NULL, 10);
         }
         closedir(d);
@@ -300,12 +295,7 @@ int collect_processes(struct triage_ctx *c) {
                 struct triage_proc p;
                 if (read_process(proc_fd, (pid_t) pid, &p) < 0)
                         continue; /* exited meanwhile */
-                if (c->n_procs == cap) {
-                        cap = cap ? cap * 2 : 256;
-                        c->procs = realloc(c->procs, cap * sizeof(*c->procs));
-                        if (!c->procs)
-                                abort();
-                }
+                GREEDY_REALLOC(c->procs, cap, c->n_procs + 1);
                 c->procs[c->n_procs++] = p;
         }
         closedir(d);
@@ -320,7 +310,7 @@ static int cmp_pid(const void *a, const void *b) {
 
 static size_t list_pids(int proc_fd, pid_t **ret) {
         pid_t *v = NULL;
-        size_t n = 0;
+        size_t n = 0, v_allocated = 0;
         DIR *d = opendir_at(proc_fd, ".");
         if (d) {
                 struct dirent *de;
@@ -329,9 +319,7 @@ static size_t list_pids(int proc_fd, pid_t **ret) {
                         long pid = strtol(de->d_name, &end, 10);
                         if (*end || pid <= 0)
                                 continue;
-                        v = realloc(v, (n + 1) * sizeof(pid_t));
-                        if (!v)
-                                abort();
+                        GREEDY_REALLOC(v, v_allocated, n + 1);
                         v[n++] = (pid_t) pid;
                 }
                 closedir(d);
