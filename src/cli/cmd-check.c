@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "basic/json-util.h"
 #include "basic/log.h"
 #include "basic/size.h"
 #include "cli/commands.h"
@@ -152,8 +153,8 @@ int cmd_check(int argc, char **argv) {
                 json_object *o = json_object_new_object();
                 char d[VERITY_DIGEST_HEX];
                 verity_format(t->manifest->file_sha256, d);
-                json_object_object_add(o, "manifest", json_object_new_string(path));
-                json_object_object_add(o, "manifest_sha256", json_object_new_string(d));
+                json_object_object_add(o, "manifest", json_new_string(path));
+                json_object_object_add(o, "manifest_sha256", json_new_string(d));
                 json_object_object_add(o, "signed", json_object_new_boolean(t->manifest->is_signed));
                 json_object_object_add(o, "signature_verified",
                                        json_object_new_boolean(t->manifest->signature_verified));
@@ -168,10 +169,9 @@ int cmd_check(int argc, char **argv) {
                 json_object_object_add(s, "kernel", json_object_new_uint64(st.kernel));
                 json_object_object_add(s, "duration_s", json_object_new_double(secs));
                 json_object_object_add(o, "stats", s);
-                json_object_object_add(o, "cache",
-                                       t->cache && !digest_cache_is_memory(t->cache)
-                                               ? json_object_new_string(digest_cache_dir())
-                                               : NULL);
+                json_object_object_add(
+                        o, "cache",
+                        t->cache && !digest_cache_is_memory(t->cache) ? json_new_string(digest_cache_dir()) : NULL);
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
                 json_object_put(o);
         } else {
@@ -211,8 +211,8 @@ int toolchain_gate(const char *manifest, json_object **ret, struct toolchain **r
         json_object *o = json_object_new_object();
         /* Absolute, for the provenance that names it later from another directory. */
         _cleanup_free_ char *abs = realpath(manifest, NULL);
-        json_object_object_add(o, "manifest", json_object_new_string(abs ? abs : manifest));
-        json_object_object_add(o, "digest", json_object_new_string(d));
+        json_object_object_add(o, "manifest", json_new_string(abs ? abs : manifest));
+        json_object_object_add(o, "digest", json_new_string(d));
         json_object_object_add(o, "verified", json_object_new_boolean(true));
         json_object_object_add(o, "entries", json_object_new_uint64(t->manifest->n));
         json_object_object_add(o, "signed", json_object_new_boolean(t->manifest->is_signed));

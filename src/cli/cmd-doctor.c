@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "cli/commands.h"
 #include "monitor/monitor.h"
@@ -62,11 +63,10 @@ int cmd_doctor(int argc, char **argv) {
                 json_object *a = json_object_new_array();
                 for (size_t i = 0; i < n; i++) {
                         json_object *o = json_object_new_object();
-                        json_object_object_add(o, "feature", json_object_new_string(f[i].name));
+                        json_object_object_add(o, "feature", json_new_string(f[i].name));
                         json_object_object_add(o, "available", json_object_new_boolean(f[i].ok));
-                        json_object_object_add(o, "detail", json_object_new_string(f[i].detail));
-                        json_object_object_add(o, "without_it",
-                                               f[i].degrade ? json_object_new_string(f[i].degrade) : NULL);
+                        json_object_object_add(o, "detail", json_new_string(f[i].detail));
+                        json_object_object_add(o, "without_it", f[i].degrade ? json_new_string(f[i].degrade) : NULL);
                         json_object_array_add(a, o);
                 }
                 puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <getopt.h>
 
+#include "basic/json-util.h"
 #include "basic/log.h"
 #include "cli/commands.h"
 #include "crypto/openssl-dl.h"
@@ -30,11 +31,11 @@ static int list_rules(bool json) {
                         continue;
                 }
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "id", json_object_new_string(c[i].id));
-                json_object_object_add(o, "category", json_object_new_string(c[i].category));
-                json_object_object_add(o, "severity", json_object_new_string(severity_name(c[i].severity)));
-                json_object_object_add(o, "summary", json_object_new_string(c[i].summary));
-                json_object_object_add(o, "attack", json_object_new_string(c[i].attack));
+                json_object_object_add(o, "id", json_new_string(c[i].id));
+                json_object_object_add(o, "category", json_new_string(c[i].category));
+                json_object_object_add(o, "severity", json_new_string(severity_name(c[i].severity)));
+                json_object_object_add(o, "summary", json_new_string(c[i].summary));
+                json_object_object_add(o, "attack", json_new_string(c[i].attack));
                 json_object_array_add(a, o);
         }
         if (json) {
@@ -138,8 +139,8 @@ int cmd_replay(int argc, char **argv) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "events", json_object_new_uint64(events));
                 json_object_object_add(o, "skipped_lines", json_object_new_uint64(skipped));
-                json_object_object_add(o, "verdict", json_object_new_string(pass ? "pass" : "fail"));
-                json_object_object_add(o, "fail_on", json_object_new_string(severity_name(fail_on)));
+                json_object_object_add(o, "verdict", json_new_string(pass ? "pass" : "fail"));
+                json_object_object_add(o, "fail_on", json_new_string(severity_name(fail_on)));
                 json_object_object_add(o, "findings", findings_to_json(&fl));
                 json_object_object_add(o, "suppressed", engine_suppressed_json(e));
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

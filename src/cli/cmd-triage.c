@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "basic/json-util.h"
 #include "basic/log.h"
 #include "basic/size.h"
 #include "cli/commands.h"
@@ -456,11 +457,11 @@ int cmd_triage(int argc, char **argv) {
         struct utsname u;
         uname(&u);
         json_object_object_add(ctx.capture, "version", json_object_new_int(1));
-        json_object_object_add(ctx.capture, "tool", json_object_new_string("buildward " BUILDWARD_VERSION));
-        json_object_object_add(ctx.capture, "started_at", json_object_new_string(ts));
-        json_object_object_add(ctx.capture, "hostname", json_object_new_string(u.nodename));
-        json_object_object_add(ctx.capture, "kernel", json_object_new_string(u.release));
-        json_object_object_add(ctx.capture, "root", json_object_new_string(o.root ? o.root : "/"));
+        json_object_object_add(ctx.capture, "tool", json_new_string("buildward " BUILDWARD_VERSION));
+        json_object_object_add(ctx.capture, "started_at", json_new_string(ts));
+        json_object_object_add(ctx.capture, "hostname", json_new_string(u.nodename));
+        json_object_object_add(ctx.capture, "kernel", json_new_string(u.release));
+        json_object_object_add(ctx.capture, "root", json_new_string(o.root ? o.root : "/"));
         json_object_object_add(ctx.capture, "since", o.since >= 0 ? json_object_new_int64(o.since) : NULL);
         json_object_object_add(ctx.capture, "sample_s", json_object_new_double(o.sample_s));
         json_object_object_add(ctx.capture, "hash_all", json_object_new_boolean(o.hash_all));
@@ -489,8 +490,8 @@ int cmd_triage(int argc, char **argv) {
         }
         if (ctx.live && geteuid() != 0) {
                 json_object_object_add(ctx.capture, "warning",
-                                       json_object_new_string("not run as root: other users' processes, keys and "
-                                                              "configuration files may be missing"));
+                                       json_new_string("not run as root: other users' processes, keys and "
+                                                       "configuration files may be missing"));
                 log_warning("not run as root: other users' processes, keys and configuration files may be missing "
                             "from the capture; run it as root for a complete one");
         }
@@ -503,7 +504,7 @@ int cmd_triage(int argc, char **argv) {
         json_object_object_add(ctx.capture, "duration_s", json_object_new_double(secs));
         int max = finding_list_max_severity(&ctx.findings);
         json_object_object_add(ctx.capture, "max_severity",
-                               max >= 0 ? json_object_new_string(severity_name((enum severity) max)) : NULL);
+                               max >= 0 ? json_new_string(severity_name((enum severity) max)) : NULL);
         if (json)
                 printf("%s\n",
                        json_object_to_json_string_ext(fo, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

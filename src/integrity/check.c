@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "integrity/integrity.h"
 
@@ -133,10 +134,10 @@ json_object *diff_list_to_json(const struct diff_list *l) {
         for (size_t i = 0; i < l->n; i++) {
                 const struct difference *d = &l->v[i];
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "path", json_object_new_string(d->path));
-                json_object_object_add(o, "change", json_object_new_string(diff_kind_name(d->kind)));
-                json_object_object_add(o, "expected", d->expected ? json_object_new_string(d->expected) : NULL);
-                json_object_object_add(o, "actual", d->actual ? json_object_new_string(d->actual) : NULL);
+                json_object_object_add(o, "path", json_new_string(d->path));
+                json_object_object_add(o, "change", json_new_string(diff_kind_name(d->kind)));
+                json_object_object_add(o, "expected", d->expected ? json_new_string(d->expected) : NULL);
+                json_object_object_add(o, "actual", d->actual ? json_new_string(d->actual) : NULL);
                 json_object_array_add(a, o);
         }
         return a;

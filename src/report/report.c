@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "report/report.h"
 
@@ -68,33 +69,26 @@ int json_write_file_at(int dir_fd, const char *name, json_object *o) {
         return file_write_atomic_at(dir_fd, name, with_nl, strlen(with_nl));
 }
 
-static json_object *jstrv(char *const *v) {
-        json_object *a = json_object_new_array();
-        for (char *const *i = v; i && *i; i++)
-                json_object_array_add(a, json_object_new_string(*i));
-        return a;
-}
-
 json_object *finding_to_json(const struct finding *f) {
         char ts[64];
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "rule", json_object_new_string(f->rule));
-        json_object_object_add(j, "category", json_object_new_string(f->category));
-        json_object_object_add(j, "severity", json_object_new_string(severity_name(f->severity)));
+        json_object_object_add(j, "rule", json_new_string(f->rule));
+        json_object_object_add(j, "category", json_new_string(f->category));
+        json_object_object_add(j, "severity", json_new_string(severity_name(f->severity)));
         format_rfc3339(f->time_usec, ts, sizeof(ts));
-        json_object_object_add(j, "time", json_object_new_string(ts));
+        json_object_object_add(j, "time", json_new_string(ts));
         if (f->pid || f->exe) {
                 json_object *p = json_object_new_object();
                 json_object_object_add(p, "pid", json_object_new_int(f->pid));
                 json_object_object_add(p, "ppid", json_object_new_int(f->ppid));
-                json_object_object_add(p, "exe", f->exe ? json_object_new_string(f->exe) : NULL);
-                json_object_object_add(p, "argv", jstrv(f->argv));
-                json_object_object_add(p, "cwd", f->cwd ? json_object_new_string(f->cwd) : NULL);
+                json_object_object_add(p, "exe", f->exe ? json_new_string(f->exe) : NULL);
+                json_object_object_add(p, "argv", json_new_strv(f->argv));
+                json_object_object_add(p, "cwd", f->cwd ? json_new_string(f->cwd) : NULL);
                 json_object_object_add(p, "chain", f->chain ? json_object_get(f->chain) : json_object_new_array());
                 json_object_object_add(j, "process", p);
         } else
                 json_object_object_add(j, "process", NULL);
-        json_object_object_add(j, "detail", json_object_new_string(f->detail));
+        json_object_object_add(j, "detail", json_new_string(f->detail));
         json_object_object_add(j, "evidence", f->evidence ? json_object_get(f->evidence) : json_object_new_object());
         return j;
 }

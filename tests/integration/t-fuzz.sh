@@ -21,19 +21,20 @@ cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -DBUILDWARD_VERSION='"fuzz"' -fsanitize=fu
         -I/usr/include/json-c)
 
 # basic/ depends on nothing; hashing and signing load libcrypto with dlopen() (openssl-dl.c)
-basic=$(echo "$src"/src/basic/{alloc,fd,fs,log,string,strv,time}.c)
+basic=$(echo "$src"/src/basic/{alloc,fd,fs,log,string,strv,time,utf8}.c)
+json="$src/src/basic/json-util.c -ljson-c"
 crypto="$src/src/crypto/hash.c $src/src/crypto/openssl-dl.c $src/src/basic/dl.c"
 declare -A units=(
         [glob]="$src/src/basic/glob.c"
         [size]="$src/src/basic/size.c"
         [env]="$src/src/sandbox/env.c $basic"
-        [policy]="$src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $basic $src/src/report/report.c $crypto"
-        [replay]="$src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $basic $src/src/report/report.c $crypto"
-        [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $basic $crypto -ljson-c"
+        [policy]="$json $src/src/detect/policy.c $src/src/detect/catalog.c $src/src/basic/glob.c $basic $src/src/report/report.c $crypto"
+        [replay]="$json $src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $basic $src/src/report/report.c $crypto"
+        [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $basic $crypto $json"
         [manifest]="$src/src/integrity/manifest.c $src/src/integrity/verity.c $src/src/crypto/sign.c $basic $crypto"
         [triage-net]="$src/src/triage/parse.c $basic"
         [triage-config]="$src/src/triage/parse.c $basic"
-        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $basic $crypto -ljson-c"
+        [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $basic $crypto $json"
 )
 # extra libraries, and the longest input of each harness where a realistic seed
 # is longer than 512 bytes (a policy, an event stream, a whole report.json)
