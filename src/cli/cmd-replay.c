@@ -3,6 +3,7 @@
 
 #include "basic/json-util.h"
 #include "basic/log.h"
+#include "basic/utf8.h"
 #include "cli/commands.h"
 #include "crypto/openssl-dl.h"
 #include "detect/catalog.h"
@@ -148,8 +149,14 @@ int cmd_replay(int argc, char **argv) {
         } else {
                 printf("%s: %zu events, %zu findings%s\n", pass ? "pass" : "FAIL", events, fl.n,
                        skipped ? " (some lines skipped)" : "");
-                for (size_t i = 0; i < fl.n; i++)
-                        printf("  %-8s %s: %s\n", severity_name(fl.v[i].severity), fl.v[i].rule, fl.v[i].detail);
+                /* Details quote paths and argv the build chose: escaped for the terminal. */
+                for (size_t i = 0; i < fl.n; i++) {
+                        printf("  %-8s ", severity_name(fl.v[i].severity));
+                        text_escape_str(stdout, fl.v[i].rule, 0, TEXT_PLAIN);
+                        fputs(": ", stdout);
+                        text_escape_str(stdout, fl.v[i].detail, 0, TEXT_PLAIN);
+                        putchar('\n');
+                }
         }
         finding_list_done(&fl);
         engine_free(e);

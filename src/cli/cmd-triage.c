@@ -6,6 +6,7 @@
 
 #include "basic/json-util.h"
 #include "basic/log.h"
+#include "basic/utf8.h"
 #include "basic/size.h"
 #include "cli/commands.h"
 #include "crypto/sign.h"
@@ -176,10 +177,14 @@ static void print_summary(const struct triage_ctx *c, const char *out, double se
                 snprintf(sev, sizeof(sev), "%s", severity_name(f->severity));
                 for (char *s = sev; *s; s++)
                         *s = (char) (*s - 32);
-                printf("  %-8s %-26s %s\n", sev, f->rule, f->detail);
+                /* Rules quote names found on the host: escaped for the terminal. */
+                printf("  %-8s %-26s ", sev, f->rule);
+                text_escape_str(stdout, f->detail, 0, TEXT_PLAIN);
                 const char *ev = json_object_to_json_string_ext(f->evidence, JSON_C_TO_STRING_PLAIN |
                                                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
-                printf("           %.*s%s\n", 150, ev, strlen(ev) > 150 ? "..." : "");
+                fputs("\n           ", stdout);
+                text_escape_str(stdout, ev, 150, TEXT_PLAIN);
+                putchar('\n');
                 shown++;
         }
         size_t rest = 0;
@@ -190,9 +195,12 @@ static void print_summary(const struct triage_ctx *c, const char *out, double se
         json_object *cols = json_object_object_get(c->capture, "collectors");
         json_object_object_foreach(cols, name, st) {
                 const char *status = json_object_get_string(json_object_object_get(st, "status"));
-                if (!streq(status, "ok"))
-                        printf("  %s: %s (%s)\n", name, status,
-                               json_object_get_string(json_object_object_get(st, "reason")));
+                if (!streq(status, "ok")) {
+                        printf("  %s: %s (", name, status);
+                        text_escape_str(stdout, json_object_get_string(json_object_object_get(st, "reason")), 0,
+                                        TEXT_PLAIN);
+                        puts(")");
+                }
         }
         printf("bundle: %s (%zu files, MANIFEST.sha256%s%s)%s%s\n", out, files, keyid ? " signed by key " : "",
                keyid ? keyid : "", archive ? ", archive " : "", archive ? archive : "");

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "basic/json-util.h"
+#include "basic/utf8.h"
 #include "basic/util.h"
 #include "triage/triage.h"
 
@@ -94,8 +95,16 @@ static void report(FILE *out, json_object *jout, const char *mark, const char *w
                 if (change)
                         json_object_object_add(e, "detail", json_new_string(change));
                 json_object_array_add(jout, e);
-        } else
-                fprintf(out, "%s %-12s %s%s%s\n", mark, what, key, change ? "  " : "", change ? change : "");
+        } else {
+                /* Both come from the bundles, that is from the host: escaped for the terminal. */
+                fprintf(out, "%s %-12s ", mark, what);
+                text_escape_str(out, key, 0, TEXT_PLAIN);
+                if (change) {
+                        fputs("  ", out);
+                        text_escape_str(out, change, 0, TEXT_PLAIN);
+                }
+                fputc('\n', out);
+        }
 }
 
 int triage_bundle_resolve(const char *path, char **ret_dir, char **ret_error) {
