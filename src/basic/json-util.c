@@ -115,6 +115,16 @@ bool rj_bool(json_object *o, const char *key, bool *ret) {
         return true;
 }
 
+int64_t rj_int_or(json_object *o, const char *key, int64_t def) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : def;
+}
+
+bool rj_truthy(json_object *o, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
 size_t rj_len(json_object *a) {
         return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }

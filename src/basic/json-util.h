@@ -43,5 +43,11 @@ const char *rj_str(json_object *o, const char *key);        /* a string member, 
 bool rj_int(json_object *o, const char *key, int64_t *ret); /* an integer member */
 bool rj_num(json_object *o, const char *key, double *ret);  /* an integer or double member */
 bool rj_bool(json_object *o, const char *key, bool *ret);   /* a boolean member */
-size_t rj_len(json_object *a);                              /* 0 unless A is an array */
-json_object *rj_at(json_object *a, size_t i);               /* NULL unless A is an array */
+/*
+ * Lenient, for our own event stream: the member converted the way json-c
+ * converts (a string "12" gives 12, true gives 1); DEF, or false, when absent.
+ */
+int64_t rj_int_or(json_object *o, const char *key, int64_t def);
+bool rj_truthy(json_object *o, const char *key);
+size_t rj_len(json_object *a);                /* 0 unless A is an array */
+json_object *rj_at(json_object *a, size_t i); /* NULL unless A is an array */

@@ -220,16 +220,6 @@ json_object *event_to_json(const struct event *e) {
         return o;
 }
 
-static int64_t get_int(json_object *o, const char *k) {
-        json_object *v;
-        return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
-}
-
-static bool get_bool(json_object *o, const char *k) {
-        json_object *v;
-        return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
-}
-
 /* The loopback test of format_peer(), on its output. */
 static bool peer_is_loopback(const char *p) {
         return startswith(p, "127.") || startswith(p, "0.0.0.0:") || startswith(p, "[::1]") || startswith(p, "[::]") ||
@@ -248,7 +238,7 @@ static void fd_from_json(json_object *o, struct fd_desc *f) {
                 snprintf(f->peer, sizeof(f->peer), "%s", peer);
                 f->peer_loopback = peer_is_loopback(peer);
         }
-        f->lport = (uint16_t) get_int(o, "local_port");
+        f->lport = (uint16_t) rj_int_or(o, "local_port", 0);
 }
 
 /* Parses the addr string back into family, port and loopback. */
@@ -279,9 +269,9 @@ int event_from_json(json_object *o, struct event *ret) {
         if (t < 0 || !time || parse_rfc3339(time, &e.time_usec) < 0)
                 return -EINVAL;
         e.type = (enum ev_type) t;
-        e.pid = (pid_t) get_int(o, "pid");
-        e.ppid = (pid_t) get_int(o, "ppid");
-        e.uid = (uint32_t) get_int(o, "uid");
+        e.pid = (pid_t) rj_int_or(o, "pid", 0);
+        e.ppid = (pid_t) rj_int_or(o, "ppid", 0);
+        e.uid = (uint32_t) rj_int_or(o, "uid", 0);
         e.comm = rj_str(o, "comm");
         json_object *v;
         switch (e.type) {
@@ -292,12 +282,12 @@ int event_from_json(json_object *o, struct event *ret) {
                 e.filename = rj_str(o, "filename");
                 e.interp = rj_str(o, "interp");
                 e.exe_name = rj_str(o, "exe_name");
-                e.exe_ino = (uint64_t) get_int(o, "exe_ino");
-                e.exe_dev = (uint32_t) get_int(o, "exe_dev");
-                e.exe_nlink = (uint32_t) get_int(o, "exe_nlink");
+                e.exe_ino = (uint64_t) rj_int_or(o, "exe_ino", 0);
+                e.exe_dev = (uint32_t) rj_int_or(o, "exe_dev", 0);
+                e.exe_nlink = (uint32_t) rj_int_or(o, "exe_nlink", 0);
                 const char *fs = rj_str(o, "exe_fs");
                 e.exe_magic = fs ? strtoull(fs, NULL, 0) : 0;
-                e.argv_truncated = get_bool(o, "argv_truncated");
+                e.argv_truncated = rj_truthy(o, "argv_truncated");
                 e.toolchain = rj_str(o, "toolchain");
                 e.toolchain_digest = rj_str(o, "toolchain_digest");
                 e.toolchain_path = rj_str(o, "toolchain_path");
@@ -321,11 +311,11 @@ int event_from_json(json_object *o, struct event *ret) {
                 break;
         }
         case EV_FORK:
-                e.child = (pid_t) get_int(o, "child");
+                e.child = (pid_t) rj_int_or(o, "child", 0);
                 break;
         case EV_EXIT:
-                e.signal = (int) get_int(o, "signal");
-                e.exit_code = (int) get_int(o, "exit_code");
+                e.signal = (int) rj_int_or(o, "signal", 0);
+                e.exit_code = (int) rj_int_or(o, "exit_code", 0);
                 break;
         case EV_RENAME:
                 e.path = rj_str(o, "new_comm");
@@ -337,13 +327,13 @@ int event_from_json(json_object *o, struct event *ret) {
                         return -EINVAL;
                 e.path = rj_str(o, "path");
                 e.path2 = rj_str(o, "path2");
-                e.path_truncated = get_bool(o, "path_truncated");
-                e.flags = (uint64_t) get_int(o, "flags");
-                e.source_file = get_bool(o, "source_file");
-                e.resolved = get_bool(o, "resolved");
+                e.path_truncated = rj_truthy(o, "path_truncated");
+                e.flags = (uint64_t) rj_int_or(o, "flags", 0);
+                e.source_file = rj_truthy(o, "source_file");
+                e.resolved = rj_truthy(o, "resolved");
                 e.lsm_refused = streq_ptr(rj_str(o, "refused_by"), "bpf-lsm");
-                e.exe_ino = (uint64_t) get_int(o, "ino");
-                e.exe_dev = (uint32_t) get_int(o, "dev");
+                e.exe_ino = (uint64_t) rj_int_or(o, "ino", 0);
+                e.exe_dev = (uint32_t) rj_int_or(o, "dev", 0);
                 e.toolchain = rj_str(o, "toolchain");
                 e.has_result = json_object_object_get_ex(o, "result", &v);
                 e.result = e.has_result ? json_object_get_int64(v) : 0;
@@ -358,10 +348,10 @@ int event_from_json(json_object *o, struct event *ret) {
                 break;
         }
         case EV_SAMPLE:
-                e.cpu_ms = (uint64_t) get_int(o, "cpu_ms");
-                e.period_ms = (uint64_t) get_int(o, "period_ms");
+                e.cpu_ms = (uint64_t) rj_int_or(o, "cpu_ms", 0);
+                e.period_ms = (uint64_t) rj_int_or(o, "period_ms", 0);
                 e.exe_link = rj_str(o, "exe_link");
-                e.exe_deleted = get_bool(o, "exe_deleted");
+                e.exe_deleted = rj_truthy(o, "exe_deleted");
                 break;
         default:
                 return -EINVAL;
