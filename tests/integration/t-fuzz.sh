@@ -32,8 +32,8 @@ declare -A units=(
         [replay]="$json $src/src/detect/event.c $src/src/detect/engine.c $src/src/detect/rules.c $src/src/detect/catalog.c $src/src/detect/policy.c $src/src/basic/glob.c $basic $src/src/report/report.c $crypto"
         [dsse]="$src/src/provenance/dsse.c $src/src/crypto/sign.c $basic $crypto $json"
         [manifest]="$src/src/integrity/manifest.c $src/src/integrity/verity.c $src/src/crypto/sign.c $basic $crypto"
-        [triage-net]="$src/src/triage/parse.c $basic"
-        [triage-config]="$src/src/triage/parse.c $basic"
+        [triage-net]="$src/src/triage/parse.c $basic $crypto"
+        [triage-config]="$src/src/triage/parse.c $basic $crypto"
         [report]="$src/src/report/sarif.c $src/src/report/html.c $src/src/report/summary.c $src/src/report/report-read.c $src/src/report/report.c $src/src/detect/catalog.c $basic $crypto $json"
 )
 # extra libraries, and the longest input of each harness where a realistic seed
