@@ -2,6 +2,7 @@
 #include <json-c/json.h>
 
 #include "attest/dsse.h"
+#include "basic/json-util.h"
 #include "basic/util.h"
 
 /* An envelope larger than this is not one of ours: provenance of 100k artifacts is ~15 MiB. */
@@ -67,10 +68,10 @@ int dsse_sign(const char *type, const void *body, size_t n, EVP_PKEY *key, char 
                 return r;
         _cleanup_free_ char *b64 = base64_encode(body, n), *s64 = base64_encode(sig, sizeof(sig));
         json_object *o = json_object_new_object(), *sigs = json_object_new_array(), *s = json_object_new_object();
-        json_object_object_add(o, "payloadType", json_object_new_string(type));
-        json_object_object_add(o, "payload", json_object_new_string(b64));
-        json_object_object_add(s, "keyid", json_object_new_string(id));
-        json_object_object_add(s, "sig", json_object_new_string(s64));
+        json_object_object_add(o, "payloadType", json_new_string(type));
+        json_object_object_add(o, "payload", json_new_string(b64));
+        json_object_object_add(s, "keyid", json_new_string(id));
+        json_object_object_add(s, "sig", json_new_string(s64));
         json_object_array_add(sigs, s);
         json_object_object_add(o, "signatures", sigs);
         *ret = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -90,13 +91,6 @@ void dsse_envelope_done(struct dsse_envelope *e) {
         *e = (struct dsse_envelope){};
 }
 
-static const char *jstr(json_object *o, const char *key) {
-        json_object *v;
-        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        return json_object_get_string(v);
-}
-
 int dsse_parse(const char *text, size_t n, struct dsse_envelope *ret) {
         if (n > DSSE_MAX_SIZE)
                 return -EBADMSG;
@@ -114,8 +108,8 @@ int dsse_parse(const char *text, size_t n, struct dsse_envelope *ret) {
         int r = -EBADMSG;
         json_object *sigs;
         const char *type, *payload;
-        if (!o || !complete || !json_object_is_type(o, json_type_object) || !(type = jstr(o, "payloadType")) ||
-            !(payload = jstr(o, "payload")) || !json_object_object_get_ex(o, "signatures", &sigs) ||
+        if (!o || !complete || !json_object_is_type(o, json_type_object) || !(type = rj_str(o, "payloadType")) ||
+            !(payload = rj_str(o, "payload")) || !json_object_object_get_ex(o, "signatures", &sigs) ||
             !json_object_is_type(sigs, json_type_array))
                 goto fail;
         e.payload_type = xstrdup(type);
@@ -128,9 +122,9 @@ int dsse_parse(const char *text, size_t n, struct dsse_envelope *ret) {
         for (size_t i = 0; i < ns; i++) {
                 json_object *s = json_object_array_get_idx(sigs, i);
                 const char *sig, *keyid;
-                if (!json_object_is_type(s, json_type_object) || !(sig = jstr(s, "sig")))
+                if (!json_object_is_type(s, json_type_object) || !(sig = rj_str(s, "sig")))
                         goto fail;
-                keyid = jstr(s, "keyid");
+                keyid = rj_str(s, "keyid");
                 e.sigs[i].keyid = xstrdup(keyid ? keyid : "");
                 e.n_sigs = i + 1;
                 if (base64_decode(sig, &e.sigs[i].sig, &e.sigs[i].sig_len) < 0)

@@ -5,6 +5,7 @@
 
 #include "attest/source.h"
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "crypto/openssl-dl.h"
 
 #define GIT_MAX_FILE (64u << 20)
@@ -142,12 +143,7 @@ static int walk(int dir_fd, const char *prefix, unsigned depth, dev_t xdev, ino_
                                 r = -E2BIG;
                                 break;
                         }
-                        if (l->n == *cap) {
-                                *cap = *cap ? *cap * 2 : 256;
-                                l->v = realloc(l->v, *cap * sizeof(*l->v));
-                                if (!l->v)
-                                        abort();
-                        }
+                        GREEDY_REALLOC(l->v, *cap, l->n + 1);
                         struct source_file *f = &l->v[l->n];
                         if ((r = hash_file_at(dirfd(d), de->d_name, f->sha256)) < 0)
                                 break;

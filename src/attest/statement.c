@@ -3,6 +3,7 @@
 
 #include "attest/source.h"
 #include "attest/statement.h"
+#include "basic/json-util.h"
 #include "basic/util.h"
 
 json_object *json_path(json_object *o, const char *path) {
@@ -53,15 +54,15 @@ int rfc3339_parse(const char *s, uint64_t *ret_usec) {
 
 static json_object *digest_obj(const char *algo, const char *hex) {
         json_object *d = json_object_new_object();
-        json_object_object_add(d, algo, json_object_new_string(hex));
+        json_object_object_add(d, algo, json_new_string(hex));
         return d;
 }
 
 static json_object *resource(const char *name, const char *uri, const char *algo, const char *hex) {
         json_object *r = json_object_new_object();
         if (uri)
-                json_object_object_add(r, "uri", json_object_new_string(uri));
-        json_object_object_add(r, "name", json_object_new_string(name));
+                json_object_object_add(r, "uri", json_new_string(uri));
+        json_object_object_add(r, "name", json_new_string(name));
         json_object_object_add(r, "digest", digest_obj(algo, hex));
         return r;
 }
@@ -91,7 +92,7 @@ static json_object *findings_summary(json_object *findings) {
                                 seen = seen || streq(json_object_get_string(json_object_array_get_idx(rules, k)),
                                                      json_object_get_string(v));
                         if (!seen)
-                                json_object_array_add(rules, json_object_new_string(json_object_get_string(v)));
+                                json_object_array_add(rules, json_new_string(json_object_get_string(v)));
                 }
         }
         json_object_object_add(s, "total", json_object_new_uint64(n));
@@ -133,7 +134,7 @@ int statement_from_report(json_object *report, const struct provenance_context *
                         break;
                 }
                 json_object *s = json_object_new_object();
-                json_object_object_add(s, "name", json_object_new_string(json_object_get_string(path)));
+                json_object_object_add(s, "name", json_new_string(json_object_get_string(path)));
                 json_object_object_add(s, "digest", digest_obj("sha256", json_object_get_string(sha)));
                 json_object_array_add(subjects, s);
         }
@@ -151,9 +152,9 @@ int statement_from_report(json_object *report, const struct provenance_context *
         json_object *ext = json_object_new_object();
         json_object_object_add(ext, "command", copy(command));
         json_object *source = json_object_new_object();
-        json_object_object_add(source, "uri", json_object_new_string(src_uri));
+        json_object_object_add(source, "uri", json_new_string(src_uri));
         if (ctx->git_commit && ctx->git_ref && ctx->git_ref[0])
-                json_object_object_add(source, "ref", json_object_new_string(ctx->git_ref));
+                json_object_object_add(source, "ref", json_new_string(ctx->git_ref));
         json_object_object_add(ext, "source", source);
 
         json_object *internal = json_object_new_object();
@@ -168,7 +169,7 @@ int statement_from_report(json_object *report, const struct provenance_context *
                 json_object_array_add(deps, resource("source", git_uri, "gitCommit", ctx->git_commit));
         json_object *tree = resource("source-tree", src_uri, "sha256", ctx->tree_digest);
         json_object *ann = json_object_new_object();
-        json_object_object_add(ann, "format", json_object_new_string(TREE_DIGEST_FORMAT));
+        json_object_object_add(ann, "format", json_new_string(TREE_DIGEST_FORMAT));
         json_object_object_add(ann, "files", json_object_new_uint64(ctx->tree_files));
         json_object_object_add(tree, "annotations", ann);
         json_object_array_add(deps, tree);
@@ -178,7 +179,7 @@ int statement_from_report(json_object *report, const struct provenance_context *
                         deps, resource("toolchain-manifest", NULL, "sha256", json_object_get_string(toolchain)));
 
         json_object *bd = json_object_new_object();
-        json_object_object_add(bd, "buildType", json_object_new_string(BUILDWARD_BUILD_TYPE));
+        json_object_object_add(bd, "buildType", json_new_string(BUILDWARD_BUILD_TYPE));
         json_object_object_add(bd, "externalParameters", ext);
         json_object_object_add(bd, "internalParameters", internal);
         json_object_object_add(bd, "resolvedDependencies", deps);
@@ -186,18 +187,18 @@ int statement_from_report(json_object *report, const struct provenance_context *
         char fin[64];
         format_rfc3339(start_usec + (uint64_t) (dur * 1e6 + 0.5), fin, sizeof(fin)); /* 0 <= dur <= 1e9: rounded */
         json_object *builder = json_object_new_object(), *version = json_object_new_object();
-        json_object_object_add(builder, "id", json_object_new_string(ctx->builder_id));
-        json_object_object_add(version, "buildward", json_object_new_string(BUILDWARD_VERSION));
+        json_object_object_add(builder, "id", json_new_string(ctx->builder_id));
+        json_object_object_add(version, "buildward", json_new_string(BUILDWARD_VERSION));
         json_object_object_add(builder, "version", version);
         json_object *meta = json_object_new_object();
-        json_object_object_add(meta, "invocationId", json_object_new_string(ctx->invocation_id));
-        json_object_object_add(meta, "startedOn", json_object_new_string(json_object_get_string(started)));
-        json_object_object_add(meta, "finishedOn", json_object_new_string(fin));
+        json_object_object_add(meta, "invocationId", json_new_string(ctx->invocation_id));
+        json_object_object_add(meta, "startedOn", json_new_string(json_object_get_string(started)));
+        json_object_object_add(meta, "finishedOn", json_new_string(fin));
         json_object *byp = json_object_new_array(), *rep = json_object_new_object(), *ra = json_object_new_object();
-        json_object_object_add(rep, "name", json_object_new_string("report.json"));
+        json_object_object_add(rep, "name", json_new_string("report.json"));
         if (ctx->report_sha256)
                 json_object_object_add(rep, "digest", digest_obj("sha256", ctx->report_sha256));
-        json_object_object_add(rep, "mediaType", json_object_new_string("application/json"));
+        json_object_object_add(rep, "mediaType", json_new_string("application/json"));
         json_object_object_add(ra, "verdict", copy(verdict));
         json_object_object_add(ra, "exitCode", copy(json_path(report, "exit_code")));
         json_object_object_add(ra, "findings", findings_summary(json_path(report, "findings")));
@@ -213,9 +214,9 @@ int statement_from_report(json_object *report, const struct provenance_context *
         json_object_object_add(pred, "buildDefinition", bd);
         json_object_object_add(pred, "runDetails", rd);
         json_object *st = json_object_new_object();
-        json_object_object_add(st, "_type", json_object_new_string(INTOTO_STATEMENT_TYPE));
+        json_object_object_add(st, "_type", json_new_string(INTOTO_STATEMENT_TYPE));
         json_object_object_add(st, "subject", subjects);
-        json_object_object_add(st, "predicateType", json_object_new_string(SLSA_PROVENANCE_TYPE));
+        json_object_object_add(st, "predicateType", json_new_string(SLSA_PROVENANCE_TYPE));
         json_object_object_add(st, "predicate", pred);
         *ret = st;
         return 0;

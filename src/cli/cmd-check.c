@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "basic/json-util.h"
 #include "basic/log.h"
 #include "basic/size.h"
 #include "cli/commands.h"
@@ -106,8 +107,8 @@ int cmd_check(int argc, char **argv) {
                 json_object *o = json_object_new_object();
                 char d[VERITY_DIGEST_HEX];
                 verity_format(t->manifest->file_sha256, d);
-                json_object_object_add(o, "manifest", json_object_new_string(path));
-                json_object_object_add(o, "manifest_sha256", json_object_new_string(d));
+                json_object_object_add(o, "manifest", json_new_string(path));
+                json_object_object_add(o, "manifest_sha256", json_new_string(d));
                 json_object_object_add(o, "signed", json_object_new_boolean(t->manifest->is_signed));
                 json_object_object_add(o, "signature_verified",
                                        json_object_new_boolean(t->manifest->signature_verified));
@@ -126,10 +127,9 @@ int cmd_check(int argc, char **argv) {
                 json_object_object_add(s, "cache_rows_read", json_object_new_uint64(cs.rows_read));
                 json_object_object_add(s, "cache_refused", json_object_new_uint64(cs.refused));
                 json_object_object_add(o, "stats", s);
-                json_object_object_add(o, "cache",
-                                       t->cache && !digest_cache_is_memory(t->cache)
-                                               ? json_object_new_string(digest_cache_dir())
-                                               : NULL);
+                json_object_object_add(
+                        o, "cache",
+                        t->cache && !digest_cache_is_memory(t->cache) ? json_new_string(digest_cache_dir()) : NULL);
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
                 json_object_put(o);
         } else {

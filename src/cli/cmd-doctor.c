@@ -4,7 +4,7 @@
 #include <json-c/json.h>
 
 #include <sys/stat.h>
-
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "cli/commands.h"
 #include "doctor/probe.h"
@@ -117,13 +117,11 @@ int cmd_doctor(int argc, char **argv) {
         }
         int ret = cleanup ? doctor_cleanup() : 0;
         struct feature *f;
-        size_t n = doctor_probe(&f);
+        size_t n = doctor_probe(&f), f_allocated = 0;
         bool monitor = false;
         for (size_t i = 0; i < n; i++)
                 monitor = monitor || (streq(f[i].name, "eBPF monitor") && f[i].ok);
-        f = realloc(f, sizeof(*f) * (n + 2));
-        if (!f)
-                abort();
+        GREEDY_REALLOC(f, f_allocated, n + 2);
         f[n++] = (struct feature){ "path policies", monitor, path_policy_mode(monitor),
                                    monitor ? NULL : xstrdup("protect rules of a policy are not checked; run as root") };
         f[n++] = digest_cache_feature(cleanup);
@@ -131,11 +129,10 @@ int cmd_doctor(int argc, char **argv) {
                 json_object *a = json_object_new_array();
                 for (size_t i = 0; i < n; i++) {
                         json_object *o = json_object_new_object();
-                        json_object_object_add(o, "feature", json_object_new_string(f[i].name));
+                        json_object_object_add(o, "feature", json_new_string(f[i].name));
                         json_object_object_add(o, "available", json_object_new_boolean(f[i].ok));
-                        json_object_object_add(o, "detail", json_object_new_string(f[i].detail));
-                        json_object_object_add(o, "without_it",
-                                               f[i].degrade ? json_object_new_string(f[i].degrade) : NULL);
+                        json_object_object_add(o, "detail", json_new_string(f[i].detail));
+                        json_object_object_add(o, "without_it", f[i].degrade ? json_new_string(f[i].degrade) : NULL);
                         json_object_array_add(a, o);
                 }
                 puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "attest/statement.h"
+#include "basic/json-util.h"
 #include "basic/log.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
@@ -157,11 +158,11 @@ static int do_verify(const struct ledger_opts *o) {
                 json_object *j = json_object_new_object();
                 json_object_object_add(j, "ok", json_object_new_boolean(res.ok));
                 json_object_object_add(j, "entries", json_object_new_uint64(res.entries));
-                json_object_object_add(j, "root", json_object_new_string(root));
+                json_object_object_add(j, "root", json_new_string(root));
                 json_object_object_add(j, "unsigned_checkpoints", json_object_new_uint64(res.unsigned_checkpoints));
                 if (!res.ok) {
                         json_object_object_add(j, "first_bad_entry", json_object_new_uint64(res.bad_index));
-                        json_object_object_add(j, "reason", json_object_new_string(res.reason));
+                        json_object_object_add(j, "reason", json_new_string(res.reason));
                 }
                 print_json(j);
                 json_object_put(j);
@@ -410,7 +411,7 @@ static int do_audit(const struct ledger_opts *o, char **files) {
                         break;
                 }
                 json_object *j = json_object_new_object();
-                json_object_object_add(j, "file", json_object_new_string(*f));
+                json_object_object_add(j, "file", json_new_string(*f));
                 json_object_object_add(j, "backed", json_object_new_boolean(r == 0));
                 if (r == 0) {
                         json_object_object_add(j, "entry", json_object_get(json_path(entry, "index")));
@@ -425,7 +426,7 @@ static int do_audit(const struct ledger_opts *o, char **files) {
                                        json_object_get_string(json_path(entry, "verdict")));
                 } else {
                         bad++;
-                        json_object_object_add(j, "reason", json_object_new_string(reason));
+                        json_object_object_add(j, "reason", json_new_string(reason));
                         if (!o->json)
                                 printf("UNBACKED %s: %s\n", *f, reason);
                 }

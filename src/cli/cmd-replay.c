@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <getopt.h>
 
+#include "basic/json-util.h"
 #include "basic/log.h"
+#include "basic/utf8.h"
 #include "cli/commands.h"
 #include "crypto/openssl-dl.h"
 #include "detect/engine.h"
@@ -30,11 +32,11 @@ static int list_rules(bool json) {
                         continue;
                 }
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "id", json_object_new_string(c[i].id));
-                json_object_object_add(o, "category", json_object_new_string(c[i].category));
-                json_object_object_add(o, "severity", json_object_new_string(severity_name(c[i].severity)));
-                json_object_object_add(o, "summary", json_object_new_string(c[i].summary));
-                json_object_object_add(o, "attack", json_object_new_string(c[i].attack));
+                json_object_object_add(o, "id", json_new_string(c[i].id));
+                json_object_object_add(o, "category", json_new_string(c[i].category));
+                json_object_object_add(o, "severity", json_new_string(severity_name(c[i].severity)));
+                json_object_object_add(o, "summary", json_new_string(c[i].summary));
+                json_object_object_add(o, "attack", json_new_string(c[i].attack));
                 json_object_array_add(a, o);
         }
         if (json) {
@@ -138,8 +140,8 @@ int cmd_replay(int argc, char **argv) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "events", json_object_new_uint64(events));
                 json_object_object_add(o, "skipped_lines", json_object_new_uint64(skipped));
-                json_object_object_add(o, "verdict", json_object_new_string(pass ? "pass" : "fail"));
-                json_object_object_add(o, "fail_on", json_object_new_string(severity_name(fail_on)));
+                json_object_object_add(o, "verdict", json_new_string(pass ? "pass" : "fail"));
+                json_object_object_add(o, "fail_on", json_new_string(severity_name(fail_on)));
                 json_object_object_add(o, "findings", findings_to_json(&fl));
                 json_object_object_add(o, "suppressed", engine_suppressed_json(e));
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -147,8 +149,14 @@ int cmd_replay(int argc, char **argv) {
         } else {
                 printf("%s: %zu events, %zu findings%s\n", pass ? "pass" : "FAIL", events, fl.n,
                        skipped ? " (some lines skipped)" : "");
-                for (size_t i = 0; i < fl.n; i++)
-                        printf("  %-8s %s: %s\n", severity_name(fl.v[i].severity), fl.v[i].rule, fl.v[i].detail);
+                /* Details quote paths and argv the build chose: escaped for the terminal. */
+                for (size_t i = 0; i < fl.n; i++) {
+                        printf("  %-8s ", severity_name(fl.v[i].severity));
+                        text_escape_str(stdout, fl.v[i].rule, 0, TEXT_PLAIN);
+                        fputs(": ", stdout);
+                        text_escape_str(stdout, fl.v[i].detail, 0, TEXT_PLAIN);
+                        putchar('\n');
+                }
         }
         finding_list_done(&fl);
         engine_free(e);

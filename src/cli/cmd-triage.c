@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "basic/json-util.h"
 #include "basic/log.h"
+#include "basic/utf8.h"
 #include "basic/size.h"
 #include "cli/commands.h"
 #include "crypto/sign.h"
@@ -176,10 +178,14 @@ static void print_summary(const struct triage_ctx *c, const char *out, double se
                 snprintf(sev, sizeof(sev), "%s", severity_name(f->severity));
                 for (char *s = sev; *s; s++)
                         *s = (char) (*s - 32);
-                printf("  %-8s %-26s %s\n", sev, f->rule, f->detail);
+                /* Rules quote names found on the host: escaped for the terminal. */
+                printf("  %-8s %-26s ", sev, f->rule);
+                text_escape_str(stdout, f->detail, 0, TEXT_PLAIN);
                 const char *ev = json_object_to_json_string_ext(f->evidence, JSON_C_TO_STRING_PLAIN |
                                                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
-                printf("           %.*s%s\n", 150, ev, strlen(ev) > 150 ? "..." : "");
+                fputs("\n           ", stdout);
+                text_escape_str(stdout, ev, 150, TEXT_PLAIN);
+                putchar('\n');
                 shown++;
         }
         size_t rest = 0;
@@ -190,9 +196,12 @@ static void print_summary(const struct triage_ctx *c, const char *out, double se
         json_object *cols = json_object_object_get(c->capture, "collectors");
         json_object_object_foreach(cols, name, st) {
                 const char *status = json_object_get_string(json_object_object_get(st, "status"));
-                if (!streq(status, "ok"))
-                        printf("  %s: %s (%s)\n", name, status,
-                               json_object_get_string(json_object_object_get(st, "reason")));
+                if (!streq(status, "ok")) {
+                        printf("  %s: %s (", name, status);
+                        text_escape_str(stdout, json_object_get_string(json_object_object_get(st, "reason")), 0,
+                                        TEXT_PLAIN);
+                        puts(")");
+                }
         }
         printf("bundle: %s (%zu files, MANIFEST.sha256%s%s)%s%s\n", out, files, keyid ? " signed by key " : "",
                keyid ? keyid : "", archive ? ", archive " : "", archive ? archive : "");
@@ -457,11 +466,11 @@ int cmd_triage(int argc, char **argv) {
         struct utsname u;
         uname(&u);
         json_object_object_add(ctx.capture, "version", json_object_new_int(1));
-        json_object_object_add(ctx.capture, "tool", json_object_new_string("buildward " BUILDWARD_VERSION));
-        json_object_object_add(ctx.capture, "started_at", json_object_new_string(ts));
-        json_object_object_add(ctx.capture, "hostname", json_object_new_string(u.nodename));
-        json_object_object_add(ctx.capture, "kernel", json_object_new_string(u.release));
-        json_object_object_add(ctx.capture, "root", json_object_new_string(o.root ? o.root : "/"));
+        json_object_object_add(ctx.capture, "tool", json_new_string("buildward " BUILDWARD_VERSION));
+        json_object_object_add(ctx.capture, "started_at", json_new_string(ts));
+        json_object_object_add(ctx.capture, "hostname", json_new_string(u.nodename));
+        json_object_object_add(ctx.capture, "kernel", json_new_string(u.release));
+        json_object_object_add(ctx.capture, "root", json_new_string(o.root ? o.root : "/"));
         json_object_object_add(ctx.capture, "since", o.since >= 0 ? json_object_new_int64(o.since) : NULL);
         json_object_object_add(ctx.capture, "sample_s", json_object_new_double(o.sample_s));
         json_object_object_add(ctx.capture, "hash_all", json_object_new_boolean(o.hash_all));
@@ -490,8 +499,8 @@ int cmd_triage(int argc, char **argv) {
         }
         if (ctx.live && geteuid() != 0) {
                 json_object_object_add(ctx.capture, "warning",
-                                       json_object_new_string("not run as root: other users' processes, keys and "
-                                                              "configuration files may be missing"));
+                                       json_new_string("not run as root: other users' processes, keys and "
+                                                       "configuration files may be missing"));
                 log_warning("not run as root: other users' processes, keys and configuration files may be missing "
                             "from the capture; run it as root for a complete one");
         }
@@ -504,7 +513,7 @@ int cmd_triage(int argc, char **argv) {
         json_object_object_add(ctx.capture, "duration_s", json_object_new_double(secs));
         int max = finding_list_max_severity(&ctx.findings);
         json_object_object_add(ctx.capture, "max_severity",
-                               max >= 0 ? json_object_new_string(severity_name((enum severity) max)) : NULL);
+                               max >= 0 ? json_new_string(severity_name((enum severity) max)) : NULL);
         if (json)
                 printf("%s\n",
                        json_object_to_json_string_ext(fo, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

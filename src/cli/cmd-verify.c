@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "attest/statement.h"
+#include "basic/json-util.h"
 #include "basic/log.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
@@ -34,13 +35,13 @@ static int verify_one(const struct verify_opts *o, EVP_PKEY *pub, struct ledger 
                 *ret_reason = xasprintf("cannot read it (%s)", strerror(-r));
                 return 1;
         }
-        json_object_object_add(info, "sha256", json_object_new_string(digest));
+        json_object_object_add(info, "sha256", json_new_string(digest));
         _cleanup_free_ char *prov = o->provenance ? xstrdup(o->provenance) : provenance_find_for(artifact);
         if (!prov) {
                 *ret_reason = xstrdup("no provenance.dsse.json next to it or above; pass --provenance FILE");
                 return 1;
         }
-        json_object_object_add(info, "provenance", json_object_new_string(prov));
+        json_object_object_add(info, "provenance", json_new_string(prov));
         struct dsse_envelope env = {};
         if ((r = provenance_read(prov, &env)) < 0) {
                 *ret_reason = xasprintf("its provenance '%s' is not a DSSE envelope (%s)", prov,
@@ -68,8 +69,8 @@ static int verify_one(const struct verify_opts *o, EVP_PKEY *pub, struct ledger 
                 dsse_envelope_done(&env);
                 return r;
         }
-        json_object_object_add(info, "keyid", json_object_new_string(keyid));
-        json_object_object_add(info, "subject", json_object_new_string(name ? name : ""));
+        json_object_object_add(info, "keyid", json_new_string(keyid));
+        json_object_object_add(info, "subject", json_new_string(name ? name : ""));
         sym_EVP_Digest(env.payload, env.payload_len, md, NULL, sym_EVP_sha256(), NULL);
         hash_to_hex(md, 32, psha);
         dsse_envelope_done(&env);
@@ -176,7 +177,7 @@ int cmd_verify(int argc, char **argv) {
         int ret = 0;
         for (int i = optind; i < argc; i++) {
                 json_object *info = json_object_new_object();
-                json_object_object_add(info, "artifact", json_object_new_string(argv[i]));
+                json_object_object_add(info, "artifact", json_new_string(argv[i]));
                 char *reason = NULL;
                 r = verify_one(&o, pub, l, argv[i], info, &reason);
                 if (r < 0) {
@@ -198,7 +199,7 @@ int cmd_verify(int argc, char **argv) {
                         printf("\n");
                 } else if (r != 0) {
                         bad++;
-                        json_object_object_add(info, "reason", json_object_new_string(reason));
+                        json_object_object_add(info, "reason", json_new_string(reason));
                         if (!o.json)
                                 printf("FAIL %s: %s\n", argv[i], reason);
                 }

@@ -14,16 +14,14 @@
 #include <stdint.h>
 
 #include "crypto/openssl-dl.h"
+#include "basic/macro.h"
 
 #define SIGNATURE_SIZE 64
 #define KEYID_HEX_SIZE 65 /* sha256 of the raw 32-byte public key, hex, NUL */
 
 /* Also where nothing loaded libcrypto: there is no key to free then. */
-static inline void evp_pkey_freep(EVP_PKEY **k) {
-        if (*k)
-                sym_EVP_PKEY_free(*k);
-}
-#define _cleanup_pkey_ __attribute__((cleanup(evp_pkey_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC_NAMED(evp_pkey_freep, EVP_PKEY *, sym_EVP_PKEY_free);
+#define _cleanup_pkey_ _cleanup_(evp_pkey_freep)
 
 /*
  * Writes PATH (0600, must not exist) and PATH.pub (0644). These three load

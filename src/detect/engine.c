@@ -4,6 +4,7 @@
 #include <search.h>
 #include <stdarg.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "detect/internal.h"
 
@@ -203,21 +204,14 @@ void engine_feed(struct engine *e, struct event *ev) {
         rules_run(e, ev, p);
 }
 
-static json_object *jstrv(char *const *v) {
-        json_object *a = json_object_new_array();
-        for (; v && *v; v++)
-                json_object_array_add(a, json_object_new_string(*v));
-        return a;
-}
-
 static json_object *chain_json(struct engine *e, const struct proc *p) {
         json_object *a = json_object_new_array();
         for (int depth = 0; p && depth < 32; depth++) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "pid", json_object_new_int(p->pid));
-                json_object_object_add(o, "exe", p->exe ? json_object_new_string(p->exe) : NULL);
-                json_object_object_add(o, "comm", json_object_new_string(p->comm));
-                json_object_object_add(o, "argv", jstrv(p->argv));
+                json_object_object_add(o, "exe", p->exe ? json_new_string(p->exe) : NULL);
+                json_object_object_add(o, "comm", json_new_string(p->comm));
+                json_object_object_add(o, "argv", json_new_strv(p->argv));
                 json_object_array_add(a, o);
                 const struct proc *parent = proc_get(&e->pt, p->ppid);
                 if (parent == p)
@@ -270,25 +264,25 @@ void emit_finding(struct engine *e, const char *rule_id, const struct event *ev,
         if (!evidence)
                 evidence = json_object_new_object();
         if (path && !json_object_object_get_ex(evidence, "path", NULL))
-                json_object_object_add(evidence, "path", json_object_new_string(path));
+                json_object_object_add(evidence, "path", json_new_string(path));
         if (ev && ev->type == EV_SYSCALL) {
-                json_object_object_add(evidence, "syscall", json_object_new_string(sc_name(ev->sc)));
+                json_object_object_add(evidence, "syscall", json_new_string(sc_name(ev->sc)));
                 if (ev->has_result)
-                        json_object_object_add(
-                                evidence, "result",
-                                json_object_new_string(ev->result >= 0        ? "succeeded"
-                                                       : ev->lsm_refused      ? "refused in the kernel (BPF-LSM, EPERM)"
-                                                       : ev->result == -EPERM ? "refused by the sandbox (EPERM)"
-                                                                              : errno_name((int) -ev->result)));
+                        json_object_object_add(evidence, "result",
+                                               json_new_string(ev->result >= 0 ? "succeeded"
+                                                               : ev->lsm_refused
+                                                                       ? "refused in the kernel (BPF-LSM, EPERM)"
+                                                               : ev->result == -EPERM ? "refused by the sandbox (EPERM)"
+                                                                                      : errno_name((int) -ev->result)));
         }
         if (o)
-                json_object_object_add(evidence, "severity_changed_by_policy", json_object_new_string(o->reason));
+                json_object_object_add(evidence, "severity_changed_by_policy", json_new_string(o->reason));
         /* --enforce: a tampered toolchain, or a protected path read, stops the build at once, not at its end */
         if (e->hooks.stop && sev >= SEV_HIGH &&
             (streq(ri->category, "toolchain-tamper") || streq(rule_id, "secret-access.protected-read"))) {
                 json_object_object_add(evidence, "enforced",
-                                       json_object_new_string(e->stopped ? "the build was already being stopped"
-                                                                         : "the build was stopped (--enforce)"));
+                                       json_new_string(e->stopped ? "the build was already being stopped"
+                                                                  : "the build was stopped (--enforce)"));
                 if (!e->stopped) {
                         e->stopped = true;
                         e->hooks.stop(e->hooks.userdata, rule_id);
@@ -334,8 +328,7 @@ void engine_adopt_findings(struct engine *e, struct finding_list *l) {
                         f->severity = o->severity;
                         if (!f->evidence)
                                 f->evidence = json_object_new_object();
-                        json_object_object_add(f->evidence, "severity_changed_by_policy",
-                                               json_object_new_string(o->reason));
+                        json_object_object_add(f->evidence, "severity_changed_by_policy", json_new_string(o->reason));
                 }
                 finding_list_add(&e->findings, *f);
                 *f = (struct finding){}; /* moved */
@@ -357,12 +350,12 @@ json_object *engine_suppressed_json(struct engine *e) {
         for (size_t i = 0; e->policy && i < e->policy->n_supp; i++) {
                 const struct suppression *s = &e->policy->supp[i];
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "rule", json_object_new_string(s->rule));
-                json_object_object_add(o, "reason", json_object_new_string(s->reason));
+                json_object_object_add(o, "rule", json_new_string(s->rule));
+                json_object_object_add(o, "reason", json_new_string(s->reason));
                 if (s->exe)
-                        json_object_object_add(o, "exe", json_object_new_string(s->exe));
+                        json_object_object_add(o, "exe", json_new_string(s->exe));
                 if (s->path)
-                        json_object_object_add(o, "path", json_object_new_string(s->path));
+                        json_object_object_add(o, "path", json_new_string(s->path));
                 json_object_object_add(o, "count", json_object_new_uint64(e->supp_counts[i]));
                 json_object_array_add(a, o);
         }
@@ -377,23 +370,22 @@ json_object *engine_processes_json(struct engine *e, size_t max, bool *ret_trunc
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "pid", json_object_new_int(p->pid));
                 json_object_object_add(o, "ppid", json_object_new_int(p->ppid));
-                json_object_object_add(o, "exe", p->exe ? json_object_new_string(p->exe) : NULL);
-                json_object_object_add(o, "comm", json_object_new_string(p->comm));
-                json_object_object_add(o, "argv", jstrv(p->argv));
-                json_object_object_add(o, "cwd", p->cwd ? json_object_new_string(p->cwd) : NULL);
+                json_object_object_add(o, "exe", p->exe ? json_new_string(p->exe) : NULL);
+                json_object_object_add(o, "comm", json_new_string(p->comm));
+                json_object_object_add(o, "argv", json_new_strv(p->argv));
+                json_object_object_add(o, "cwd", p->cwd ? json_new_string(p->cwd) : NULL);
                 if (p->sockets)
-                        json_object_object_add(o, "sockets", jstrv(p->sockets));
+                        json_object_object_add(o, "sockets", json_new_strv(p->sockets));
                 format_rfc3339(p->start_usec, ts, sizeof(ts));
-                json_object_object_add(o, "start", json_object_new_string(ts));
+                json_object_object_add(o, "start", json_new_string(ts));
                 if (p->exited) {
                         format_rfc3339(p->end_usec, ts, sizeof(ts));
-                        json_object_object_add(o, "end", json_object_new_string(ts));
+                        json_object_object_add(o, "end", json_new_string(ts));
                         json_object_object_add(o, "exit_code", p->signal ? NULL : json_object_new_int(p->exit_code));
-                        json_object_object_add(o, "signal",
-                                               p->signal ? json_object_new_string(sigabbrev_np(p->signal)
-                                                                                          ? sigabbrev_np(p->signal)
-                                                                                          : "?")
-                                                         : NULL);
+                        json_object_object_add(
+                                o, "signal",
+                                p->signal ? json_new_string(sigabbrev_np(p->signal) ? sigabbrev_np(p->signal) : "?")
+                                          : NULL);
                 } else
                         json_object_object_add(o, "end", NULL);
                 json_object_array_add(a, o);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "detect/event.h"
 
@@ -110,14 +111,14 @@ void event_set_sockaddr(struct event *e, const uint8_t *sa, size_t len) {
 
 static void add_str(json_object *o, const char *k, const char *v) {
         if (v && *v)
-                json_object_object_add(o, k, json_object_new_string(v));
+                json_object_object_add(o, k, json_new_string(v));
 }
 
 static json_object *fd_to_json(const struct fd_desc *f) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "kind", json_object_new_string(fd_kind_name(f->kind)));
+        json_object_object_add(o, "kind", json_new_string(fd_kind_name(f->kind)));
         if (f->peer[0])
-                json_object_object_add(o, "peer", json_object_new_string(f->peer));
+                json_object_object_add(o, "peer", json_new_string(f->peer));
         if (f->lport)
                 json_object_object_add(o, "local_port", json_object_new_int(f->lport));
         return o;
@@ -127,8 +128,8 @@ json_object *event_to_json(const struct event *e) {
         char ts[64];
         json_object *o = json_object_new_object();
         format_rfc3339(e->time_usec, ts, sizeof(ts));
-        json_object_object_add(o, "time", json_object_new_string(ts));
-        json_object_object_add(o, "type", json_object_new_string(ev_names[e->type]));
+        json_object_object_add(o, "time", json_new_string(ts));
+        json_object_object_add(o, "type", json_new_string(ev_names[e->type]));
         if (e->type == EV_START) {
                 add_str(o, "source", e->source);
                 json_object_object_add(o, "version", json_object_new_int(1));
@@ -148,10 +149,10 @@ json_object *event_to_json(const struct event *e) {
                 json_object_object_add(o, "exe_nlink", json_object_new_int64(e->exe_nlink));
                 char magic[24];
                 snprintf(magic, sizeof(magic), "0x%" PRIx64, e->exe_magic);
-                json_object_object_add(o, "exe_fs", json_object_new_string(magic));
+                json_object_object_add(o, "exe_fs", json_new_string(magic));
                 json_object *argv = json_object_new_array();
                 for (char **a = e->argv; a && *a; a++)
-                        json_object_array_add(argv, json_object_new_string(*a));
+                        json_object_array_add(argv, json_new_string(*a));
                 json_object_object_add(o, "argv", argv);
                 if (e->argv_truncated)
                         json_object_object_add(o, "argv_truncated", json_object_new_boolean(true));
@@ -177,7 +178,7 @@ json_object *event_to_json(const struct event *e) {
                 add_str(o, "new_comm", e->path);
                 break;
         case EV_SYSCALL: {
-                json_object_object_add(o, "syscall", json_object_new_string(sc_name(e->sc)));
+                json_object_object_add(o, "syscall", json_new_string(sc_name(e->sc)));
                 add_str(o, "path", e->path);
                 add_str(o, "path2", e->path2);
                 if (e->path_truncated)
@@ -192,7 +193,7 @@ json_object *event_to_json(const struct event *e) {
                 if (e->resolved)
                         json_object_object_add(o, "resolved", json_object_new_boolean(true));
                 if (e->lsm_refused)
-                        json_object_object_add(o, "refused_by", json_object_new_string("bpf-lsm"));
+                        json_object_object_add(o, "refused_by", json_new_string("bpf-lsm"));
                 if (e->sc == SC_mmap) {
                         json_object_object_add(o, "ino", json_object_new_uint64(e->exe_ino));
                         json_object_object_add(o, "dev", json_object_new_uint64(e->exe_dev));
@@ -219,23 +220,6 @@ json_object *event_to_json(const struct event *e) {
         return o;
 }
 
-static const char *get_str(json_object *o, const char *k) {
-        json_object *v;
-        return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string)
-                       ? json_object_get_string(v)
-                       : NULL;
-}
-
-static int64_t get_int(json_object *o, const char *k) {
-        json_object *v;
-        return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
-}
-
-static bool get_bool(json_object *o, const char *k) {
-        json_object *v;
-        return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
-}
-
 /* The loopback test of format_peer(), on its output. */
 static bool peer_is_loopback(const char *p) {
         return startswith(p, "127.") || startswith(p, "0.0.0.0:") || startswith(p, "[::1]") || startswith(p, "[::]") ||
@@ -246,15 +230,15 @@ static void fd_from_json(json_object *o, struct fd_desc *f) {
         memset(f, 0, sizeof(*f));
         if (!o || !json_object_is_type(o, json_type_object))
                 return;
-        const char *k = get_str(o, "kind");
+        const char *k = rj_str(o, "kind");
         int i = k ? lookup(fd_names, _FD_MAX, k) : -1;
         f->kind = i < 0 ? FD_NONE : (enum fd_kind) i;
-        const char *peer = get_str(o, "peer");
+        const char *peer = rj_str(o, "peer");
         if (peer) {
                 snprintf(f->peer, sizeof(f->peer), "%s", peer);
                 f->peer_loopback = peer_is_loopback(peer);
         }
-        f->lport = (uint16_t) get_int(o, "local_port");
+        f->lport = (uint16_t) rj_int_or(o, "local_port", 0);
 }
 
 /* Parses the addr string back into family, port and loopback. */
@@ -280,33 +264,33 @@ static void addr_from_string(struct event *e, const char *a) {
 
 int event_from_json(json_object *o, struct event *ret) {
         struct event e = {};
-        const char *type = get_str(o, "type"), *time = get_str(o, "time");
+        const char *type = rj_str(o, "type"), *time = rj_str(o, "time");
         int t = type ? lookup(ev_names, _EV_MAX, type) : -1;
         if (t < 0 || !time || parse_rfc3339(time, &e.time_usec) < 0)
                 return -EINVAL;
         e.type = (enum ev_type) t;
-        e.pid = (pid_t) get_int(o, "pid");
-        e.ppid = (pid_t) get_int(o, "ppid");
-        e.uid = (uint32_t) get_int(o, "uid");
-        e.comm = get_str(o, "comm");
+        e.pid = (pid_t) rj_int_or(o, "pid", 0);
+        e.ppid = (pid_t) rj_int_or(o, "ppid", 0);
+        e.uid = (uint32_t) rj_int_or(o, "uid", 0);
+        e.comm = rj_str(o, "comm");
         json_object *v;
         switch (e.type) {
         case EV_START:
-                e.source = get_str(o, "source");
+                e.source = rj_str(o, "source");
                 break;
         case EV_EXEC: {
-                e.filename = get_str(o, "filename");
-                e.interp = get_str(o, "interp");
-                e.exe_name = get_str(o, "exe_name");
-                e.exe_ino = (uint64_t) get_int(o, "exe_ino");
-                e.exe_dev = (uint32_t) get_int(o, "exe_dev");
-                e.exe_nlink = (uint32_t) get_int(o, "exe_nlink");
-                const char *fs = get_str(o, "exe_fs");
+                e.filename = rj_str(o, "filename");
+                e.interp = rj_str(o, "interp");
+                e.exe_name = rj_str(o, "exe_name");
+                e.exe_ino = (uint64_t) rj_int_or(o, "exe_ino", 0);
+                e.exe_dev = (uint32_t) rj_int_or(o, "exe_dev", 0);
+                e.exe_nlink = (uint32_t) rj_int_or(o, "exe_nlink", 0);
+                const char *fs = rj_str(o, "exe_fs");
                 e.exe_magic = fs ? strtoull(fs, NULL, 0) : 0;
-                e.argv_truncated = get_bool(o, "argv_truncated");
-                e.toolchain = get_str(o, "toolchain");
-                e.toolchain_digest = get_str(o, "toolchain_digest");
-                e.toolchain_path = get_str(o, "toolchain_path");
+                e.argv_truncated = rj_truthy(o, "argv_truncated");
+                e.toolchain = rj_str(o, "toolchain");
+                e.toolchain_digest = rj_str(o, "toolchain_digest");
+                e.toolchain_path = rj_str(o, "toolchain_path");
                 size_t n = json_object_object_get_ex(o, "argv", &v) && json_object_is_type(v, json_type_array)
                                    ? json_object_array_length(v)
                                    : 0;
@@ -327,33 +311,33 @@ int event_from_json(json_object *o, struct event *ret) {
                 break;
         }
         case EV_FORK:
-                e.child = (pid_t) get_int(o, "child");
+                e.child = (pid_t) rj_int_or(o, "child", 0);
                 break;
         case EV_EXIT:
-                e.signal = (int) get_int(o, "signal");
-                e.exit_code = (int) get_int(o, "exit_code");
+                e.signal = (int) rj_int_or(o, "signal", 0);
+                e.exit_code = (int) rj_int_or(o, "exit_code", 0);
                 break;
         case EV_RENAME:
-                e.path = get_str(o, "new_comm");
+                e.path = rj_str(o, "new_comm");
                 break;
         case EV_SYSCALL: {
-                const char *s = get_str(o, "syscall");
+                const char *s = rj_str(o, "syscall");
                 e.sc = s ? sc_from_name(s) : SC_NONE;
                 if (e.sc == SC_NONE)
                         return -EINVAL;
-                e.path = get_str(o, "path");
-                e.path2 = get_str(o, "path2");
-                e.path_truncated = get_bool(o, "path_truncated");
-                e.flags = (uint64_t) get_int(o, "flags");
-                e.source_file = get_bool(o, "source_file");
-                e.resolved = get_bool(o, "resolved");
-                e.lsm_refused = streq_ptr(get_str(o, "refused_by"), "bpf-lsm");
-                e.exe_ino = (uint64_t) get_int(o, "ino");
-                e.exe_dev = (uint32_t) get_int(o, "dev");
-                e.toolchain = get_str(o, "toolchain");
+                e.path = rj_str(o, "path");
+                e.path2 = rj_str(o, "path2");
+                e.path_truncated = rj_truthy(o, "path_truncated");
+                e.flags = (uint64_t) rj_int_or(o, "flags", 0);
+                e.source_file = rj_truthy(o, "source_file");
+                e.resolved = rj_truthy(o, "resolved");
+                e.lsm_refused = streq_ptr(rj_str(o, "refused_by"), "bpf-lsm");
+                e.exe_ino = (uint64_t) rj_int_or(o, "ino", 0);
+                e.exe_dev = (uint32_t) rj_int_or(o, "dev", 0);
+                e.toolchain = rj_str(o, "toolchain");
                 e.has_result = json_object_object_get_ex(o, "result", &v);
                 e.result = e.has_result ? json_object_get_int64(v) : 0;
-                const char *a = get_str(o, "addr");
+                const char *a = rj_str(o, "addr");
                 if (a)
                         addr_from_string(&e, a);
                 if (json_object_object_get_ex(o, "fd", &v))
@@ -364,10 +348,10 @@ int event_from_json(json_object *o, struct event *ret) {
                 break;
         }
         case EV_SAMPLE:
-                e.cpu_ms = (uint64_t) get_int(o, "cpu_ms");
-                e.period_ms = (uint64_t) get_int(o, "period_ms");
-                e.exe_link = get_str(o, "exe_link");
-                e.exe_deleted = get_bool(o, "exe_deleted");
+                e.cpu_ms = (uint64_t) rj_int_or(o, "cpu_ms", 0);
+                e.period_ms = (uint64_t) rj_int_or(o, "period_ms", 0);
+                e.exe_link = rj_str(o, "exe_link");
+                e.exe_deleted = rj_truthy(o, "exe_deleted");
                 break;
         default:
                 return -EINVAL;

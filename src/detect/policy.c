@@ -5,6 +5,8 @@
 
 #include "basic/glob.h"
 #include "basic/util.h"
+#include "crypto/hash.h"
+#include "finding/catalog.h"
 #include "detect/policy.h"
 #include "finding/catalog.h"
 
@@ -185,9 +187,7 @@ static int parse_suppress(struct parse *ps, struct policy *p, yaml_node_t *list)
                                 free(v[i]);
                         return r;
                 }
-                p->supp = realloc(p->supp, (p->n_supp + 1) * sizeof(*p->supp));
-                if (!p->supp)
-                        abort();
+                GREEDY_REALLOC(p->supp, p->n_supp_allocated, p->n_supp + 1);
                 p->supp[p->n_supp++] = (struct suppression){ .rule = v[0],
                                                              .reason = v[1],
                                                              .exe = v[2],
@@ -216,9 +216,7 @@ static int parse_severity(struct parse *ps, struct policy *p, yaml_node_t *list)
                         free(v[2]);
                         return r;
                 }
-                p->over = realloc(p->over, (p->n_over + 1) * sizeof(*p->over));
-                if (!p->over)
-                        abort();
+                GREEDY_REALLOC(p->over, p->n_over_allocated, p->n_over + 1);
                 p->over[p->n_over++] = (struct severity_override){
                         .rule = v[0], .reason = v[2], .severity = s, .line = (unsigned) item->start_mark.line + 1
                 };
@@ -323,9 +321,7 @@ static int parse_protect(struct parse *ps, struct policy *p, yaml_node_t *list) 
                 r.prefix = strndup(r.path, lit);
                 if (!r.prefix)
                         abort();
-                p->protect = realloc(p->protect, (p->n_protect + 1) * sizeof(*p->protect));
-                if (!p->protect)
-                        abort();
+                GREEDY_REALLOC(p->protect, p->n_protect_allocated, p->n_protect + 1);
                 p->protect[p->n_protect++] = r;
         }
         return 0;

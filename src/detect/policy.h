@@ -60,11 +60,11 @@ struct policy {
         bool has_fail_on;
         enum severity fail_on;
         struct suppression *supp;
-        size_t n_supp;
+        size_t n_supp, n_supp_allocated;
         struct severity_override *over;
-        size_t n_over;
+        size_t n_over, n_over_allocated;
         struct protect_rule *protect;
-        size_t n_protect;
+        size_t n_protect, n_protect_allocated;
 };
 
 /* 0, or -errno with *RET_ERROR naming the file, the line and the fix. */

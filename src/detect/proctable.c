@@ -64,9 +64,7 @@ struct proc *proc_new(struct proctable *t, pid_t pid, pid_t ppid, uint64_t time_
                 *slot = p; /* same key: replacing in place keeps the tree ordered */
         else
                 tsearch(p, &t->procs, proc_cmp);
-        t->all = realloc(t->all, (t->n_all + 1) * sizeof(*t->all));
-        if (!t->all)
-                abort();
+        GREEDY_REALLOC(t->all, t->n_all_allocated, t->n_all + 1);
         p->index = t->n_all;
         t->all[t->n_all++] = p;
         return p;

@@ -67,7 +67,7 @@ struct proctable {
         void *writers; /* tsearch tree by path: files the build wrote */
         size_t n_writers;
         struct proc **all; /* every process seen, in order */
-        size_t n_all;
+        size_t n_all, n_all_allocated;
 };
 
 #define MAX_WRITERS 200000

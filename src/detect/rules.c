@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "detect/internal.h"
 
@@ -52,16 +53,12 @@ static bool argv_has(char *const *argv, const char *arg) {
         return false;
 }
 
-static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
 static json_object *ev_obj(const char *k1, const char *v1, const char *k2, const char *v2) {
         json_object *o = json_object_new_object();
         if (k1)
-                json_object_object_add(o, k1, jstr(v1));
+                json_object_object_add(o, k1, json_new_string(v1));
         if (k2)
-                json_object_object_add(o, k2, jstr(v2));
+                json_object_object_add(o, k2, json_new_string(v2));
         return o;
 }
 
@@ -405,7 +402,7 @@ static void rules_protect(struct engine *e, const struct event *ev, struct proc 
                         continue;
                 json_object *o = ev_obj("protected_by", r->path, "reason", r->reason);
                 json_object_object_add(o, "policy_line", json_object_new_int((int) r->line));
-                json_object_object_add(o, "sealed_digest", jstr(p->sealed_digest));
+                json_object_object_add(o, "sealed_digest", json_new_string(p->sealed_digest));
                 emit_finding(e, read ? "secret-access.protected-read" : "toolchain-tamper.protected-write", ev, p, path,
                              path, o,
                              "'%s' tried to %s '%s', %s the policy protects (%s), and it is not an executable "
@@ -470,7 +467,7 @@ static void rules_refused(struct engine *e, const struct event *ev, struct proc 
         }
         json_object *o = ev_obj("protected_by", r->path, "reason", r->reason);
         json_object_object_add(o, "policy_line", json_object_new_int((int) r->line));
-        json_object_object_add(o, "sealed_digest", jstr(p ? p->sealed_digest : NULL));
+        json_object_object_add(o, "sealed_digest", json_new_string(p ? p->sealed_digest : NULL));
         json_object_object_add(o, "refused_in_kernel", json_object_new_boolean(true));
         emit_finding(e, rule, ev, p, path, path, o,
                      "'%s' tried to %s '%s', %s the policy protects (%s); the kernel refused it (BPF-LSM): it is "

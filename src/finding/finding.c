@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "finding/finding.h"
 
@@ -18,9 +19,7 @@ int severity_from_string(const char *s, enum severity *ret) {
 }
 
 void finding_list_add(struct finding_list *l, struct finding f) {
-        l->v = realloc(l->v, sizeof(*l->v) * (l->n + 1));
-        if (!l->v)
-                abort();
+        GREEDY_REALLOC(l->v, l->n_allocated, l->n + 1);
         l->v[l->n++] = f;
 }
 
@@ -46,33 +45,26 @@ int finding_list_max_severity(const struct finding_list *l) {
         return m;
 }
 
-static json_object *jstrv(char *const *v) {
-        json_object *a = json_object_new_array();
-        for (char *const *i = v; i && *i; i++)
-                json_object_array_add(a, json_object_new_string(*i));
-        return a;
-}
-
 json_object *finding_to_json(const struct finding *f) {
         char ts[64];
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "rule", json_object_new_string(f->rule));
-        json_object_object_add(j, "category", json_object_new_string(f->category));
-        json_object_object_add(j, "severity", json_object_new_string(severity_name(f->severity)));
+        json_object_object_add(j, "rule", json_new_string(f->rule));
+        json_object_object_add(j, "category", json_new_string(f->category));
+        json_object_object_add(j, "severity", json_new_string(severity_name(f->severity)));
         format_rfc3339(f->time_usec, ts, sizeof(ts));
-        json_object_object_add(j, "time", json_object_new_string(ts));
+        json_object_object_add(j, "time", json_new_string(ts));
         if (f->pid || f->exe) {
                 json_object *p = json_object_new_object();
                 json_object_object_add(p, "pid", json_object_new_int(f->pid));
                 json_object_object_add(p, "ppid", json_object_new_int(f->ppid));
-                json_object_object_add(p, "exe", f->exe ? json_object_new_string(f->exe) : NULL);
-                json_object_object_add(p, "argv", jstrv(f->argv));
-                json_object_object_add(p, "cwd", f->cwd ? json_object_new_string(f->cwd) : NULL);
+                json_object_object_add(p, "exe", f->exe ? json_new_string(f->exe) : NULL);
+                json_object_object_add(p, "argv", json_new_strv(f->argv));
+                json_object_object_add(p, "cwd", f->cwd ? json_new_string(f->cwd) : NULL);
                 json_object_object_add(p, "chain", f->chain ? json_object_get(f->chain) : json_object_new_array());
                 json_object_object_add(j, "process", p);
         } else
                 json_object_object_add(j, "process", NULL);
-        json_object_object_add(j, "detail", json_object_new_string(f->detail));
+        json_object_object_add(j, "detail", json_new_string(f->detail));
         json_object_object_add(j, "evidence", f->evidence ? json_object_get(f->evidence) : json_object_new_object());
         return j;
 }

@@ -31,7 +31,7 @@ struct finding {
 
 struct finding_list {
         struct finding *v;
-        size_t n;
+        size_t n, n_allocated;
 };
 
 void finding_list_add(struct finding_list *l, struct finding f);

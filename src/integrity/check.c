@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "integrity/integrity.h"
 
@@ -27,9 +28,7 @@ void diff_list_done(struct diff_list *l) {
 }
 
 static void add(struct diff_list *l, enum diff_kind k, const char *path, char *expected, char *actual) {
-        l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-        if (!l->v)
-                abort();
+        GREEDY_REALLOC(l->v, l->n_allocated, l->n + 1);
         l->v[l->n++] = (struct difference){ k, xstrdup(path), expected, actual };
 }
 
@@ -135,10 +134,10 @@ json_object *diff_list_to_json(const struct diff_list *l) {
         for (size_t i = 0; i < l->n; i++) {
                 const struct difference *d = &l->v[i];
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "path", json_object_new_string(d->path));
-                json_object_object_add(o, "change", json_object_new_string(diff_kind_name(d->kind)));
-                json_object_object_add(o, "expected", d->expected ? json_object_new_string(d->expected) : NULL);
-                json_object_object_add(o, "actual", d->actual ? json_object_new_string(d->actual) : NULL);
+                json_object_object_add(o, "path", json_new_string(d->path));
+                json_object_object_add(o, "change", json_new_string(diff_kind_name(d->kind)));
+                json_object_object_add(o, "expected", d->expected ? json_new_string(d->expected) : NULL);
+                json_object_object_add(o, "actual", d->actual ? json_new_string(d->actual) : NULL);
                 json_object_array_add(a, o);
         }
         return a;

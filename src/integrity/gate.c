@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 
+#include "basic/json-util.h"
 #include "basic/log.h"
 #include "integrity/cache.h"
 #include "integrity/gate.h"
@@ -104,8 +105,8 @@ int toolchain_gate(const char *manifest, json_object **ret, struct toolchain **r
         json_object *o = json_object_new_object();
         /* Absolute, for the provenance that names it later from another directory. */
         _cleanup_free_ char *abs = realpath(manifest, NULL);
-        json_object_object_add(o, "manifest", json_object_new_string(abs ? abs : manifest));
-        json_object_object_add(o, "digest", json_object_new_string(d));
+        json_object_object_add(o, "manifest", json_new_string(abs ? abs : manifest));
+        json_object_object_add(o, "digest", json_new_string(d));
         json_object_object_add(o, "verified", json_object_new_boolean(true));
         json_object_object_add(o, "entries", json_object_new_uint64(t->manifest->n));
         json_object_object_add(o, "signed", json_object_new_boolean(t->manifest->is_signed));

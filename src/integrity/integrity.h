@@ -37,6 +37,7 @@
 
 #include "integrity/cache.h"
 #include "integrity/manifest.h"
+#include "basic/macro.h"
 
 struct statx;
 void file_id_from_statx(const struct statx *sx, struct file_id *id);
@@ -99,7 +100,7 @@ struct difference {
 
 struct diff_list {
         struct difference *v;
-        size_t n;
+        size_t n, n_allocated;
 };
 void diff_list_done(struct diff_list *l);
 
@@ -135,10 +136,8 @@ int toolchain_open(const char *manifest, EVP_PKEY *pubkey, unsigned flags, struc
                    struct manifest_error *err);
 /* Saves the cache (when one is open) and frees. */
 void toolchain_free(struct toolchain *t);
-static inline void toolchain_freep(struct toolchain **t) {
-        toolchain_free(*t);
-}
-#define _cleanup_toolchain_ __attribute__((cleanup(toolchain_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct toolchain *, toolchain_free);
+#define _cleanup_toolchain_ _cleanup_(toolchain_freep)
 
 enum toolchain_verdict {
         TOOLCHAIN_MATCH,           /* PATH is sealed and FD is exactly that file */

@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "integrity/verity.h"
+#include "basic/macro.h"
 
 #define MANIFEST_MAX_SIZE (256U << 20)
 
@@ -67,10 +68,8 @@ struct manifest_error {
 
 void manifest_entry_done(struct manifest_entry *e);
 void manifest_free(struct manifest *m);
-static inline void manifest_freep(struct manifest **m) {
-        manifest_free(*m);
-}
-#define _cleanup_manifest_ __attribute__((cleanup(manifest_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct manifest *, manifest_free);
+#define _cleanup_manifest_ _cleanup_(manifest_freep)
 
 /*
  * Parses N bytes. With PUBKEY, the manifest must carry a valid signature by

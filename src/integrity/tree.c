@@ -121,12 +121,7 @@ struct walker {
 
 static void push_dir(struct walker *w, const struct manifest_entry *e, unsigned depth) {
         pthread_mutex_lock(&w->lock);
-        if (w->nq == w->capq) {
-                w->capq = w->capq ? 2 * w->capq : 256;
-                w->q = realloc(w->q, w->capq * sizeof(*w->q));
-                if (!w->q)
-                        abort();
-        }
+        GREEDY_REALLOC(w->q, w->capq, w->nq + 1);
         w->q[w->nq++] = (struct dir_job){ xstrdup(e->path), depth, e->id.dev, e->id.ino };
         pthread_cond_signal(&w->cond);
         pthread_mutex_unlock(&w->lock);

@@ -17,6 +17,7 @@
  */
 #include <stdint.h>
 #include <stddef.h>
+#include "basic/macro.h"
 
 #define VERITY_DIGEST_SIZE 32
 #define VERITY_BLOCK_SIZE  4096
@@ -27,10 +28,8 @@ struct verity_hasher;
 
 int verity_hasher_new(struct verity_hasher **ret);
 void verity_hasher_free(struct verity_hasher *h);
-static inline void verity_hasher_freep(struct verity_hasher **h) {
-        verity_hasher_free(*h);
-}
-#define _cleanup_verity_hasher_ __attribute__((cleanup(verity_hasher_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct verity_hasher *, verity_hasher_free);
+#define _cleanup_verity_hasher_ _cleanup_(verity_hasher_freep)
 
 enum {
         /*

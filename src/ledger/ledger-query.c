@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 
+#include "basic/json-util.h"
 #include "attest/statement.h"
 #include "basic/util.h"
 #include "crypto/openssl-dl.h"
@@ -138,7 +139,7 @@ int ledger_blast_radius(struct ledger *l, const char *digest, const char *builde
                                 continue;
                         strv_push(&visited, TAKE_PTR(id));
                         json_object_object_add(b, "depth", json_object_new_int((int) depth));
-                        json_object_object_add(b, "via", json_object_new_string(queue[qi]));
+                        json_object_object_add(b, "via", json_new_string(queue[qi]));
                         json_object_array_add(out, json_object_get(b));
                         queue_subjects(b, &queue, &seen);
                 }

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <sys/random.h>
 
+#include "basic/json-util.h"
 #include "attest/dsse.h"
 #include "attest/source.h"
 #include "attest/statement.h"
@@ -287,13 +288,13 @@ static int build_body(json_object *in, uint64_t index, const char *keyid, struct
                 char digest[65];
                 source_listing_digest(files, digest);
                 json_object *fo = json_object_new_object();
-                json_object_object_add(fo, "format", json_object_new_string(TREE_DIGEST_FORMAT));
+                json_object_object_add(fo, "format", json_new_string(TREE_DIGEST_FORMAT));
                 json_object_object_add(fo, "count", json_object_new_uint64(n));
-                json_object_object_add(fo, "sha256", json_object_new_string(digest));
+                json_object_object_add(fo, "sha256", json_new_string(digest));
                 json_object_object_add(b, "files", fo);
         }
         if (keyid)
-                json_object_object_add(b, "keyid", json_object_new_string(keyid));
+                json_object_object_add(b, "keyid", json_new_string(keyid));
         struct entry_cols c;
         if (entry_cols(b, &c) < 0) {
                 json_object_put(b);

@@ -17,6 +17,7 @@
 
 #include "crypto/sign.h"
 #include "ledger/merkle.h"
+#include "basic/macro.h"
 
 #define LEDGER_DEFAULT_URL "sqlite:/var/lib/buildward/ledger.db"
 
@@ -25,11 +26,8 @@ struct ledger;
 /* CREATE: make the database (and, for sqlite:, its directory) when missing. -ENOENT otherwise. */
 int ledger_open(const char *url, bool create, struct ledger **ret);
 void ledger_close(struct ledger *l);
-static inline void ledger_closep(struct ledger **l) {
-        if (*l)
-                ledger_close(*l);
-}
-#define _cleanup_ledger_ __attribute__((cleanup(ledger_closep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct ledger *, ledger_close);
+#define _cleanup_ledger_ _cleanup_(ledger_closep)
 /* The last message from the database, or a short description of what went wrong; never NULL. */
 const char *ledger_error(struct ledger *l);
 /* The last error of ledger_open(), which has no handle to hold it. */

@@ -6,7 +6,9 @@
 #include "attest/dsse.h"
 #include "attest/source.h"
 #include "attest/statement.h"
+#include "basic/json-util.h"
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "ledger/ledger.h"
 #include "provenance/provenance.h"
 
@@ -72,7 +74,7 @@ static json_object *ledger_input(json_object *st, const char *prov_sha256, const
                                jcopy(json_path(json_object_array_get_idx(byp, 0), "annotations.verdict")));
         if (prov_sha256) {
                 json_object *p = json_object_new_object();
-                json_object_object_add(p, "sha256", json_object_new_string(prov_sha256));
+                json_object_object_add(p, "sha256", json_new_string(prov_sha256));
                 json_object_object_add(in, "provenance", p);
         }
         json_object *mats = json_object_new_array(),
@@ -86,7 +88,7 @@ static json_object *ledger_input(json_object *st, const char *prov_sha256, const
         json_object *policy = json_path(st, "predicate.buildDefinition.internalParameters.policyDigest");
         if (policy) {
                 json_object *m = json_object_new_object();
-                json_object_object_add(m, "name", json_object_new_string("policy"));
+                json_object_object_add(m, "name", json_new_string("policy"));
                 json_object_object_add(m, "digest", jcopy(policy));
                 json_object_array_add(mats, m);
         }
@@ -98,8 +100,8 @@ static json_object *ledger_input(json_object *st, const char *prov_sha256, const
         json_object *fa = json_object_new_array();
         for (size_t i = 0; i < files->n; i++) {
                 json_object *f = json_object_new_object();
-                json_object_object_add(f, "path", json_object_new_string(files->v[i].path));
-                json_object_object_add(f, "sha256", json_object_new_string(files->v[i].sha256));
+                json_object_object_add(f, "path", json_new_string(files->v[i].path));
+                json_object_object_add(f, "sha256", json_new_string(files->v[i].sha256));
                 json_object_array_add(fa, f);
         }
         json_object_object_add(in, "files", fa);

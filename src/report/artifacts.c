@@ -30,9 +30,7 @@ void artifact_list_done(struct artifact_list *l) {
 }
 
 static void refuse(struct artifact_list *l, const char *path, const char *reason) {
-        l->refused = realloc(l->refused, sizeof(*l->refused) * (l->n_refused + 1));
-        if (!l->refused)
-                abort();
+        GREEDY_REALLOC(l->refused, l->n_refused_allocated, l->n_refused + 1);
         l->refused[l->n_refused++] = (struct refused_artifact){ xstrdup(path), xstrdup(reason) };
 }
 
@@ -160,9 +158,7 @@ static void copy_one(struct walk *w, int dir_fd, const char *name, const char *r
                 return refuse(w->out, rel, "read error while copying");
         }
         a.path = xstrdup(rel);
-        w->out->v = realloc(w->out->v, sizeof(*w->out->v) * (w->out->n + 1));
-        if (!w->out->v)
-                abort();
+        GREEDY_REALLOC(w->out->v, w->out->n_allocated, w->out->n + 1);
         w->out->v[w->out->n++] = a;
 }
 
@@ -178,13 +174,11 @@ static int walk_dir(struct walk *w, int dir_fd, const char *prefix, int depth) {
                 return -errno;
         /* Sorted, so the report and the artifacts folder are reproducible. */
         struct dirent **names = NULL;
-        size_t n = 0;
+        size_t n = 0, names_allocated = 0;
         for (struct dirent *de; (de = readdir(d));) {
                 if (dot_or_dotdot(de->d_name))
                         continue;
-                names = realloc(names, sizeof(*names) * (n + 1));
-                if (!names)
-                        abort();
+                GREEDY_REALLOC(names, names_allocated, n + 1);
                 names[n] = xmalloc(sizeof(struct dirent));
                 memcpy(names[n++], de, sizeof(struct dirent));
         }

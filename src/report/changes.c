@@ -47,9 +47,7 @@ static void add(struct ctx *c, const char *path, enum change_kind k) {
                 c->out->truncated = true;
                 return;
         }
-        c->out->v = realloc(c->out->v, sizeof(*c->out->v) * (c->out->n + 1));
-        if (!c->out->v)
-                abort();
+        GREEDY_REALLOC(c->out->v, c->out->n_allocated, c->out->n + 1);
         c->out->v[c->out->n++] = (struct change){ xstrdup(path), k };
 }
 

@@ -5,60 +5,6 @@
 #include "report/report-read.h"
 #include "report/report.h"
 
-static json_object *member(json_object *o, const char *key, json_type t) {
-        json_object *v;
-        if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
-            !json_object_is_type(v, t))
-                return NULL;
-        return v;
-}
-
-json_object *rj_obj(json_object *o, const char *key) {
-        return member(o, key, json_type_object);
-}
-
-json_object *rj_arr(json_object *o, const char *key) {
-        return member(o, key, json_type_array);
-}
-
-const char *rj_str(json_object *o, const char *key) {
-        return json_object_get_string(member(o, key, json_type_string));
-}
-
-bool rj_int(json_object *o, const char *key, int64_t *ret) {
-        json_object *v = member(o, key, json_type_int);
-        if (!v)
-                return false;
-        *ret = json_object_get_int64(v);
-        return true;
-}
-
-bool rj_num(json_object *o, const char *key, double *ret) {
-        json_object *v = member(o, key, json_type_double);
-        if (!v)
-                v = member(o, key, json_type_int);
-        if (!v || !isfinite(json_object_get_double(v)))
-                return false;
-        *ret = json_object_get_double(v);
-        return true;
-}
-
-bool rj_bool(json_object *o, const char *key, bool *ret) {
-        json_object *v = member(o, key, json_type_boolean);
-        if (!v)
-                return false;
-        *ret = json_object_get_boolean(v);
-        return true;
-}
-
-size_t rj_len(json_object *a) {
-        return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
-json_object *rj_at(json_object *a, size_t i) {
-        return i < rj_len(a) ? json_object_array_get_idx(a, i) : NULL;
-}
-
 int rj_severity(json_object *finding) {
         enum severity s;
         const char *name = rj_str(finding, "severity");
@@ -93,102 +39,9 @@ struct ranked_finding *findings_ranked(json_object *report, size_t by_severity[]
         return v;
 }
 
-/*
- * Decodes one UTF-8 sequence at S (N bytes left). Returns its length and the
- * code point, or 0 for an invalid sequence (overlong forms, surrogates and
- * values past U+10FFFF included: each is a way to smuggle a byte past a filter).
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ret) {
-        uint32_t cp;
-        size_t len;
-        if (s[0] < 0x80) {
-                *ret = s[0];
-                return 1;
-        }
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                len = 2, cp = s[0] & 0x1f;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                len = 3, cp = s[0] & 0x0f;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                len = 4, cp = s[0] & 0x07;
-        else
-                return 0;
-        if (n < len)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        *ret = cp;
-        return len;
-}
-
-static bool is_bidi_control(uint32_t cp) {
-        return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-               (cp >= 0x2066 && cp <= 0x2069);
-}
-
-void text_escape(FILE *f, const char *s, size_t len, size_t max, enum text_mode m) {
-        const unsigned char *p = (const unsigned char *) s;
-        size_t i = 0, limit = max && max < len ? max : len;
-        while (i < limit) {
-                uint32_t cp;
-                size_t k = utf8_decode(p + i, len - i, &cp);
-                if (k == 0) {
-                        fprintf(f, "\\x%02x", p[i]);
-                        i++;
-                        continue;
-                }
-                if (cp == '\n')
-                        fputs("\\n", f);
-                else if (cp == '\t')
-                        fputs("\\t", f);
-                else if (cp == '\r')
-                        fputs("\\r", f);
-                else if (cp < 0x20 || cp == 0x7f)
-                        fprintf(f, "\\x%02x", (unsigned) cp);
-                else if ((cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp))
-                        fprintf(f, "\\u%04x", (unsigned) cp);
-                else if (m == TEXT_HTML && cp == '&')
-                        fputs("&amp;", f);
-                else if (m == TEXT_HTML && cp == '<')
-                        fputs("&lt;", f);
-                else if (m == TEXT_HTML && cp == '>')
-                        fputs("&gt;", f);
-                else if (m == TEXT_HTML && cp == '"')
-                        fputs("&quot;", f);
-                else if (m == TEXT_HTML && cp == '\'')
-                        fputs("&#39;", f);
-                else
-                        fwrite(p + i, 1, k, f);
-                i += k;
-        }
-        if (limit < len)
-                fputs("…", f);
-}
-
-void text_escape_str(FILE *f, const char *s, size_t max, enum text_mode m) {
-        if (s)
-                text_escape(f, s, strlen(s), max, m);
-}
-
 void text_escape_json(FILE *f, json_object *s, size_t max, enum text_mode m) {
         if (json_object_is_type(s, json_type_string))
                 text_escape(f, json_object_get_string(s), (size_t) json_object_get_string_len(s), max, m);
-}
-
-char *text_plain(const char *s, size_t len, size_t max) {
-        char *buf = NULL;
-        size_t n = 0;
-        FILE *f = open_memstream(&buf, &n);
-        if (!f)
-                abort();
-        text_escape(f, s, len, max, TEXT_PLAIN);
-        fclose(f);
-        return buf;
 }
 
 const char *path_below(const char *path, const char *root) {

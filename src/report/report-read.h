@@ -15,37 +15,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-json_object *rj_obj(json_object *o, const char *key);       /* an object member, or NULL */
-json_object *rj_arr(json_object *o, const char *key);       /* an array member, or NULL */
-const char *rj_str(json_object *o, const char *key);        /* a string member, or NULL */
-bool rj_int(json_object *o, const char *key, int64_t *ret); /* an integer member */
-bool rj_num(json_object *o, const char *key, double *ret);  /* an integer or double member */
-bool rj_bool(json_object *o, const char *key, bool *ret);   /* a boolean member */
-size_t rj_len(json_object *a);                              /* 0 unless A is an array */
-json_object *rj_at(json_object *a, size_t i);               /* NULL unless A is an array */
+#include "basic/json-util.h"
+#include "basic/utf8.h"
 
 /* The finding's severity as enum severity, or -1 when absent or unknown. */
 int rj_severity(json_object *finding);
 
-enum text_mode {
-        TEXT_PLAIN, /* terminal and SARIF text */
-        TEXT_HTML,  /* HTML text and double- or single-quoted attribute values */
-};
-
-/*
- * Writes S (LEN bytes, NULs included) so that nothing in it can act on the
- * reader: bytes that are not valid UTF-8 and control characters (C0, DEL, C1)
- * become "\xNN" / "\n" / "\u0085", bidirectional overrides (Trojan Source)
- * become "\u202e"; TEXT_HTML also turns & < > " ' into entities. The output is
- * valid UTF-8. At most MAX bytes of S are shown (0: all), then "…".
- */
-void text_escape(FILE *f, const char *s, size_t len, size_t max, enum text_mode m);
-/* The same for a NUL-terminated string; NULL writes nothing. */
-void text_escape_str(FILE *f, const char *s, size_t max, enum text_mode m);
-/* The same for a JSON string (embedded NULs included); other types write nothing. */
+/* text_escape() for a JSON string (embedded NULs included); other types write nothing. */
 void text_escape_json(FILE *f, json_object *s, size_t max, enum text_mode m);
-/* A heap copy of S escaped with TEXT_PLAIN. */
-char *text_plain(const char *s, size_t len, size_t max);
 
 /* An object entry of report.findings and its severity (-1: unknown). */
 struct ranked_finding {

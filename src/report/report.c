@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "report/report.h"
 

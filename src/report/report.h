@@ -21,9 +21,9 @@ struct refused_artifact {
 
 struct artifact_list {
         struct artifact *v;
-        size_t n;
+        size_t n, n_allocated;
         struct refused_artifact *refused;
-        size_t n_refused;
+        size_t n_refused, n_refused_allocated;
 };
 
 void artifact_list_done(struct artifact_list *l);
@@ -37,7 +37,7 @@ struct change {
 
 struct change_list {
         struct change *v;
-        size_t n;
+        size_t n, n_allocated;
         bool truncated;
 };
 

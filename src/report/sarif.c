@@ -26,6 +26,7 @@
 #include <inttypes.h>
 #include <math.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "crypto/openssl-dl.h"
 #include "finding/catalog.h"
@@ -52,7 +53,7 @@ static const char *security_severity(int sev) {
 
 static json_object *jtext(const char *s, size_t len) {
         _cleanup_free_ char *t = text_plain(s, len, TEXT_MAX);
-        return json_object_new_string(t);
+        return json_new_string(t);
 }
 
 static json_object *jtext_str(const char *s) {
@@ -61,18 +62,18 @@ static json_object *jtext_str(const char *s) {
 
 static json_object *jmessage(const char *text) {
         json_object *m = json_object_new_object();
-        json_object_object_add(m, "text", json_object_new_string(text));
+        json_object_object_add(m, "text", json_new_string(text));
         return m;
 }
 
 static void add_str(json_object *o, const char *key, const char *value) {
-        json_object_object_add(o, key, json_object_new_string(value));
+        json_object_object_add(o, key, json_new_string(value));
 }
 
 /* A copy of a build-supplied JSON value whose strings and keys are valid UTF-8 text. */
 static json_object *sanitized_copy(json_object *v, int depth) {
         if (depth > MAX_DEPTH)
-                return json_object_new_string("…");
+                return json_new_string("…");
         switch (json_object_get_type(v)) {
         case json_type_string:
                 return jtext(json_object_get_string(v), (size_t) json_object_get_string_len(v));
@@ -262,9 +263,9 @@ static json_object *rule_descriptor(const struct rule_info *r) {
         json_object *props = json_object_new_object();
         add_str(props, "category", r->category);
         json_object *tags = json_object_new_array();
-        json_object_array_add(tags, json_object_new_string("security"));
-        json_object_array_add(tags, json_object_new_string("buildward"));
-        json_object_array_add(tags, json_object_new_string(r->category));
+        json_object_array_add(tags, json_new_string("security"));
+        json_object_array_add(tags, json_new_string("buildward"));
+        json_object_array_add(tags, json_new_string(r->category));
         json_object_object_add(props, "tags", tags);
         add_str(props, "security-severity", security_severity((int) r->severity));
         json_object_object_add(d, "properties", props);
@@ -286,8 +287,8 @@ static json_object *unknown_rule_descriptor(const char *id, int sev) {
         json_object_object_add(d, "defaultConfiguration", cfg);
         json_object *props = json_object_new_object();
         json_object *tags = json_object_new_array();
-        json_object_array_add(tags, json_object_new_string("security"));
-        json_object_array_add(tags, json_object_new_string("buildward"));
+        json_object_array_add(tags, json_new_string("security"));
+        json_object_array_add(tags, json_new_string("buildward"));
         json_object_object_add(props, "tags", tags);
         add_str(props, "security-severity", security_severity(sev));
         json_object_object_add(d, "properties", props);

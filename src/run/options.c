@@ -96,9 +96,7 @@ static int parse_bind(const char *arg, bool writable, struct sandbox_config *cfg
             (strlen(d) >= 3 && streq(d + strlen(d) - 3, "/..")))
                 return run_fail("invalid --%sbind destination '%s'; use an absolute path below '/', without '..'",
                                 writable ? "" : "ro-", d);
-        cfg->binds = realloc(cfg->binds, sizeof(*cfg->binds) * (cfg->n_binds + 1));
-        if (!cfg->binds)
-                abort();
+        GREEDY_REALLOC(cfg->binds, cfg->n_binds_allocated, cfg->n_binds + 1);
         cfg->binds[cfg->n_binds++] = (struct bind_spec){ xstrdup(resolved), xstrdup(dst ? dst : resolved), writable };
         return 0;
 }

@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <sys/stat.h>
 
+#include "basic/json-util.h"
 #include "basic/nofollow.h"
 #include "basic/util.h"
 #include "provenance/provenance.h"
@@ -74,17 +75,17 @@ int out_dir_mark_aborted(int dir_fd, char *const *argv, uint64_t start_realtime_
         format_rfc3339(start_realtime_usec, ts, sizeof(ts));
         json_object *o = json_object_new_object(), *cmd = json_object_new_array();
         for (char *const *a = argv; a && *a; a++)
-                json_object_array_add(cmd, json_object_new_string(*a));
+                json_object_array_add(cmd, json_new_string(*a));
         json_object_object_add(o, "version", json_object_new_int(1));
-        json_object_object_add(o, "buildward_version", json_object_new_string(BUILDWARD_VERSION));
+        json_object_object_add(o, "buildward_version", json_new_string(BUILDWARD_VERSION));
         json_object_object_add(o, "command", cmd);
         json_object_object_add(o, "exit_code", NULL);
-        json_object_object_add(o, "verdict", json_object_new_string("aborted"));
-        json_object_object_add(o, "started_at", json_object_new_string(ts));
+        json_object_object_add(o, "verdict", json_new_string("aborted"));
+        json_object_object_add(o, "started_at", json_new_string(ts));
         json_object_object_add(o, "reason",
-                               json_object_new_string("buildward ended before the build did (killed, or the host "
-                                                      "went down): nothing was watched to the end, and the build's "
-                                                      "processes died with buildward; rerun the build"));
+                               json_new_string("buildward ended before the build did (killed, or the host "
+                                               "went down): nothing was watched to the end, and the build's "
+                                               "processes died with buildward; rerun the build"));
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
         /* A new name (out_dir_clear() removed the old one): a plain write, no rename. */

@@ -2,6 +2,7 @@
 /* What the sandbox itself saw (survivors, limits), and the verdict of the whole run. */
 #include <sys/wait.h>
 
+#include "basic/json-util.h"
 #include "run/verdict.h"
 
 void run_add_survivor_findings(const struct sandbox_result *res, struct finding_list *fl) {
@@ -10,7 +11,7 @@ void run_add_survivor_findings(const struct sandbox_result *res, struct finding_
                 json_object *ev = json_object_new_object();
                 json_object_object_add(ev, "pid_in_sandbox", json_object_new_int(s->pid));
                 json_object_object_add(ev, "exe_deleted", json_object_new_boolean(s->exe_deleted));
-                json_object_object_add(ev, "action", json_object_new_string("killed"));
+                json_object_object_add(ev, "action", json_new_string("killed"));
                 const char *name = s->argv && s->argv[0] ? s->argv[0] : (s->exe ? s->exe : "?");
                 struct finding f = {
                         .rule = xstrdup("process-survival.alive-at-exit"),

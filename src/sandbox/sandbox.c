@@ -537,9 +537,7 @@ static void collect_survivors(pid_t init, const char *ns, struct sandbox_result 
                         s.exe = xstrdup(exe);
                 }
                 s.argv = read_cmdline(pid);
-                res->survivors = realloc(res->survivors, sizeof(struct survivor) * (res->n_survivors + 1));
-                if (!res->survivors)
-                        abort();
+                GREEDY_REALLOC(res->survivors, res->n_survivors_allocated, res->n_survivors + 1);
                 res->survivors[res->n_survivors++] = s;
         }
         closedir(d);

@@ -24,7 +24,7 @@ struct sandbox_config {
         char **envp;
         char *rootfs; /* NULL: the host's system directories, read-only */
         struct bind_spec *binds;
-        size_t n_binds;
+        size_t n_binds, n_binds_allocated;
         char *hostname;
         uint64_t tmp_size;
         uint64_t timeout_usec; /* 0: none */
@@ -80,7 +80,7 @@ struct sandbox_result {
         int exec_errno;
         int signal; /* for SANDBOX_END_INTERRUPTED */
         struct survivor *survivors;
-        size_t n_survivors;
+        size_t n_survivors, n_survivors_allocated;
         struct cgroup_usage usage;
         pid_t pending_init; /* killed, frozen, not yet reaped: see sandbox_reap() */
 };

@@ -7,6 +7,7 @@
 
 #include "basic/dl.h"
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "crypto/sign.h"
 #include "triage/triage.h"
 

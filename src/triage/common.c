@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "report/report.h"
 #include "triage/triage.h"
@@ -197,9 +198,9 @@ void triage_note(struct triage_ctx *c, const char *collector, const char *status
                 json_object_object_add(c->capture, "collectors", cols);
         }
         json_object *e = json_object_new_object();
-        json_object_object_add(e, "status", json_object_new_string(status));
+        json_object_object_add(e, "status", json_new_string(status));
         if (why)
-                json_object_object_add(e, "reason", json_object_new_string(why));
+                json_object_object_add(e, "reason", json_new_string(why));
         json_object_object_add(cols, collector, e);
 }
 

@@ -4,21 +4,18 @@
 #include <fnmatch.h>
 #include <sys/stat.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
 
 #define CONF_MAX (4U << 20)
 
-static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
 static json_object *ev_source(const char *path, const char *line) {
         json_object *e = json_object_new_object();
-        json_object_object_add(e, "file", jstr(path));
+        json_object_object_add(e, "file", json_new_string(path));
         if (line)
-                json_object_object_add(e, "line", jstr(line));
+                json_object_object_add(e, "line", json_new_string(line));
         return e;
 }
 
@@ -70,7 +67,7 @@ static void check_command(struct triage_ctx *c, const char *kind, const char *wh
                 /* A user's crontab running a script from that user's home is ordinary; /tmp is not. */
                 bool tmp = path_is_tmp_area(w);
                 json_object *e = ev_source(path, cmd);
-                json_object_object_add(e, "writable_path", jstr(w));
+                json_object_object_add(e, "writable_path", json_new_string(w));
                 triage_add(c, rule_wr, "persistence", tmp ? SEV_HIGH : SEV_LOW, NULL,
                            xasprintf("%s in '%s' runs '%s', from %s", what, path, w,
                                      tmp ? "a directory any user or service can write" : "a home directory"),
@@ -106,14 +103,14 @@ static void unit_file(struct triage_ctx *c, const char *path, bool packaged, jso
         if (fd < 0 || fstat(fd, &st) < 0)
                 return;
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "path", jstr(path));
+        json_object_object_add(j, "path", json_new_string(path));
         json_object_object_add(j, "mtime", json_object_new_int64(st.st_mtime));
         if (S_ISLNK(st.st_mode)) {
                 char t[4096];
                 ssize_t n = readlinkat(fd, "", t, sizeof(t) - 1);
                 if (n >= 0) {
                         t[n] = 0;
-                        json_object_object_add(j, "link", jstr(t));
+                        json_object_object_add(j, "link", json_new_string(t));
                 }
                 json_object_array_add(list, j);
                 return;
@@ -136,8 +133,8 @@ static void unit_file(struct triage_ctx *c, const char *path, bool packaged, jso
                         continue;
                 json_object *e = json_object_new_object();
                 _cleanup_free_ char *key = strndup(line, (size_t) (v - line));
-                json_object_object_add(e, "key", jstr(key));
-                json_object_object_add(e, "value", jstr(v + 1));
+                json_object_object_add(e, "key", json_new_string(key));
+                json_object_object_add(e, "value", json_new_string(v + 1));
                 json_object_array_add(execs, e);
                 if (!startswith(line, "Exec"))
                         continue;
@@ -211,10 +208,10 @@ static void cron_table(struct triage_ctx *c, const char *path, bool system, cons
                 if (cron_parse_line(line, system, &e) < 0)
                         continue;
                 json_object *j = json_object_new_object();
-                json_object_object_add(j, "source", jstr(path));
-                json_object_object_add(j, "user", jstr(system ? e.user : user));
-                json_object_object_add(j, "schedule", jstr(e.schedule));
-                json_object_object_add(j, "command", jstr(e.command));
+                json_object_object_add(j, "source", json_new_string(path));
+                json_object_object_add(j, "user", json_new_string(system ? e.user : user));
+                json_object_object_add(j, "schedule", json_new_string(e.schedule));
+                json_object_object_add(j, "command", json_new_string(e.command));
                 json_object_array_add(list, j);
                 check_command(c, "cron", "a cron job", path, e.command);
         }
@@ -226,7 +223,7 @@ static void cron_script(struct triage_ctx *c, const char *path, json_object *lis
         if (triage_read(c, path, CONF_MAX, &text, NULL) < 0)
                 return;
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "source", jstr(path));
+        json_object_object_add(j, "source", json_new_string(path));
         json_object_object_add(j, "script", json_object_new_boolean(true));
         json_object_array_add(list, j);
         FOREACH_LINE(line, text, save) {
@@ -270,8 +267,8 @@ int collect_cron(struct triage_ctx *c) {
                         if (is_comment(line) || strchr(line, '='))
                                 continue;
                         json_object *j = json_object_new_object();
-                        json_object_object_add(j, "source", jstr("/etc/anacrontab"));
-                        json_object_object_add(j, "line", jstr(line));
+                        json_object_object_add(j, "source", json_new_string("/etc/anacrontab"));
+                        json_object_object_add(j, "line", json_new_string(line));
                         json_object_array_add(list, j);
                         check_command(c, "cron", "an anacron job", "/etc/anacrontab", line);
                 }
@@ -304,11 +301,11 @@ int collect_keys(struct triage_ctx *c) {
                                 if (authkey_parse_line(line, &a) < 0)
                                         continue;
                                 json_object *j = json_object_new_object();
-                                json_object_object_add(j, "user", jstr(homes[i]));
-                                json_object_object_add(j, "file", jstr(p));
-                                json_object_object_add(j, "type", jstr(a.type));
-                                json_object_object_add(j, "fingerprint", jstr(a.fingerprint));
-                                json_object_object_add(j, "comment", jstr(a.comment));
+                                json_object_object_add(j, "user", json_new_string(homes[i]));
+                                json_object_object_add(j, "file", json_new_string(p));
+                                json_object_object_add(j, "type", json_new_string(a.type));
+                                json_object_object_add(j, "fingerprint", json_new_string(a.fingerprint));
+                                json_object_object_add(j, "comment", json_new_string(a.comment));
                                 json_object_object_add(j, "has_options", json_object_new_boolean(a.has_options));
                                 json_object_array_add(list, j);
                                 if (c->o->have_inventory && !in_inventory(c, a.fingerprint))
@@ -336,8 +333,8 @@ static void sudoers_file(struct triage_ctx *c, const char *path, json_object *li
                 if (is_comment(line))
                         continue;
                 json_object *j = json_object_new_object();
-                json_object_object_add(j, "file", jstr(path));
-                json_object_object_add(j, "line", jstr(line));
+                json_object_object_add(j, "file", json_new_string(path));
+                json_object_object_add(j, "line", json_new_string(line));
                 json_object_array_add(list, j);
                 const char *np = strstr(line, "NOPASSWD");
                 if (!np || startswith(line + strspn(line, " \t"), "Defaults"))
@@ -373,11 +370,11 @@ int collect_preload(struct triage_ctx *c) {
                 FOREACH_LINE(line, text, save) {
                         if (is_comment(line))
                                 continue;
-                        json_object_array_add(list, jstr(line));
+                        json_object_array_add(list, json_new_string(line));
                 }
         if (json_object_array_length(list) > 0) {
                 json_object *e = json_object_new_object();
-                json_object_object_add(e, "file", jstr("/etc/ld.so.preload"));
+                json_object_object_add(e, "file", json_new_string("/etc/ld.so.preload"));
                 json_object_object_add(e, "libraries", json_object_get(list));
                 triage_add(c, "triage.ld-preload", "persistence", SEV_CRITICAL, NULL,
                            xasprintf("/etc/ld.so.preload loads '%s' into every dynamically linked program, the "
@@ -396,7 +393,7 @@ static void rc_file(struct triage_ctx *c, const char *path, json_object *list) {
         _cleanup_free_ char *text = NULL;
         if (triage_read(c, path, CONF_MAX, &text, NULL) < 0)
                 return;
-        json_object_array_add(list, jstr(path));
+        json_object_array_add(list, json_new_string(path));
         FOREACH_LINE(line, text, save) {
                 if (is_comment(line))
                         continue;
@@ -466,9 +463,9 @@ int collect_pam(struct triage_ctx *c) {
                         if (!mod[0])
                                 continue;
                         json_object *j = json_object_new_object();
-                        json_object_object_add(j, "file", jstr(p));
-                        json_object_object_add(j, "module", jstr(mod));
-                        json_object_object_add(j, "line", jstr(line));
+                        json_object_object_add(j, "file", json_new_string(p));
+                        json_object_object_add(j, "module", json_new_string(mod));
+                        json_object_object_add(j, "line", json_new_string(line));
                         json_object_array_add(list, j);
                         if (mod[0] == '/' && !startswith(mod, "/lib/") && !startswith(mod, "/usr/lib/") &&
                             !startswith(mod, "/lib64/") && !startswith(mod, "/usr/lib64/"))
@@ -507,8 +504,8 @@ int collect_udev(struct triage_ctx *c) {
                                 if (is_comment(line) || !run)
                                         continue;
                                 json_object *j = json_object_new_object();
-                                json_object_object_add(j, "file", jstr(p));
-                                json_object_object_add(j, "line", jstr(line));
+                                json_object_object_add(j, "file", json_new_string(p));
+                                json_object_object_add(j, "line", json_new_string(line));
                                 json_object_array_add(list, j);
                                 check_command(c, "udev", "a udev RUN command", p, run);
                         }
@@ -538,7 +535,7 @@ int collect_containers(struct triage_ctx *c) {
                                                              h),
                                                    ev_source("/etc/docker/daemon.json", h));
                         }
-                json_object_object_add(o, "docker_daemon", cfg ? cfg : jstr("unparsable"));
+                json_object_object_add(o, "docker_daemon", cfg ? cfg : json_new_string("unparsable"));
         }
         json_object *files = json_object_new_array();
         _cleanup_strv_free_ char **d = triage_list(c, "/etc/containers");
@@ -546,7 +543,7 @@ int collect_containers(struct triage_ctx *c) {
                 _cleanup_free_ char *p = xasprintf("/etc/containers/%s", *n);
                 _cleanup_free_ char *t = NULL;
                 if (triage_read(c, p, CONF_MAX, &t, NULL) >= 0)
-                        json_object_array_add(files, jstr(p));
+                        json_object_array_add(files, json_new_string(p));
         }
         json_object_object_add(o, "containers_files", files);
         return triage_save(c, "containers", o);
@@ -574,7 +571,7 @@ static int sshd_include(struct sshd_config *cfg, const char *pattern, void *user
                 _cleanup_free_ char *text = NULL;
                 if (triage_read(l->c, p, CONF_MAX, &text, NULL) < 0)
                         continue;
-                json_object_array_add(l->files, jstr(p));
+                json_object_array_add(l->files, json_new_string(p));
                 (void) sshd_config_parse(cfg, text);
         }
         return 0;
@@ -588,7 +585,7 @@ int collect_sshd(struct triage_ctx *c) {
                 return 0;
         }
         struct sshd_load l = { c, json_object_new_array() };
-        json_object_array_add(l.files, jstr("/etc/ssh/sshd_config"));
+        json_object_array_add(l.files, json_new_string("/etc/ssh/sshd_config"));
         struct sshd_config cfg = { .include = sshd_include, .userdata = &l };
         (void) sshd_config_parse(&cfg, text);
         /* OpenSSH's compiled-in defaults for what is not set. */
@@ -602,10 +599,10 @@ int collect_sshd(struct triage_ctx *c) {
         };
         json_object *eff = json_object_new_object();
         for (size_t i = 0; cfg.kv && cfg.kv[i] && cfg.kv[i + 1]; i += 2)
-                json_object_object_add(eff, cfg.kv[i], jstr(cfg.kv[i + 1]));
+                json_object_object_add(eff, cfg.kv[i], json_new_string(cfg.kv[i + 1]));
         for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
                 if (!sshd_config_get(&cfg, defaults[i][0]))
-                        json_object_object_add(eff, defaults[i][0], jstr(defaults[i][1]));
+                        json_object_object_add(eff, defaults[i][0], json_new_string(defaults[i][1]));
         const struct {
                 const char *key, *bad, *rule;
                 enum severity sev;
@@ -624,8 +621,8 @@ int collect_sshd(struct triage_ctx *c) {
                     strcasecmp(json_object_get_string(v), checks[i].bad) != 0)
                         continue;
                 json_object *e = json_object_new_object();
-                json_object_object_add(e, "setting", jstr(checks[i].key));
-                json_object_object_add(e, "value", jstr(json_object_get_string(v)));
+                json_object_object_add(e, "setting", json_new_string(checks[i].key));
+                json_object_object_add(e, "value", json_new_string(json_object_get_string(v)));
                 json_object_object_add(e, "explicit",
                                        json_object_new_boolean(sshd_config_get(&cfg, checks[i].key) != NULL));
                 json_object_object_add(e, "files", json_object_get(l.files));
@@ -660,26 +657,26 @@ static void postgres_cluster(struct triage_ctx *c, const char *dir, json_object 
         _cleanup_free_ char *listen = conf ? conf_get(conf, NULL, "listen_addresses", '=') : NULL;
         bool everywhere = listens_everywhere(listen);
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "engine", jstr("postgresql"));
-        json_object_object_add(j, "config", jstr(conf_path));
-        json_object_object_add(j, "listen_addresses", jstr(listen ? listen : "localhost"));
+        json_object_object_add(j, "engine", json_new_string("postgresql"));
+        json_object_object_add(j, "config", json_new_string(conf_path));
+        json_object_object_add(j, "listen_addresses", json_new_string(listen ? listen : "localhost"));
         json_object *rules = json_object_new_array();
         FOREACH_LINE(line, hba, save) {
                 struct hba_rule h;
                 if (pg_hba_parse_line(line, &h) < 0)
                         continue;
                 json_object *r = json_object_new_object();
-                json_object_object_add(r, "type", jstr(h.type));
-                json_object_object_add(r, "database", jstr(h.database));
-                json_object_object_add(r, "user", jstr(h.user));
-                json_object_object_add(r, "address", jstr(h.address));
-                json_object_object_add(r, "method", jstr(h.method));
+                json_object_object_add(r, "type", json_new_string(h.type));
+                json_object_object_add(r, "database", json_new_string(h.database));
+                json_object_object_add(r, "user", json_new_string(h.user));
+                json_object_object_add(r, "address", json_new_string(h.address));
+                json_object_object_add(r, "method", json_new_string(h.method));
                 json_object_array_add(rules, r);
                 if (!streq(h.method, "trust"))
                         continue;
                 bool remote = !streq(h.type, "local") && !hba_address_local(h.address);
                 json_object *e = ev_source(hba_path, line);
-                json_object_object_add(e, "listen_addresses", jstr(listen ? listen : "localhost"));
+                json_object_object_add(e, "listen_addresses", json_new_string(listen ? listen : "localhost"));
                 triage_add(c, "triage.db-trust-auth", "exposure",
                            remote ? (everywhere ? SEV_CRITICAL : SEV_HIGH) : SEV_MEDIUM, NULL,
                            remote ? xasprintf("'%s' lets anyone from %s connect to PostgreSQL as any user without a "
@@ -716,9 +713,9 @@ static void mysql_file(struct triage_ctx *c, const char *path, json_object *list
                     (startswith(s, "skip-grant-tables") || startswith(s, "skip_grant_tables")))
                         skip_grants = true;
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "engine", jstr("mysql"));
-        json_object_object_add(j, "config", jstr(path));
-        json_object_object_add(j, "bind_address", jstr(bind));
+        json_object_object_add(j, "engine", json_new_string("mysql"));
+        json_object_object_add(j, "config", json_new_string(path));
+        json_object_object_add(j, "bind_address", json_new_string(bind));
         json_object_object_add(j, "skip_grant_tables", json_object_new_boolean(skip_grants));
         json_object_array_add(list, j);
         if (skip_grants)
@@ -740,10 +737,10 @@ static void redis_file(struct triage_ctx *c, const char *path, json_object *list
         _cleanup_free_ char *prot = conf_get(text, NULL, "protected-mode", ' ');
         _cleanup_free_ char *pass = conf_get(text, NULL, "requirepass", ' ');
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "engine", jstr("redis"));
-        json_object_object_add(j, "config", jstr(path));
-        json_object_object_add(j, "bind", jstr(bind));
-        json_object_object_add(j, "protected_mode", jstr(prot ? prot : "yes"));
+        json_object_object_add(j, "engine", json_new_string("redis"));
+        json_object_object_add(j, "config", json_new_string(path));
+        json_object_object_add(j, "bind", json_new_string(bind));
+        json_object_object_add(j, "protected_mode", json_new_string(prot ? prot : "yes"));
         json_object_object_add(j, "requirepass", json_object_new_boolean(pass != NULL));
         json_object_array_add(list, j);
         /* Without bind Redis listens everywhere; protected mode is then its only guard. */
@@ -821,14 +818,14 @@ int collect_modules(struct triage_ctx *c) {
         for (char **n = ml; *n; n++) {
                 _cleanup_free_ char *p = xasprintf("/etc/modules-load.d/%s", *n), *t = NULL;
                 if (triage_read(c, p, CONF_MAX, &t, NULL) >= 0)
-                        json_object_array_add(boot, jstr(p));
+                        json_object_array_add(boot, json_new_string(p));
         }
         json_object_object_add(o, "boot_config", boot);
         if (!c->live) {
                 json_object_object_add(o, "loaded", NULL);
                 json_object_object_add(o, "note",
-                                       jstr("loaded modules are a property of a running kernel: not "
-                                            "collected with --root"));
+                                       json_new_string("loaded modules are a property of a running kernel: not "
+                                                       "collected with --root"));
                 return triage_save(c, "modules", o);
         }
         _cleanup_free_ char *text = NULL;
@@ -836,7 +833,8 @@ int collect_modules(struct triage_ctx *c) {
         if (read_full_file("/proc/modules", &text, NULL, 16 << 20) < 0) {
                 json_object_put(list);
                 json_object_object_add(o, "loaded", NULL);
-                json_object_object_add(o, "note", jstr("no /proc/modules: this kernel has no loadable module support"));
+                json_object_object_add(o, "note",
+                                       json_new_string("no /proc/modules: this kernel has no loadable module support"));
         } else {
                 FOREACH_LINE(line, text, save) {
                         char name[64], state[32];
@@ -844,12 +842,12 @@ int collect_modules(struct triage_ctx *c) {
                         if (sscanf(line, "%63s %lu %*s %*s %31s", name, &size, state) != 3)
                                 continue;
                         json_object *j = json_object_new_object();
-                        json_object_object_add(j, "name", jstr(name));
+                        json_object_object_add(j, "name", json_new_string(name));
                         json_object_object_add(j, "size", json_object_new_uint64(size));
-                        json_object_object_add(j, "state", jstr(state));
+                        json_object_object_add(j, "state", json_new_string(state));
                         const char *taint = strchr(line, '(');
                         if (taint)
-                                json_object_object_add(j, "taint", jstr(taint));
+                                json_object_object_add(j, "taint", json_new_string(taint));
                         json_object_array_add(list, j);
                 }
                 json_object_object_add(o, "loaded", list);

@@ -4,6 +4,8 @@
 #include <libgen.h>
 #include <sys/stat.h>
 
+#include "basic/json-util.h"
+#include "basic/utf8.h"
 #include "basic/util.h"
 #include "triage/triage.h"
 
@@ -85,16 +87,24 @@ static void report(FILE *out, json_object *jout, const char *mark, const char *w
         if (jout) {
                 json_object *e = json_object_new_object();
                 json_object_object_add(e, "change",
-                                       json_object_new_string(mark[0] == '+'   ? "appeared"
-                                                              : mark[0] == '-' ? "gone"
-                                                                               : "changed"));
-                json_object_object_add(e, "kind", json_object_new_string(what));
-                json_object_object_add(e, "item", json_object_new_string(key));
+                                       json_new_string(mark[0] == '+'   ? "appeared"
+                                                       : mark[0] == '-' ? "gone"
+                                                                        : "changed"));
+                json_object_object_add(e, "kind", json_new_string(what));
+                json_object_object_add(e, "item", json_new_string(key));
                 if (change)
-                        json_object_object_add(e, "detail", json_object_new_string(change));
+                        json_object_object_add(e, "detail", json_new_string(change));
                 json_object_array_add(jout, e);
-        } else
-                fprintf(out, "%s %-12s %s%s%s\n", mark, what, key, change ? "  " : "", change ? change : "");
+        } else {
+                /* Both come from the bundles, that is from the host: escaped for the terminal. */
+                fprintf(out, "%s %-12s ", mark, what);
+                text_escape_str(out, key, 0, TEXT_PLAIN);
+                if (change) {
+                        fputs("  ", out);
+                        text_escape_str(out, change, 0, TEXT_PLAIN);
+                }
+                fputc('\n', out);
+        }
 }
 
 int triage_bundle_resolve(const char *path, char **ret_dir, char **ret_error) {
@@ -178,8 +188,8 @@ int triage_diff(const char *a, const char *b, bool json, FILE *out) {
         }
         if (jout) {
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "a", json_object_new_string(a));
-                json_object_object_add(o, "b", json_object_new_string(b));
+                json_object_object_add(o, "a", json_new_string(a));
+                json_object_object_add(o, "b", json_new_string(b));
                 json_object_object_add(o, "changes", jout);
                 fprintf(out, "%s\n",
                         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -9,7 +9,9 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "crypto/openssl-dl.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
@@ -18,10 +20,6 @@
 #define MAX_CI_FILES      20000
 #define MAX_CI_FINDINGS   200
 #define CI_FILE_MAX       (8U << 20)
-
-static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
 
 /* ---- installed-package integrity (debsums) ---- */
 
@@ -86,8 +84,8 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                         if (atomic_fetch_add(&j->missing, 1) < 200) {
                                 pthread_mutex_lock(&j->lock);
                                 json_object *m = json_object_new_object();
-                                json_object_object_add(m, "package", jstr(pkg));
-                                json_object_object_add(m, "path", jstr(abs));
+                                json_object_object_add(m, "package", json_new_string(pkg));
+                                json_object_object_add(m, "path", json_new_string(abs));
                                 json_object_array_add(j->missing_list, m);
                                 pthread_mutex_unlock(&j->lock);
                         }
@@ -117,10 +115,10 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                         continue;
                 atomic_fetch_add(&j->mismatched, 1);
                 json_object *m = json_object_new_object();
-                json_object_object_add(m, "package", jstr(pkg));
-                json_object_object_add(m, "path", jstr(abs));
-                json_object_object_add(m, "expected_md5", jstr(want));
-                json_object_object_add(m, "actual_md5", jstr(got));
+                json_object_object_add(m, "package", json_new_string(pkg));
+                json_object_object_add(m, "path", json_new_string(abs));
+                json_object_object_add(m, "expected_md5", json_new_string(want));
+                json_object_object_add(m, "actual_md5", json_new_string(got));
                 json_object_object_add(m, "mtime", json_object_new_int64(st.st_mtime));
                 json_object_object_add(m, "ctime", json_object_new_int64(st.st_ctime));
                 pthread_mutex_lock(&j->lock);
@@ -133,7 +131,7 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                 if (!pkg_files)
                         pkg_files = json_object_new_array();
                 if (json_object_array_length(pkg_files) < 20)
-                        json_object_array_add(pkg_files, jstr(abs));
+                        json_object_array_add(pkg_files, json_new_string(abs));
                 n_modified++;
                 /* Code that runs is what an attacker swaps; a changed doc page is mostly a local edit. */
                 if (important_path(abs) && ((st.st_mode & 0111) || strstr(abs, ".so")))
@@ -143,7 +141,7 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                 return;
         /* One finding per package: an upgrade done outside dpkg changes hundreds of files at once. */
         json_object *e = json_object_new_object();
-        json_object_object_add(e, "package", jstr(pkg));
+        json_object_object_add(e, "package", json_new_string(pkg));
         json_object_object_add(e, "files_modified", json_object_new_uint64(n_modified));
         json_object_object_add(e, "files", pkg_files);
         triage_add(c, "triage.package-modified", "integrity", important ? SEV_HIGH : SEV_MEDIUM, NULL,
@@ -224,7 +222,7 @@ int collect_packages(struct triage_ctx *c) {
         run_workers(c->o->jobs + 1, pkg_worker, &j);
         json_object *o = json_object_new_object();
         json_object_object_add(o, "packages", json_object_new_uint64(j.n));
-        json_object_object_add(o, "mode", jstr(c->o->hash_all ? "hash-all" : "changed-since-install"));
+        json_object_object_add(o, "mode", json_new_string(c->o->hash_all ? "hash-all" : "changed-since-install"));
         json_object_object_add(o, "files_hashed", json_object_new_uint64(j.hashed));
         json_object_object_add(o, "bytes_hashed", json_object_new_uint64(j.bytes));
         json_object_object_add(o, "files_unchanged_since_install", json_object_new_uint64(j.skipped_unchanged));
@@ -280,12 +278,7 @@ struct newer_list {
 };
 
 static void newer_add(struct newer_list *l, struct newer_entry e) {
-        if (l->n == l->cap) {
-                l->cap = l->cap ? l->cap * 2 : 256;
-                l->v = realloc(l->v, l->cap * sizeof(*l->v));
-                if (!l->v)
-                        abort();
-        }
+        GREEDY_REALLOC(l->v, l->cap, l->n + 1);
         l->v[l->n++] = e;
 }
 
@@ -314,12 +307,7 @@ struct walk_local {
 };
 
 static void walk_push(struct walk *w, char *rel) {
-        if (w->n == w->cap) {
-                w->cap = w->cap ? w->cap * 2 : 1024;
-                w->stack = realloc(w->stack, w->cap * sizeof(char *));
-                if (!w->stack)
-                        abort();
-        }
+        GREEDY_REALLOC(w->stack, w->cap, w->n + 1);
         w->stack[w->n++] = rel;
 }
 
@@ -352,8 +340,8 @@ static const char *type_name(char t) {
 
 static json_object *newer_json(const struct newer_entry *e) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "path", json_object_new_string(e->path));
-        json_object_object_add(o, "type", json_object_new_string(type_name(e->type)));
+        json_object_object_add(o, "path", json_new_string(e->path));
+        json_object_object_add(o, "type", json_new_string(type_name(e->type)));
         json_object_object_add(o, "size", json_object_new_int64(e->size));
         json_object_object_add(o, "mode", json_object_new_int((int) (e->mode & 07777)));
         json_object_object_add(o, "uid", json_object_new_int64(e->uid));
@@ -412,7 +400,7 @@ static void walk_fd(struct walk *w, struct walk_local *l, int fd, const char *re
         struct statfs sfs;
         if (dst.st_dev != parent_dev && fstatfs(fd, &sfs) == 0 && pseudo_fs((long) sfs.f_type)) {
                 pthread_mutex_lock(&w->lock);
-                json_object_array_add(w->skipped_mounts, json_object_new_string(rel[0] ? rel : "."));
+                json_object_array_add(w->skipped_mounts, json_new_string(rel[0] ? rel : "."));
                 pthread_mutex_unlock(&w->lock);
                 close(fd);
                 return;
@@ -598,10 +586,10 @@ static void ci_file(struct ci_scan *s, const char *path) {
                 dl |= is_dl;
                 rs |= is_rs;
                 json_object *e = json_object_new_object();
-                json_object_object_add(e, "file", jstr(path));
+                json_object_object_add(e, "file", json_new_string(path));
                 json_object_object_add(e, "line_number", json_object_new_int((int) lineno));
-                json_object_object_add(e, "line", json_object_new_string_len(line, (int) strnlen(line, 1024)));
-                json_object_object_add(e, "pattern", jstr(is_rs ? "reverse-shell" : "download-exec"));
+                json_object_object_add(e, "line", json_new_string_len(line, (int) strnlen(line, 1024)));
+                json_object_object_add(e, "pattern", json_new_string(is_rs ? "reverse-shell" : "download-exec"));
                 json_object_array_add(s->hits, json_object_get(e));
                 if (s->findings++ < MAX_CI_FINDINGS)
                         triage_add(s->c, is_rs ? "triage.ci-reverse-shell" : "triage.ci-download-exec",
@@ -662,7 +650,7 @@ int collect_ci(struct triage_ctx *c) {
                 if (!d)
                         continue;
                 closedir(d);
-                json_object_array_add(scanned, jstr(roots[i]));
+                json_object_array_add(scanned, json_new_string(roots[i]));
                 ci_walk(&s, roots[i], 0);
         }
         /* The GitHub Actions runner usually lives in a user's home. */
@@ -675,7 +663,7 @@ int collect_ci(struct triage_ctx *c) {
                         if (!d)
                                 continue;
                         closedir(d);
-                        json_object_array_add(scanned, jstr(p));
+                        json_object_array_add(scanned, json_new_string(p));
                         ci_walk(&s, p, 0);
                 }
         }

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "basic/json-util.h"
 #include "basic/util.h"
+#include "crypto/hash.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
 
@@ -90,12 +92,7 @@ static void read_sockets(int pid_fd, struct triage_proc *p) {
                 const char *s = startswith(buf, "socket:[");
                 if (!s)
                         continue;
-                if (p->n_sock == cap) {
-                        cap = cap ? cap * 2 : 8;
-                        p->sock_inodes = realloc(p->sock_inodes, cap * sizeof(uint64_t));
-                        if (!p->sock_inodes)
-                                abort();
-                }
+                GREEDY_REALLOC(p->sock_inodes, cap, p->n_sock + 1);
                 p->sock_inodes[p->n_sock++] = strtoull(s, NULL, 10);
         }
         closedir(d);
@@ -220,10 +217,10 @@ static bool proc_suspicious(const struct triage_proc *p) {
 
 static json_object *proc_evidence(const struct triage_proc *p) {
         json_object *e = json_object_new_object();
-        json_object_object_add(e, "comm", json_object_new_string(p->comm));
-        json_object_object_add(e, "exe", p->exe ? json_object_new_string(p->exe) : NULL);
+        json_object_object_add(e, "comm", json_new_string(p->comm));
+        json_object_object_add(e, "exe", p->exe ? json_new_string(p->exe) : NULL);
         json_object_object_add(e, "exe_deleted", json_object_new_boolean(p->deleted));
-        json_object_object_add(e, "cwd", p->cwd ? json_object_new_string(p->cwd) : NULL);
+        json_object_object_add(e, "cwd", p->cwd ? json_new_string(p->cwd) : NULL);
         json_object_object_add(e, "uid", json_object_new_int64(p->uid));
         return e;
 }
@@ -241,16 +238,16 @@ static void process_rules(struct triage_ctx *c, int proc_fd) {
                         json_object *e = proc_evidence(p);
                         if (r == 1) {
                                 json_object_object_add(e, "recovered", NULL);
-                                json_object_object_add(e, "sha256", json_object_new_string(p->sha256));
+                                json_object_object_add(e, "sha256", json_new_string(p->sha256));
                                 json_object_object_add(e, "not_copied",
-                                                       json_object_new_string("the bundle's 1 GiB budget for "
-                                                                              "recovered executables is spent"));
+                                                       json_new_string("the bundle's 1 GiB budget for "
+                                                                       "recovered executables is spent"));
                         } else if (r >= 0) {
-                                json_object_object_add(e, "recovered", json_object_new_string(p->recovered));
-                                json_object_object_add(e, "sha256", json_object_new_string(p->sha256));
+                                json_object_object_add(e, "recovered", json_new_string(p->recovered));
+                                json_object_object_add(e, "sha256", json_new_string(p->sha256));
                                 json_object_object_add(e, "truncated", json_object_new_boolean(truncated));
                         } else
-                                json_object_object_add(e, "recover_error", json_object_new_string(strerror(-r)));
+                                json_object_object_add(e, "recover_error", json_new_string(strerror(-r)));
                         triage_add(c, memfd ? "triage.memfd-exe" : "triage.deleted-exe",
                                    memfd ? "fileless-exec" : "anti-forensics", memfd ? SEV_CRITICAL : SEV_HIGH, p,
                                    xasprintf("'%s' (pid %d) runs an executable that was deleted from disk (%s), "
@@ -270,7 +267,7 @@ static void process_rules(struct triage_ctx *c, int proc_fd) {
                 const char *name = masquerade_name(p->comm, argv0, p->exe, p->deleted);
                 if (name) {
                         json_object *e = proc_evidence(p);
-                        json_object_object_add(e, "name", json_object_new_string(name));
+                        json_object_object_add(e, "name", json_new_string(name));
                         triage_add(c, "triage.masquerade", "anti-forensics", SEV_HIGH, p,
                                    xasprintf("pid %d calls itself '%s' but runs '%s'%s, not where such a daemon "
                                              "lives",
@@ -299,12 +296,7 @@ int collect_processes(struct triage_ctx *c) {
                 struct triage_proc p;
                 if (read_process(proc_fd, (pid_t) pid, &p) < 0)
                         continue; /* exited meanwhile */
-                if (c->n_procs == cap) {
-                        cap = cap ? cap * 2 : 256;
-                        c->procs = realloc(c->procs, cap * sizeof(*c->procs));
-                        if (!c->procs)
-                                abort();
-                }
+                GREEDY_REALLOC(c->procs, cap, c->n_procs + 1);
                 c->procs[c->n_procs++] = p;
         }
         closedir(d);
@@ -319,7 +311,7 @@ static int cmp_pid(const void *a, const void *b) {
 
 static size_t list_pids(int proc_fd, pid_t **ret) {
         pid_t *v = NULL;
-        size_t n = 0;
+        size_t n = 0, v_allocated = 0;
         DIR *d = opendir_at(proc_fd, ".");
         if (d) {
                 struct dirent *de;
@@ -328,9 +320,7 @@ static size_t list_pids(int proc_fd, pid_t **ret) {
                         long pid = strtol(de->d_name, &end, 10);
                         if (*end || pid <= 0)
                                 continue;
-                        v = realloc(v, (n + 1) * sizeof(pid_t));
-                        if (!v)
-                                abort();
+                        GREEDY_REALLOC(v, v_allocated, n + 1);
                         v[n++] = (pid_t) pid;
                 }
                 closedir(d);
@@ -361,7 +351,7 @@ static void miner_finding(struct triage_ctx *c, const struct triage_proc *p, dou
         json_object *e = proc_evidence(p);
         json_object_object_add(e, "cpu_percent", json_object_new_double(cpu));
         json_object_object_add(e, "sample_s", json_object_new_double(interval));
-        json_object_object_add(e, "measured", json_object_new_string(how));
+        json_object_object_add(e, "measured", json_new_string(how));
         triage_add(c, "triage.suspicious-cpu", "crypto-miner", SEV_CRITICAL, p,
                    xasprintf("'%s' (pid %d) from '%s'%s used %.0f%% of a CPU over %.1f s, the signature of a miner",
                              p->comm, (int) p->pid, p->exe, p->deleted ? " (deleted)" : "", cpu, interval),
@@ -464,18 +454,18 @@ int collect_processes_finish(struct triage_ctx *c) {
                 json_object_object_add(j, "pid", json_object_new_int(p->pid));
                 json_object_object_add(j, "ppid", json_object_new_int(p->ppid));
                 json_object_object_add(j, "uid", json_object_new_int64(p->uid));
-                json_object_object_add(j, "comm", json_object_new_string(p->comm));
-                json_object_object_add(j, "exe", p->exe ? json_object_new_string(p->exe) : NULL);
+                json_object_object_add(j, "comm", json_new_string(p->comm));
+                json_object_object_add(j, "exe", p->exe ? json_new_string(p->exe) : NULL);
                 json_object_object_add(j, "exe_deleted", json_object_new_boolean(p->deleted));
-                json_object_object_add(j, "cwd", p->cwd ? json_object_new_string(p->cwd) : NULL);
+                json_object_object_add(j, "cwd", p->cwd ? json_new_string(p->cwd) : NULL);
                 json_object *argv = json_object_new_array();
                 for (char **a = p->argv; a && *a; a++)
-                        json_object_array_add(argv, json_object_new_string(*a));
+                        json_object_array_add(argv, json_new_string(*a));
                 json_object_object_add(j, "argv", argv);
                 char ts[64];
                 format_rfc3339((btime * 1000000ULL) + p->start_ticks * 1000000ULL / (uint64_t) c->clk_tck, ts,
                                sizeof(ts));
-                json_object_object_add(j, "start_time", json_object_new_string(ts));
+                json_object_object_add(j, "start_time", json_new_string(ts));
                 json_object_object_add(j, "cpu_s", json_object_new_double((double) p->cpu_ticks / (double) c->clk_tck));
                 if (c->o->sample_s > 0 && !p->gone)
                         json_object_object_add(j, "cpu_percent_sampled", json_object_new_double(cpu));
@@ -492,7 +482,7 @@ int collect_processes_finish(struct triage_ctx *c) {
                         const struct triage_proc *q = find_proc(c, pp);
                         json_object *link = json_object_new_object();
                         json_object_object_add(link, "pid", json_object_new_int(pp));
-                        json_object_object_add(link, "comm", q ? json_object_new_string(q->comm) : NULL);
+                        json_object_object_add(link, "comm", q ? json_new_string(q->comm) : NULL);
                         json_object_array_add(chain, link);
                         if (!q)
                                 break;
@@ -500,8 +490,8 @@ int collect_processes_finish(struct triage_ctx *c) {
                 }
                 json_object_object_add(j, "parents", chain);
                 if (p->recovered) {
-                        json_object_object_add(j, "recovered", json_object_new_string(p->recovered));
-                        json_object_object_add(j, "sha256", json_object_new_string(p->sha256));
+                        json_object_object_add(j, "recovered", json_new_string(p->recovered));
+                        json_object_object_add(j, "sha256", json_new_string(p->sha256));
                 }
                 json_object_array_add(arr, j);
         }
@@ -625,7 +615,7 @@ static json_object *owners_of(struct triage_ctx *c, uint64_t inode, const struct
                         if (c->procs[i].sock_inodes[k] == inode) {
                                 json_object *o = json_object_new_object();
                                 json_object_object_add(o, "pid", json_object_new_int(c->procs[i].pid));
-                                json_object_object_add(o, "comm", json_object_new_string(c->procs[i].comm));
+                                json_object_object_add(o, "comm", json_new_string(c->procs[i].comm));
                                 json_object_array_add(a, o);
                                 if (!*ret_first)
                                         *ret_first = &c->procs[i];
@@ -648,11 +638,11 @@ static void read_inet(struct triage_ctx *c, int netdir, const char *file, json_o
                 bool listen = tcp ? r.state == 0x0A : (r.state == 0x07 && r.remote_port == 0);
                 const struct triage_proc *owner;
                 json_object *j = json_object_new_object();
-                json_object_object_add(j, "proto", json_object_new_string(file));
+                json_object_object_add(j, "proto", json_new_string(file));
                 json_object_object_add(j, "netns", json_object_new_uint64(netns));
-                json_object_object_add(j, "local", json_object_new_string(r.local));
+                json_object_object_add(j, "local", json_new_string(r.local));
                 json_object_object_add(j, "local_port", json_object_new_int(r.local_port));
-                json_object_object_add(j, "remote", json_object_new_string(r.remote));
+                json_object_object_add(j, "remote", json_new_string(r.remote));
                 json_object_object_add(j, "remote_port", json_object_new_int(r.remote_port));
                 json_object_object_add(j, "state", json_object_new_int((int) r.state));
                 json_object_object_add(j, "listening", json_object_new_boolean(listen));
@@ -685,9 +675,9 @@ static void read_unix(struct triage_ctx *c, int netdir, json_object *list, uint6
                         continue; /* unnamed pairs: noise, thousands of them */
                 const struct triage_proc *owner;
                 json_object *j = json_object_new_object();
-                json_object_object_add(j, "proto", json_object_new_string("unix"));
+                json_object_object_add(j, "proto", json_new_string("unix"));
                 json_object_object_add(j, "netns", json_object_new_uint64(netns));
-                json_object_object_add(j, "path", json_object_new_string(r.path));
+                json_object_object_add(j, "path", json_new_string(r.path));
                 json_object_object_add(j, "listening", json_object_new_boolean(r.listening));
                 json_object_object_add(j, "inode", json_object_new_uint64(r.inode));
                 json_object_object_add(j, "owners", owners_of(c, r.inode, &owner));

@@ -258,4 +258,74 @@ else
         fi
 fi
 
+# A live build that names a file and argv with bytes that are not UTF-8 and with
+# terminal escape sequences: report.json and every events.jsonl line stay JSON
+# that Python reads strictly, the bytes come back with surrogateescape
+# (docs/reports.md), and no raw ESC reaches a terminal (replay, summary).
+if [ "$(id -u)" != 0 ]; then
+        skip "needs root" "hostile names: report.json and events.jsonl stay valid JSON"
+else
+        SRC=$TEST_TMP/hostile-src
+        mkdir -p "$SRC"
+        # bw, 0xff, an overlong "/", a UTF-8-encoded surrogate, clear screen, a window title, z
+        run_build hostile -- 'n=$(printf "bw\377\300\257\355\240\200\033[2J\033]0;t\007z"); : >"$n" &&
+                cp /bin/true "/tmp/$n" && "/tmp/$n" "$n" ok'
+        hostile_check() { # hostile_check WHAT: prints what is wrong, exits 1
+                python3 - "$OUT" "$1" <<'PY'
+import json, sys
+out, what = sys.argv[1], sys.argv[2]
+want = b"bw\xff\xc0\xaf\xed\xa0\x80\x1b[2J\x1b]0;t\x07z"
+def strings(v):
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            yield k
+            yield from strings(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from strings(x)
+def has(doc):
+    return any(want in s.encode("utf-8", "surrogateescape") for s in strings(doc))
+try:
+    if what == "report":
+        doc = json.load(open(out + "/report.json", encoding="utf-8", errors="strict"))
+        ok = has(doc)
+        why = "the name's bytes are not in any string"
+    else:
+        lines = open(out + "/events.jsonl", "rb").read().splitlines()
+        docs = [json.loads(l.decode("utf-8", errors="strict")) for l in lines if l.strip()]
+        ok = any(has(d) for d in docs)
+        why = "the name's bytes are in no event (%d lines)" % len(docs)
+except Exception as e:
+    ok, why = False, "%s: %s" % (type(e).__name__, str(e)[:200])
+if not ok:
+    print(why)
+sys.exit(0 if ok else 1)
+PY
+        }
+        out=$(hostile_check report) && ok "hostile names: report.json is strict JSON and the bytes round-trip" ||
+                not_ok "hostile names: report.json is strict JSON and the bytes round-trip" "$out" "$(why)"
+        if [ "$(rj 'd["monitor"]["enabled"]')" != true ]; then
+                skip "the eBPF monitor is unavailable" "hostile names: events.jsonl"
+        else
+                out=$(hostile_check events) && ok "hostile names: every events.jsonl line is strict JSON, bytes round-trip" ||
+                        not_ok "hostile names: every events.jsonl line is strict JSON, bytes round-trip" "$out"
+                "$BUILDWARD" replay "$OUT/events.jsonl" >"$TEST_TMP/hostile.replay" 2>&1
+                if grep -q $'\033' "$TEST_TMP/hostile.replay"; then
+                        not_ok "hostile names: replay prints no raw ESC" "$(head -c 300 "$TEST_TMP/hostile.replay" | od -c | head -n 5)"
+                elif ! grep -qF '\x1b[2J' "$TEST_TMP/hostile.replay"; then
+                        not_ok "hostile names: replay prints no raw ESC" "the name is not in the output" \
+                                "$(head -c 300 "$TEST_TMP/hostile.replay")"
+                else
+                        ok "hostile names: replay prints no raw ESC, the name escaped"
+                fi
+        fi
+        if render hostile "$OUT/report.json" && ! grep -q $'\033' "$TEST_TMP/hostile/summary" "$RUN_OUT" "$RUN_ERR"; then
+                ok "hostile names: the run's output and the summary hold no raw ESC"
+        else
+                not_ok "hostile names: the run's output and the summary hold no raw ESC" "$(cat "$TEST_TMP/hostile/stderr")"
+        fi
+fi
+
 done_testing

@@ -79,3 +79,35 @@ TEST(format_rfc3339_agrees_with_gmtime) {
         ASSERT_EQ_INT(parse_rfc3339("2026-12-02T20:22:19Z", &back), 0);
         ASSERT_EQ_U64(back, 1796242939ULL * 1000000ULL);
 }
+
+TEST(greedy_realloc_grows_and_keeps_contents) {
+        int *v = NULL;
+        size_t n = 0, cap = 0;
+        for (int i = 0; i < 1000; i++) {
+                GREEDY_REALLOC(v, cap, n + 1);
+                ASSERT_TRUE(cap >= n + 1);
+                v[n++] = i;
+        }
+        for (int i = 0; i < 1000; i++)
+                ASSERT_EQ_INT(v[i], i);
+        ASSERT_TRUE(cap < 4 * n); /* doubling, not one element at a time beyond need */
+        size_t before = cap;
+        GREEDY_REALLOC(v, cap, 10); /* already large enough: untouched */
+        ASSERT_EQ_U64(cap, before);
+        free(v);
+}
+
+TEST(safe_close_and_closep_reset_the_fd) {
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        errno = 42;
+        fd = safe_close(fd);
+        ASSERT_EQ_INT(fd, -EBADF);
+        ASSERT_EQ_INT(errno, 42);
+        ASSERT_EQ_INT(safe_close(fd), -EBADF); /* a second close is a no-op */
+        int c = open("/dev/null", O_RDONLY | O_CLOEXEC), copy = c;
+        ASSERT_TRUE(c >= 0);
+        closep(&c);
+        ASSERT_EQ_INT(c, -EBADF);
+        ASSERT_TRUE(fcntl(copy, F_GETFD) < 0 && errno == EBADF);
+}
