@@ -3,7 +3,7 @@
 
 /*
  * The in-toto Statement v1 with a SLSA provenance v1 predicate that `run`
- * signs, built from the build's report.json object (DESIGN.md §5, §6).
+ * signs, built from the build's report.json object (docs/design.md §5, §6).
  * docs/provenance.md describes every field.
  */
 #include <json-c/json.h>

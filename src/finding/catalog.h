@@ -12,7 +12,7 @@
  */
 struct rule_info {
         const char *id;       /* "category.what", e.g. "reverse-shell.stdio-socket" */
-        const char *category; /* one of DESIGN.md §4's words */
+        const char *category; /* one of docs/design.md §4's words */
         enum severity severity;
         const char *summary; /* one sentence: what the rule sees */
         const char *attack;  /* the real attack or incident it catches */

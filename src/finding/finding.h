@@ -39,6 +39,6 @@ void finding_list_done(struct finding_list *l);
 /* The highest severity present, or -1 when the list is empty. */
 int finding_list_max_severity(const struct finding_list *l);
 
-/* The report schema of a finding (DESIGN.md §5), shared by run, replay and triage. */
+/* The report schema of a finding (docs/design.md §5), shared by run, replay and triage. */
 json_object *finding_to_json(const struct finding *f);
 json_object *findings_to_json(const struct finding_list *l);

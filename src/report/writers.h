@@ -3,7 +3,7 @@
 
 /*
  * The reports of `buildward run` beside report.json, all made from the
- * report.json document alone (DESIGN.md §5): report.sarif for code scanning,
+ * report.json document alone (docs/design.md §5): report.sarif for code scanning,
  * report.html for a person, and the summary on the terminal. They accept any
  * JSON value, including NULL, a report of an older version or a partial one:
  * absent or mistyped fields are left out, never guessed. Everything in a

@@ -18,5 +18,5 @@ struct run_outcome {
         struct run_verdict verdict;
 };
 
-/* report.json (DESIGN.md §5, docs/reports.md) of the run O made, watched by RM. */
+/* report.json (docs/design.md §5, docs/reports.md) of the run O made, watched by RM. */
 json_object *run_report_json(const struct run_options *o, const struct run_monitor *rm, const struct run_outcome *out);

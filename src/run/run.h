@@ -23,7 +23,7 @@
 #include "report/report.h"
 #include "sandbox/sandbox.h"
 
-/* Exit codes of `run` beyond the command's own (DESIGN.md §2). */
+/* Exit codes of `run` beyond the command's own (docs/design.md §2). */
 #define EXIT_VERDICT_FAIL 123
 #define EXIT_TIMEOUT      124
 #define EXIT_SETUP        125

@@ -3,7 +3,7 @@
 
 /*
  * `buildward triage`: one collector per evidence source, each writing
- * DIR/NAME.json and adding findings (DESIGN.md §7). Collectors read the host
+ * DIR/NAME.json and adding findings (docs/design.md §7). Collectors read the host
  * directly (/proc, /sys, files); file collectors resolve every path inside
  * the root (openat2 RESOLVE_IN_ROOT), so with --root no symlink of a mounted
  * image can lead them out of it.

@@ -3,7 +3,7 @@
 #
 # Benign real builds under full monitoring: three unmodified Debian source
 # packages, each built and tested inside the sandbox with the eBPF monitor on.
-# False alarms are bugs like missed detections (DESIGN.md §4): each build must
+# False alarms are bugs like missed detections (docs/design.md §4): each build must
 # pass with no finding at high or above, no lost event, and a monitor that saw
 # the build (exec events of its compilers).
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Detection scenarios: one malicious build per category of DESIGN.md §4, each
+# Detection scenarios: one malicious build per category of docs/design.md §4, each
 # run inside the sandbox under the eBPF monitor. Every scenario asserts that
 # the rules it is written for fire, that nothing at high or above fires
 # outside the categories it expects, that the verdict fails, and that

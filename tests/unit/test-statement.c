@@ -5,7 +5,7 @@
 #include "attest/statement.h"
 #include "test-fs.h"
 
-/* A report.json as `run` writes it (DESIGN.md §5), trimmed to what matters here. */
+/* A report.json as `run` writes it (docs/design.md §5), trimmed to what matters here. */
 static const char report_fixture[] =
         "{ \"version\": 1, \"command\": [\"make\", \"-j2\"], \"exit_code\": 0, \"verdict\": \"pass\","
         "  \"fail_on\": \"high\", \"started_at\": \"2026-11-25T14:00:00.250Z\", \"duration_s\": 12.5,"
