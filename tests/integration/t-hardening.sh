@@ -133,9 +133,16 @@ else not_ok "SIGKILL of buildward kills the whole build, the daemon included" "$
 assert "no process of the build is left" "$(pgrep -af "$marker")" wait_for 10 marker_gone
 expect_eq "report.json still says aborted" "aborted" "$(rj 'd["verdict"]')"
 expect_match "with the reason" "killed" "$(rj 'd["reason"]')"
-expect_ne "the cgroup stayed behind" "" "$(cg_dirs "$bwpid")"
-"$BUILDWARD" doctor --cleanup >"$TEST_TMP/doctor.out" 2>&1
-expect_match "doctor --cleanup removes it" "[1-9][0-9]* cleaned up" "$(cat "$TEST_TMP/doctor.out")"
+# Any privileged buildward that starts now reaps it (another test run on this
+# host may): then the registration must be gone with the cgroup.
+if [ -n "$(cg_dirs "$bwpid")" ]; then
+        ok "the cgroup stayed behind"
+        "$BUILDWARD" doctor --cleanup >"$TEST_TMP/doctor.out" 2>&1
+        expect_match "doctor --cleanup removes it" "[1-9][0-9]* cleaned up" "$(cat "$TEST_TMP/doctor.out")"
+else
+        ok "the cgroup stayed behind # SKIP a concurrent buildward reaped it first"
+        ok "doctor --cleanup removes it # SKIP a concurrent buildward reaped it first"
+fi
 expect_eq "the cgroup is gone" "" "$(cg_dirs "$bwpid")"
 assert "and its registration" "$reg" [ ! -e "/run/buildward/builds/$reg" ]
 
@@ -148,11 +155,19 @@ wait_for 30 daemon_up
 kill -9 "$bwpid"
 wait "$bwpid" 2>/dev/null
 assert "without the monitor too, the build dies with buildward" "$(pgrep -af "$marker")" wait_for 10 daemon_gone
-expect_ne "its cgroup stayed behind" "" "$(cg_dirs "$bwpid")"
-bw . --out next -- true
-expect_rc "the next run passes" 0
-expect_match "and says what it cleaned up" "removed the cgroups of build build-$bwpid-" "$(cat "$RUN_ERR")"
+if [ -n "$(cg_dirs "$bwpid")" ]; then
+        ok "its cgroup stayed behind"
+        bw . --out next -- true
+        expect_rc "the next run passes" 0
+        expect_match "and says what it cleaned up" "removed the cgroups of build build-$bwpid-" "$(cat "$RUN_ERR")"
+else
+        ok "its cgroup stayed behind # SKIP a concurrent buildward reaped it first"
+        ok "the next run passes # SKIP a concurrent buildward reaped it first"
+        ok "and says what it cleaned up # SKIP a concurrent buildward reaped it first"
+fi
 expect_eq "the killed build's cgroup is gone" "" "$(cg_dirs "$bwpid")"
+assert "no registration of it is left" "$(ls /run/buildward/builds 2>/dev/null)" \
+        bash -c "! ls /run/buildward/builds 2>/dev/null | grep -q '^build-$bwpid-'"
 
 # signals end the build and still write the report
 for sig in TERM INT HUP; do
