@@ -23,13 +23,21 @@ W=$TEST_TMP
 fetch() {
         local dir=$CACHE/$1
         if compgen -G "$dir/$1_*.dsc" >/dev/null; then return 0; fi
-        mkdir -p "$dir.tmp"
-        if ! (cd "$dir.tmp" && apt-get source --download-only -qq "$1") >"$W/apt-$1.log" 2>&1; then
-                rm -rf "$dir.tmp"
-                echo "apt-get source $1 failed (no deb-src entry or no network?): $(tail -n 1 "$W/apt-$1.log")"
-                return 1
-        fi
-        rm -rf "$dir" && mv "$dir.tmp" "$dir"
+        # The newest version first; a mirror may have dropped its files while the
+        # index still names it (zlib's security update did), so then every other
+        # version the index lists, newest first.
+        local v versions
+        versions=$(apt-cache showsrc "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -urV)
+        for v in "" $versions; do
+                rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+                if (cd "$dir.tmp" && apt-get source --download-only -qq "$1${v:+=$v}") >>"$W/apt-$1.log" 2>&1; then
+                        rm -rf "$dir" && mv "$dir.tmp" "$dir"
+                        return 0
+                fi
+        done
+        rm -rf "$dir.tmp"
+        echo "apt-get source $1 failed for every version the index lists (${versions//$'\n'/ }; no deb-src entry or no network?): $(tail -n 1 "$W/apt-$1.log")"
+        return 1
 }
 
 "$BUILDWARD" run --quiet --source "$W" --out "$W/probe" -- true >/dev/null 2>&1
