@@ -102,6 +102,25 @@ assert "a symlink left in artifacts/ is removed, not followed" "$(ls -A "$SRC/fr
         [ ! -e "$SRC/fresh/artifacts" ]
 expect_eq "the victim is still untouched at the end" "$victim_before" "$(tree_digest "$VICTIM")"
 
+# a real buildward-out shipped in the tree, whose entries point at the host
+mkdir -p "$SRC/shipped"
+ln -s "$VICTIM/artifacts" "$SRC/shipped/artifacts"
+ln -s "$VICTIM/report.json" "$SRC/shipped/report.json"
+ln -s "$VICTIM/events" "$SRC/shipped/events.jsonl"
+ln "$VICTIM/artifacts/keep" "$SRC/shipped/report.html"
+mkfifo "$SRC/shipped/report.sarif"
+(cd "$SRC" && timeout -s KILL 60 "$BUILDWARD" run --quiet --source "$SRC" --out shipped --artifact a.bin \
+        -- sh -c 'echo hi >a.bin' </dev/null >/dev/null 2>"$TEST_TMP/shipped.err")
+RC=$? RUN_ERR=$TEST_TMP/shipped.err
+expect_rc "an out folder whose entries are planted links and a FIFO: the build runs" 0
+expect_eq "nothing was written through them" "$victim_before" "$(tree_digest "$VICTIM")"
+assert "report.json, events.jsonl and artifacts/ are buildward's own" "$(ls -la "$SRC/shipped")" \
+        [ -f "$SRC/shipped/report.json" ] && [ ! -L "$SRC/shipped/report.json" ] &&
+        [ ! -L "$SRC/shipped/artifacts" ] && [ -f "$SRC/shipped/artifacts/a.bin" ] &&
+        [ ! -p "$SRC/shipped/report.sarif" ]
+assert "the hard-linked report.html is a new file, the victim's link count is back to 1" \
+        "$(stat -c '%h' "$VICTIM/artifacts/keep")" [ "$(stat -c '%h' "$VICTIM/artifacts/keep")" = 1 ]
+
 # ---- the supervisor -----------------------------------------------------------
 marker=bw-hard-$$-$RANDOM
 # The build: a setsid'd daemon that ignores SIGTERM and SIGHUP and calls itself
