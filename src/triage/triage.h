@@ -24,13 +24,14 @@ struct triage_options {
         const char *root; /* NULL: the live host */
         char **inventory; /* SHA256:... fingerprints of managed keys, or NULL */
         bool have_inventory;
-        int64_t since;     /* seconds since the epoch; -1: no --since */
-        double sample_s;   /* CPU sample interval; 0: no sample */
-        uint64_t copy_max; /* size cap of one recovered executable */
-        bool hash_all;     /* hash every packaged file, not only those changed since install */
-        unsigned jobs;     /* worker threads of the parallel collectors */
-        char **skip;       /* collector names not to run */
-        char **exclude;    /* absolute paths the file walk does not enter */
+        int64_t since;          /* seconds since the epoch; -1: no --since */
+        const char *since_path; /* --since FILE: its mtime inside the root becomes since */
+        double sample_s;        /* CPU sample interval; 0: no sample */
+        uint64_t copy_max;      /* size cap of one recovered executable */
+        bool hash_all;          /* hash every packaged file, not only those changed since install */
+        unsigned jobs;          /* worker threads of the parallel collectors */
+        char **skip;            /* collector names not to run */
+        char **exclude;         /* absolute paths the file walk does not enter */
 };
 
 struct triage_proc {

