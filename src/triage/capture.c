@@ -156,17 +156,41 @@ int triage_capture_init(struct triage_ctx *c, struct triage_options *o, char **r
                 return r;
         }
         if (o->since_path) {
+                /*
+                 * Under --root a reference file of the image, not of the machine
+                 * that reads it (a relative path starts at the image's top); live,
+                 * a relative path starts where the command runs, as find -newer.
+                 */
+                bool here = c->live && o->since_path[0] != '/';
+                _cleanup_close_ int fd =
+                        here ? open(o->since_path, O_PATH | O_CLOEXEC) : triage_open(c, o->since_path, O_PATH);
+                if (here && fd < 0)
+                        fd = -errno;
                 struct stat st;
-                if (stat(o->since_path, &st) < 0) {
-                        int r = -errno;
-                        *ret_error = xasprintf("invalid --since '%s': pass @EPOCH, YYYY-MM-DD[THH:MM[:SS]] (UTC) or an "
-                                               "existing path",
-                                               o->since_path);
+                if (fd < 0 || fstat(fd, &st) < 0) {
+                        int r = fd < 0 ? fd : -errno;
+                        *ret_error = xasprintf("cannot read the time of --since '%s' inside '%s' (%s): pass "
+                                               "@EPOCH, YYYY-MM-DD[THH:MM[:SS]] (UTC) or a path that exists there",
+                                               o->since_path, o->root ? o->root : "/", strerror(-r));
                         return r;
                 }
                 o->since = (int64_t) st.st_mtime;
         }
         return 0;
+}
+
+/* The name the host gave itself: uname() live, IMG/etc/hostname under --root (NULL when absent). */
+static char *capture_hostname(struct triage_ctx *c) {
+        if (c->live) {
+                struct utsname u;
+                return uname(&u) == 0 ? xstrdup(u.nodename) : NULL;
+        }
+        _cleanup_free_ char *text = NULL;
+        if (triage_read_nocopy(c, "/etc/hostname", 4096, &text, NULL) < 0)
+                return NULL;
+        char *s = text + strspn(text, " \t\r\n");
+        s[strcspn(s, " \t\r\n")] = 0;
+        return *s ? xstrdup(s) : NULL;
 }
 
 static void capture_header(struct triage_ctx *c) {
@@ -175,10 +199,11 @@ static void capture_header(struct triage_ctx *c) {
         format_rfc3339(now_usec(CLOCK_REALTIME), ts, sizeof(ts));
         struct utsname u;
         uname(&u);
+        _cleanup_free_ char *host = capture_hostname(c);
         json_object_object_add(c->capture, "version", json_object_new_int(1));
         json_object_object_add(c->capture, "tool", json_new_string("buildward " BUILDWARD_VERSION));
         json_object_object_add(c->capture, "started_at", json_new_string(ts));
-        json_object_object_add(c->capture, "hostname", json_new_string(u.nodename));
+        json_object_object_add(c->capture, "hostname", json_new_string(host));
         json_object_object_add(c->capture, "kernel", json_new_string(u.release));
         json_object_object_add(c->capture, "root", json_new_string(o->root ? o->root : "/"));
         json_object_object_add(c->capture, "since", o->since >= 0 ? json_object_new_int64(o->since) : NULL);

@@ -152,12 +152,43 @@ char **triage_list(struct triage_ctx *c, const char *dir) {
         return v;
 }
 
+static bool homes_have(char **v, const char *home) {
+        for (size_t k = 1; v[k - 1] && v[k]; k += 2)
+                if (streq(v[k], home))
+                        return true;
+        return false;
+}
+
+/*
+ * The directories under /home, sorted: an image without /etc/passwd (or with
+ * an account removed from it to hide) still has its users' homes there.
+ */
+static char **home_dirs(struct triage_ctx *c) {
+        char **v = xcalloc(1, sizeof(char *));
+        DIR *d = triage_opendir(c, "/home");
+        if (!d)
+                return v;
+        struct dirent *de;
+        size_t n = 0;
+        while ((de = readdir(d)) && n < 10000) {
+                struct stat st;
+                if (dot_or_dotdot(de->d_name) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISDIR(st.st_mode))
+                        continue;
+                strv_push(&v, xstrdup(de->d_name));
+                n++;
+        }
+        closedir(d);
+        qsort(v, n, sizeof(char *), cmp_str);
+        return v;
+}
+
 char **triage_homes(struct triage_ctx *c) {
         char **v = xcalloc(1, sizeof(char *));
         _cleanup_free_ char *pw = NULL;
-        if (triage_read(c, "/etc/passwd", 4 << 20, &pw, NULL) < 0)
-                return v;
         char *save = NULL;
+        if (triage_read(c, "/etc/passwd", 4 << 20, &pw, NULL) < 0)
+                pw = xstrdup("");
         for (char *line = strtok_r(pw, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 /* name:pw:uid:gid:gecos:home:shell */
                 char *f[7] = {};
@@ -172,14 +203,22 @@ char **triage_homes(struct triage_ctx *c) {
                 if (i < 6 || !f[5] || f[5][0] != '/' || streq(f[5], "/") || streq(f[5], "/nonexistent"))
                         continue;
                 /* Several accounts share /var/lib-like homes: keep the first. */
-                bool dup = false;
-                for (size_t k = 1; v[k - 1] && v[k]; k += 2)
-                        if (streq(v[k], f[5]))
-                                dup = true;
-                if (dup)
+                if (homes_have(v, f[5]))
                         continue;
                 strv_push(&v, xstrdup(f[0]));
                 strv_push(&v, xstrdup(f[5]));
+        }
+        if (!homes_have(v, "/root")) {
+                strv_push(&v, xstrdup("root"));
+                strv_push(&v, xstrdup("/root"));
+        }
+        _cleanup_strv_free_ char **dirs = home_dirs(c);
+        for (char **n = dirs; *n; n++) {
+                _cleanup_free_ char *h = xasprintf("/home/%s", *n);
+                if (homes_have(v, h))
+                        continue;
+                strv_push(&v, xstrdup(*n));
+                strv_push(&v, TAKE_PTR(h));
         }
         return v;
 }

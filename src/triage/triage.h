@@ -87,7 +87,11 @@ int triage_read(struct triage_ctx *c, const char *path, size_t max, char **ret, 
 int triage_read_nocopy(struct triage_ctx *c, const char *path, size_t max, char **ret, size_t *ret_size);
 /* Lists regular entries of a directory inside the root, sorted; NULL-terminated, never NULL. */
 char **triage_list(struct triage_ctx *c, const char *dir);
-/* Home directories from /etc/passwd inside the root: pairs "user", "home". */
+/*
+ * Home directories inside the root: pairs "user", "home". Those /etc/passwd
+ * names, then /root and each directory under /home not listed there (named
+ * after the directory): a missing or edited passwd hides no home.
+ */
 char **triage_homes(struct triage_ctx *c);
 bool triage_skipped(const struct triage_ctx *c, const char *collector);
 void triage_note(struct triage_ctx *c, const char *collector, const char *status, const char *why);

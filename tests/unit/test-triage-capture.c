@@ -140,3 +140,79 @@ TEST(parse_since_times_and_paths) {
         ASSERT_STREQ(p, "/etc/passwd");
         ASSERT_EQ_INT(triage_parse_since("@12x", &t, &p), -EINVAL);
 }
+
+TEST(since_path_is_the_image_file_not_the_host_file) {
+        char *img = tmpdir(), *w = tmpdir();
+        plant(img, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+        _cleanup_free_ char *pw = xasprintf("%s/etc/passwd", img);
+        struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+        ASSERT_EQ_INT(utimensat(AT_FDCWD, pw, ts, 0), 0);
+        struct triage_options o = image_options(img);
+        ASSERT_EQ_INT(triage_parse_since("/etc/passwd", &o.since, &o.since_path), 0);
+        _cleanup_free_ char *out = xasprintf("%s/b", w);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        int64_t since = -1;
+        ASSERT_TRUE(rj_int(cap, "since", &since));
+        ASSERT_EQ_INT(since, 1000000000);
+        json_object_put(cap);
+        json_object_put(fin);
+        /* A path only the host has is not the image's. */
+        o = image_options(img);
+        ASSERT_EQ_INT(triage_parse_since("/etc/bw-only-on-no-image", &o.since, &o.since_path), 0);
+        struct triage_ctx c;
+        _cleanup_free_ char *err = NULL;
+        ASSERT_EQ_INT(triage_capture_init(&c, &o, &err), -ENOENT);
+        ASSERT_TRUE(err && strstr(err, "inside"));
+        triage_capture_done(&c);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
+
+TEST(hostname_comes_from_the_image) {
+        char *img = tmpdir(), *w = tmpdir();
+        plant(img, "etc/hostname", "build-07.example\n");
+        struct triage_options o = image_options(img);
+        _cleanup_free_ char *out = xasprintf("%s/b", w), *out2 = xasprintf("%s/c", w);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        ASSERT_STREQ(rj_str(cap, "hostname"), "build-07.example");
+        json_object_put(cap);
+        json_object_put(fin);
+        /* Without one, no name rather than the reader's own. */
+        _cleanup_free_ char *hn = xasprintf("%s/etc/hostname", img);
+        ASSERT_EQ_INT(unlink(hn), 0);
+        ASSERT_EQ_INT(capture(&o, out2, &cap, &fin), 0);
+        ASSERT_TRUE(json_object_object_get_ex(cap, "hostname", NULL) && rj_str(cap, "hostname") == NULL);
+        json_object_put(cap);
+        json_object_put(fin);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
+
+#define KEY_ALICE "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM6p152UPEyRkauluCwSbGhSJYZsamAH8Q5snCga7g06 alice@laptop\n"
+
+TEST(keys_are_found_without_etc_passwd) {
+        char *img = tmpdir(), *w = tmpdir();
+        plant(img, "home/alice/.ssh/authorized_keys", KEY_ALICE);
+        plant(img, "root/.ssh/authorized_keys", KEY_ALICE);
+        struct triage_options o = image_options(img);
+        char *inv[] = { (char *) "SHA256:not-this-one", NULL };
+        o.inventory = inv;
+        o.have_inventory = true;
+        _cleanup_free_ char *out = xasprintf("%s/b", w);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        ASSERT_TRUE(has_rule(fin, "triage.unknown-ssh-key"));
+        _cleanup_free_ char *kp = xasprintf("%s/keys.json", out);
+        _cleanup_json_ json_object *keys = json_object_from_file(kp);
+        json_object *list = rj_arr(keys, "keys");
+        ASSERT_EQ_INT(rj_len(list), 2);
+        ASSERT_STREQ(rj_str(rj_at(list, 0), "file"), "/root/.ssh/authorized_keys");
+        ASSERT_STREQ(rj_str(rj_at(list, 1), "file"), "/home/alice/.ssh/authorized_keys");
+        ASSERT_STREQ(rj_str(rj_at(list, 1), "user"), "alice");
+        json_object_put(cap);
+        json_object_put(fin);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
