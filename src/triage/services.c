@@ -59,8 +59,9 @@ int collect_sshd(struct triage_ctx *c) {
                 { "authorizedkeysfile", ".ssh/authorized_keys .ssh/authorized_keys2" },
         };
         json_object *eff = json_object_new_object();
+        /* Keywords are the host's text as much as values: an escaped key keeps sshd.json valid JSON. */
         for (size_t i = 0; cfg.kv && cfg.kv[i] && cfg.kv[i + 1]; i += 2)
-                json_object_object_add(eff, cfg.kv[i], json_new_string(cfg.kv[i + 1]));
+                json_add_text_key(eff, cfg.kv[i], json_new_string(cfg.kv[i + 1]));
         for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
                 if (!sshd_config_get(&cfg, defaults[i][0]))
                         json_object_object_add(eff, defaults[i][0], json_new_string(defaults[i][1]));

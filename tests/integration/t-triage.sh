@@ -218,7 +218,8 @@ mkdir -p "$I"/etc/{cron.d,sudoers.d,systemd/system,ssh} "$I"/var/spool/cron/cron
 printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' 'alice:x:1000:1000::/home/alice:/bin/bash' >"$I/etc/passwd"
 printf '%s\n' 'root ALL=(ALL:ALL) ALL' >"$I/etc/sudoers"
 printf '%s\n' 'SHELL=/bin/sh' '17 * * * * root cd / && run-parts --report /etc/cron.hourly' >"$I/etc/crontab"
-printf 'PermitRootLogin yes\n' >"$I/etc/ssh/sshd_config"
+printf 'PermitRootLogin yes\nX\377\376Bad\300\257Key yes\n' >"$I/etc/ssh/sshd_config"
+echo build-07.example >"$I/etc/hostname"
 ssh-keygen -q -t ed25519 -N '' -C managed@ops -f "$W/managed"
 ssh-keygen -q -t ed25519 -N '' -C intruder@evil -f "$W/intruder"
 cp "$W/managed.pub" "$I/root/.ssh/authorized_keys"
@@ -280,6 +281,23 @@ expect_match "and the summary says so" 'processes: skipped \(needs the live host
 newer=$(json "$W/disk/newer.json" "sorted(f['path'] for f in d['files'] if f['type'] == 'file')")
 expect_match "files newer than --since include the planted ones" 'updater.service.*ld.so.preload|ld.so.preload.*updater.service' "$newer"
 expect_eq "and not the older ones" false "$(json "$W/disk/newer.json" "any(f['path'] == '/etc/passwd' for f in d['files'])")"
+expect_eq "an sshd keyword that is not UTF-8 leaves every JSON file of the bundle loadable" ok \
+        "$(cd "$W/disk" && python3 -c 'import glob, json, sys
+for p in glob.glob("*.json"):
+    json.load(open(p, encoding="utf-8"))
+print("ok" if "x\\xff\\xfebad\\xc0\\xafkey" in json.load(open("sshd.json"))["effective"] else "key missing")' 2>&1)"
+expect_eq "capture.json names the image's host, not this one" build-07.example \
+        "$(json "$W/disk/capture.json" "d['hostname']")"
+touch -d @1000000000 "$I/etc/passwd"
+"$BUILDWARD" triage --root "$I" --out "$W/since-img" --since /etc/passwd --skip packages >/dev/null 2>&1 || true
+expect_eq "--since FILE with --root takes the image's file time" 1000000000 \
+        "$(json "$W/since-img/capture.json" "d['since']" 2>&1)"
+mv "$I/etc/passwd" "$W/passwd.saved"
+"$BUILDWARD" triage --root "$I" --out "$W/nopasswd" --inventory "$W/managed.pub" --skip packages,newer \
+        >/dev/null 2>&1 || true
+mv "$W/passwd.saved" "$I/etc/passwd"
+expect_eq "without /etc/passwd the homes under /root and /home are still read" true \
+        "$(json "$W/nopasswd/findings.json" "any(f['rule'] == 'triage.unknown-ssh-key' and f['evidence']['file'] == '/root/.ssh/authorized_keys' for f in d['findings'])" 2>&1)"
 
 # ---- 5. diff, archive, exit codes -------------------------------------------
 cp "$W/intruder.pub" "$I/home/alice/.ssh/authorized_keys"

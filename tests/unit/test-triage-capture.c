@@ -5,6 +5,7 @@
 #include "basic/json-util.h"
 #include "test-fs.h"
 #include "triage/capture.h"
+#include "utf8-valid.h"
 
 /* Creates DIR/REL and its parents, then writes CONTENT there. */
 static void plant(const char *dir, const char *rel, const char *content) {
@@ -211,6 +212,32 @@ TEST(keys_are_found_without_etc_passwd) {
         ASSERT_STREQ(rj_str(rj_at(list, 0), "file"), "/root/.ssh/authorized_keys");
         ASSERT_STREQ(rj_str(rj_at(list, 1), "file"), "/home/alice/.ssh/authorized_keys");
         ASSERT_STREQ(rj_str(rj_at(list, 1), "user"), "alice");
+        json_object_put(cap);
+        json_object_put(fin);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
+
+TEST(config_keys_that_are_not_utf8_leave_valid_json) {
+        char *img = tmpdir(), *w = tmpdir();
+        _cleanup_free_ char *fixture = NULL;
+        ASSERT_EQ_INT(read_full_file(TRIAGE_FIXTURES "/sshd_config.invalid-key", &fixture, NULL, 1 << 20), 0);
+        plant(img, "etc/ssh/sshd_config", fixture);
+        struct triage_options o = image_options(img);
+        _cleanup_free_ char *out = xasprintf("%s/b", w);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        _cleanup_free_ char *sp = xasprintf("%s/sshd.json", out), *text = NULL;
+        size_t n = 0;
+        ASSERT_EQ_INT(read_full_file(sp, &text, &n, 1 << 20), 0);
+        ASSERT_TRUE(utf8_valid(text, n));
+        _cleanup_json_ json_object *sshd = json_tokener_parse(text);
+        json_object *eff = rj_obj(sshd, "effective");
+        /* Each byte outside UTF-8 as \xHH, a backslash doubled, valid UTF-8 as it was. */
+        ASSERT_STREQ(rj_str(eff, "x\\xff\\xfebad\\xc0\\xafkey"), "yes");
+        ASSERT_STREQ(rj_str(eff, "caf\xc3\xa9key"), "ok");
+        ASSERT_STREQ(rj_str(eff, "back\\\\slash"), "1");
+        ASSERT_STREQ(rj_str(eff, "port"), "2222");
         json_object_put(cap);
         json_object_put(fin);
         cleanup_dir(img);
