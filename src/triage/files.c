@@ -13,6 +13,7 @@
 #include "basic/util.h"
 #include "crypto/hash.h"
 #include "crypto/openssl-dl.h"
+#include "triage/dpkg.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
 
@@ -30,7 +31,9 @@ struct pkg_job {
         atomic_size_t next;
         atomic_uint_fast64_t hashed, skipped_unchanged, missing, mismatched, bytes;
         char **diverted;
+        struct dpkg_record dpkg;
         json_object *mismatches, *missing_list;
+        atomic_uint_fast64_t info_tampered;
         pthread_mutex_t lock;
 };
 
@@ -45,6 +48,40 @@ static bool important_path(const char *p) {
         return startswith(p, "/bin/") || startswith(p, "/sbin/") || startswith(p, "/usr/bin/") ||
                startswith(p, "/usr/sbin/") || startswith(p, "/lib/") || startswith(p, "/usr/lib/") ||
                startswith(p, "/lib64/") || startswith(p, "/usr/libexec/");
+}
+
+/*
+ * Whether PKG's .md5sums (ctime in MD5ST) or .list changed after dpkg last
+ * wrote them: each that did is a finding, and the package is then hashed
+ * whole, its .md5sums no longer being a reference for "unchanged since".
+ */
+static bool info_tampered(struct pkg_job *j, const char *base, const char *pkg, const struct stat *md5st) {
+        struct triage_ctx *c = j->c;
+        bool any = false;
+        for (int k = 0; k < 2; k++) {
+                _cleanup_free_ char *path = xasprintf("/var/lib/dpkg/info/%s.%s", base, k == 0 ? "md5sums" : "list");
+                struct stat st = *md5st;
+                if (k == 1) {
+                        _cleanup_close_ int fd = triage_open(c, path, O_PATH);
+                        if (fd < 0 || fstat(fd, &st) < 0)
+                                continue;
+                }
+                int64_t ref = -1;
+                const char *why = dpkg_info_tampered(&j->dpkg, pkg, k == 0, (int64_t) st.st_ctime, &ref);
+                if (!why)
+                        continue;
+                any = true;
+                atomic_fetch_add(&j->info_tampered, 1);
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "package", json_new_string(pkg));
+                json_object_object_add(e, "file", json_new_string(path));
+                json_object_object_add(e, "ctime", json_object_new_int64(st.st_ctime));
+                json_object_object_add(e, k == 0 ? "last_unpack_logged" : "last_dpkg_run_logged",
+                                       json_object_new_int64(ref));
+                triage_add(c, "triage.dpkg-info-tampered", "anti-forensics", SEV_HIGH, NULL,
+                           xasprintf("'%s' %s: its package's files are hashed in full", path, why), e);
+        }
+        return any;
 }
 
 static void pkg_one(struct pkg_job *j, const char *md5file) {
@@ -62,6 +99,8 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
         bool important = false;
         size_t pl = strlen(md5file) - strlen(".md5sums");
         _cleanup_free_ char *pkg = strndup(md5file, pl);
+        _cleanup_free_ char *name = strndup(pkg, strcspn(pkg, ":")); /* dpkg.log names it without :arch */
+        bool hash_all = c->o->hash_all || info_tampered(j, pkg, name, &lst);
         char *save = NULL;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 char want[33];
@@ -97,7 +136,7 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                  * later than its package's md5sums (written when dpkg unpacked
                  * it) still holds what dpkg wrote. --hash-all checks them anyway.
                  */
-                if (!c->o->hash_all &&
+                if (!hash_all &&
                     (st.st_ctim.tv_sec < lst.st_ctim.tv_sec ||
                      (st.st_ctim.tv_sec == lst.st_ctim.tv_sec && st.st_ctim.tv_nsec <= lst.st_ctim.tv_nsec))) {
                         atomic_fetch_add(&j->skipped_unchanged, 1);
@@ -207,6 +246,8 @@ int collect_packages(struct triage_ctx *c) {
                 .missing_list = json_object_new_array(),
                 .diverted = read_diversions(c),
         };
+        /* Before the workers: it sets TZ for a moment under --root. */
+        dpkg_record_load(c, &j.dpkg);
         pthread_mutex_init(&j.lock, NULL);
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -229,10 +270,16 @@ int collect_packages(struct triage_ctx *c) {
         json_object_object_add(o, "files_missing", json_object_new_uint64(j.missing));
         json_object_object_add(o, "files_modified", json_object_new_uint64(j.mismatched));
         json_object_object_add(o, "seconds", json_object_new_double((double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6));
+        json_object_object_add(o, "info_files_tampered", json_object_new_uint64(j.info_tampered));
+        json_object *log = json_object_get(j.dpkg.logs);
+        json_object_object_add(log, "first", j.dpkg.first >= 0 ? json_object_new_int64(j.dpkg.first) : NULL);
+        json_object_object_add(log, "last", j.dpkg.last >= 0 ? json_object_new_int64(j.dpkg.last) : NULL);
+        json_object_object_add(o, "dpkg_log", log);
         json_object_object_add(o, "modified", j.mismatches);
         json_object_object_add(o, "missing", j.missing_list);
         strv_free(j.md5files);
         strv_free(j.diverted);
+        dpkg_record_done(&j.dpkg);
         pthread_mutex_destroy(&j.lock);
         return triage_save(c, "packages", o);
 }

