@@ -130,7 +130,8 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-char **triage_list(struct triage_ctx *c, const char *dir) {
+/* The entries of DIR inside the root, sorted: directories (DIRS), or regular files and symlinks. */
+static char **list_entries(struct triage_ctx *c, const char *dir, bool dirs) {
         char **v = xcalloc(1, sizeof(char *));
         DIR *d = triage_opendir(c, dir);
         if (!d)
@@ -142,7 +143,7 @@ char **triage_list(struct triage_ctx *c, const char *dir) {
                         continue;
                 struct stat st;
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+                    (dirs ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))))
                         continue;
                 strv_push(&v, xstrdup(de->d_name));
                 n++;
@@ -150,6 +151,10 @@ char **triage_list(struct triage_ctx *c, const char *dir) {
         closedir(d);
         qsort(v, n, sizeof(char *), cmp_str);
         return v;
+}
+
+char **triage_list(struct triage_ctx *c, const char *dir) {
+        return list_entries(c, dir, false);
 }
 
 static bool homes_have(char **v, const char *home) {
@@ -157,30 +162,6 @@ static bool homes_have(char **v, const char *home) {
                 if (streq(v[k], home))
                         return true;
         return false;
-}
-
-/*
- * The directories under /home, sorted: an image without /etc/passwd (or with
- * an account removed from it to hide) still has its users' homes there.
- */
-static char **home_dirs(struct triage_ctx *c) {
-        char **v = xcalloc(1, sizeof(char *));
-        DIR *d = triage_opendir(c, "/home");
-        if (!d)
-                return v;
-        struct dirent *de;
-        size_t n = 0;
-        while ((de = readdir(d)) && n < 10000) {
-                struct stat st;
-                if (dot_or_dotdot(de->d_name) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    !S_ISDIR(st.st_mode))
-                        continue;
-                strv_push(&v, xstrdup(de->d_name));
-                n++;
-        }
-        closedir(d);
-        qsort(v, n, sizeof(char *), cmp_str);
-        return v;
 }
 
 char **triage_homes(struct triage_ctx *c) {
@@ -212,7 +193,8 @@ char **triage_homes(struct triage_ctx *c) {
                 strv_push(&v, xstrdup("root"));
                 strv_push(&v, xstrdup("/root"));
         }
-        _cleanup_strv_free_ char **dirs = home_dirs(c);
+        /* An image without /etc/passwd (or with an account removed from it to hide) still has the homes. */
+        _cleanup_strv_free_ char **dirs = list_entries(c, "/home", true);
         for (char **n = dirs; *n; n++) {
                 _cleanup_free_ char *h = xasprintf("/home/%s", *n);
                 if (homes_have(v, h))
