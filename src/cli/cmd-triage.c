@@ -28,7 +28,7 @@ static void triage_help(void) {
                "  --root DIR         read a mounted disk image instead of this host (no process or\n"
                "                     socket collection then)\n"
                "  --since TIME       list files changed after TIME: @EPOCH, YYYY-MM-DD[THH:MM[:SS]] (UTC),\n"
-               "                     or a path whose modification time is taken (like find -newer)\n"
+               "                     or a path whose modification time is taken (like find -newer; inside --root)\n"
                "  --sample SECONDS   CPU sample interval for miner detection (default 1; 0 disables)\n"
                "  --inventory FILE   managed SSH keys (authorized_keys lines or SHA256: fingerprints);\n"
                "                     any other authorized key becomes a finding\n"
