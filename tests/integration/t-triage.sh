@@ -160,6 +160,8 @@ mount -t tmpfs -o size=16m tmpfs /home
 mkdir -p /home/dev/.local/bin
 cp /bin/sleep /home/dev/.local/bin/tool
 /home/dev/.local/bin/tool 60 &
+# on a loaded machine the child may not have exec'd yet when the capture starts
+for _ in $(seq 50); do [ "$(readlink /proc/$!/exe)" = /home/dev/.local/bin/tool ] && break; sleep 0.1; done
 rc=0
 "$@" || rc=$?
 echo "$rc" >"$W/clean-rc"
