@@ -60,8 +60,8 @@ void dpkg_record_add_log(struct dpkg_record *r, char *text) {
                 json_object *prev;
                 if (json_object_object_get_ex(r->unpacked, l.pkg, &prev) && json_object_get_int64(prev) >= t)
                         continue;
-                /* Package names are [a-z0-9+.-]: a key json-c can write as it is. */
-                json_add_text_key(r->unpacked, l.pkg, json_object_new_int64(t));
+                /* An in-memory index, never written out: the name as the log has it is the key. */
+                json_object_object_add(r->unpacked, l.pkg, json_object_new_int64(t));
         }
 }
 

@@ -325,3 +325,39 @@ TEST(package_check_trusts_checksums_dpkg_just_wrote) {
         cleanup_dir(img);
         cleanup_dir(w);
 }
+
+static size_t count_rule(json_object *findings, const char *rule, const char *severity) {
+        json_object *v = rj_arr(findings, "findings");
+        size_t n = 0;
+        for (size_t i = 0; i < rj_len(v); i++)
+                n += streq(rj_str(rj_at(v, i), "rule") ?: "", rule) &&
+                     streq(rj_str(rj_at(v, i), "severity") ?: "", severity);
+        return n;
+}
+
+TEST(a_copied_tree_is_one_medium_finding_not_hundreds) {
+        char *img = tmpdir(), *w = tmpdir();
+        /* tar or rsync made every ctime the copy's: all 30 packages postdate their logged unpack. */
+        _cleanup_free_ char *t = log_time(time(NULL) - 600);
+        _cleanup_free_ char *log = xstrdup("");
+        for (int i = 0; i < 30; i++) {
+                _cleanup_free_ char *sums = xasprintf("var/lib/dpkg/info/pkg%d.md5sums", i);
+                _cleanup_free_ char *file = xasprintf("usr/share/pkg%d", i);
+                plant(img, sums, "441973aa43b5225e1d3a515ea91aad1d  usr/sbin/sshd\n");
+                plant(img, file, "x\n");
+                char *more = xasprintf("%s%s status unpacked pkg%d:amd64 1\n", log, t, i);
+                free(log);
+                log = more;
+        }
+        plant(img, "var/log/dpkg.log", log);
+        struct triage_options o = image_options(img);
+        _cleanup_free_ char *out = xasprintf("%s/b", w);
+        json_object *cap = NULL, *fin = NULL;
+        ASSERT_EQ_INT(capture(&o, out, &cap, &fin), 0);
+        ASSERT_EQ_INT(count_rule(fin, "triage.dpkg-info-tampered", "medium"), 1);
+        ASSERT_EQ_INT(count_rule(fin, "triage.dpkg-info-tampered", "high"), 0);
+        json_object_put(cap);
+        json_object_put(fin);
+        cleanup_dir(img);
+        cleanup_dir(w);
+}
