@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "basic/alloc.h"
 #include "basic/json-util.h"
 #include "basic/utf8.h"
 
@@ -60,6 +61,34 @@ json_object *json_new_string_len(const char *s, size_t len) {
 
 json_object *json_new_string(const char *s) {
         return s ? json_new_string_len(s, strlen(s)) : NULL;
+}
+
+char *json_key_escape(const char *s) {
+        const unsigned char *u = (const unsigned char *) s;
+        size_t n = strlen(s), k = 0;
+        /* At most four characters per byte, and the NUL. */
+        char *ret = xmalloc(n * 4 + 1);
+        for (size_t i = 0; i < n;) {
+                uint32_t cp;
+                size_t l = utf8_decode(u + i, n - i, &cp);
+                if (l == 0) {
+                        k += (size_t) snprintf(ret + k, 5, "\\x%02x", u[i]);
+                        i++;
+                        continue;
+                }
+                if (cp == '\\')
+                        ret[k++] = '\\';
+                memcpy(ret + k, s + i, l);
+                k += l;
+                i += l;
+        }
+        ret[k] = 0;
+        return ret;
+}
+
+void json_add_text_key(json_object *o, const char *key, json_object *v) {
+        _cleanup_free_ char *k = json_key_escape(key);
+        json_object_object_add(o, k, v);
 }
 
 json_object *json_new_strv(char *const *v) {

@@ -30,6 +30,17 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 json_object *json_new_string(const char *s);
 /* The same for LEN bytes, NULs included. */
 json_object *json_new_string_len(const char *s, size_t len);
+/*
+ * Object keys cannot take json_new_string()'s serializer: json-c writes a
+ * key's bytes as they are. A key that is outside text (a config file's
+ * keyword, say) goes through json_key_escape(): the result is valid UTF-8,
+ * each backslash doubled and each byte 0xHH outside a valid sequence written
+ * as the four characters "\xHH". Reversible: "\\" gives a backslash back,
+ * "\xHH" the byte. See docs/reports.md.
+ */
+char *json_key_escape(const char *s);
+/* json_object_object_add() with KEY through json_key_escape(); V is taken over. */
+void json_add_text_key(json_object *o, const char *key, json_object *v);
 /* An array of the strings of the NULL-terminated V (empty for NULL). */
 json_object *json_new_strv(char *const *v);
 

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <fcntl.h>
 #include <getopt.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include "basic/json-util.h"
 #include "basic/log.h"
@@ -11,6 +8,7 @@
 #include "cli/commands.h"
 #include "crypto/sign.h"
 #include "report/report.h"
+#include "triage/capture.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
 
@@ -30,7 +28,7 @@ static void triage_help(void) {
                "  --root DIR         read a mounted disk image instead of this host (no process or\n"
                "                     socket collection then)\n"
                "  --since TIME       list files changed after TIME: @EPOCH, YYYY-MM-DD[THH:MM[:SS]] (UTC),\n"
-               "                     or a path whose modification time is taken (like find -newer)\n"
+               "                     or a path whose modification time is taken (like find -newer; inside --root)\n"
                "  --sample SECONDS   CPU sample interval for miner detection (default 1; 0 disables)\n"
                "  --inventory FILE   managed SSH keys (authorized_keys lines or SHA256: fingerprints);\n"
                "                     any other authorized key becomes a finding\n"
@@ -46,110 +44,6 @@ static void triage_help(void) {
                "  --json             print the findings as JSON instead of the summary\n\n"
                "Exit: 0 no finding at high or above; 1 findings at high or above; 2 usage error;\n"
                "125 the capture could not be made. diff: 0 no change, 1 changes, 2 usage, 125 unreadable.\n");
-}
-
-struct collector {
-        const char *name;
-        int (*fn)(struct triage_ctx *c);
-        bool live_only;
-};
-
-/* In order: processes first (CPU sample start), the slow parallel walks last. */
-static const struct collector collectors[] = {
-        { "processes", collect_processes, true },
-        { "sockets", collect_sockets, true },
-        { "hidden", collect_hidden, true },
-        { "modules", collect_modules, false },
-        { "systemd", collect_systemd, false },
-        { "cron", collect_cron, false },
-        { "keys", collect_keys, false },
-        { "sudoers", collect_sudoers, false },
-        { "preload", collect_preload, false },
-        { "shellrc", collect_shellrc, false },
-        { "pam", collect_pam, false },
-        { "udev", collect_udev, false },
-        { "containers", collect_containers, false },
-        { "sshd", collect_sshd, false },
-        { "databases", collect_databases, false },
-        { "ci", collect_ci, false },
-        { "packages", collect_packages, false },
-        { "newer", collect_newer, false },
-};
-
-static int parse_since(const char *s, int64_t *ret) {
-        if (s[0] == '@') {
-                char *end;
-                errno = 0;
-                long long v = strtoll(s + 1, &end, 10);
-                if (errno || *end || end == s + 1)
-                        return -EINVAL;
-                *ret = v;
-                return 0;
-        }
-        struct tm tm = {};
-        const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-        if (!e) {
-                tm = (struct tm){};
-                e = strptime(s, "%Y-%m-%dT%H:%M", &tm);
-        }
-        if (!e) {
-                tm = (struct tm){};
-                e = strptime(s, "%Y-%m-%d", &tm);
-        }
-        if (e && (*e == 0 || streq(e, "Z"))) {
-                *ret = (int64_t) timegm(&tm);
-                return 0;
-        }
-        struct stat st;
-        if (stat(s, &st) == 0) {
-                *ret = (int64_t) st.st_mtime;
-                return 0;
-        }
-        return -EINVAL;
-}
-
-static int load_inventory(const char *path, char ***ret) {
-        _cleanup_free_ char *text = NULL;
-        int r = read_full_file(path, &text, NULL, 16 << 20);
-        if (r < 0)
-                return r;
-        char **v = xcalloc(1, sizeof(char *));
-        char *save = NULL;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                line += strspn(line, " \t");
-                struct authkey a;
-                if (startswith(line, "SHA256:")) {
-                        line[strcspn(line, " \t\r")] = 0;
-                        strv_push(&v, xstrdup(line));
-                } else if (authkey_parse_line(line, &a) == 0)
-                        strv_push(&v, xstrdup(a.fingerprint));
-        }
-        *ret = v;
-        return 0;
-}
-
-static int cmp_finding(const void *a, const void *b) {
-        const struct finding *x = a, *y = b;
-        if (x->severity != y->severity)
-                return x->severity > y->severity ? -1 : 1;
-        return strcmp(x->rule, y->rule);
-}
-
-static int dir_usable(const char *dir) {
-        if (mkdir(dir, 0700) == 0)
-                return 0;
-        if (errno != EEXIST)
-                return -errno;
-        DIR *d = opendir(dir);
-        if (!d)
-                return -errno;
-        struct dirent *de;
-        int r = 0;
-        while ((de = readdir(d)))
-                if (!dot_or_dotdot(de->d_name))
-                        r = -ENOTEMPTY;
-        closedir(d);
-        return r;
 }
 
 static void print_summary(const struct triage_ctx *c, const char *out, double secs, size_t files, const char *keyid,
@@ -243,9 +137,15 @@ static int cmd_triage_diff(int argc, char **argv) {
         return r > 0 ? 1 : 0;
 }
 
-int cmd_triage(int argc, char **argv) {
-        if (argc >= 2 && streq(argv[1], "diff"))
-                return cmd_triage_diff(argc - 1, argv + 1);
+/* What the command line asks for beyond the capture options. */
+struct triage_args {
+        struct triage_options o;
+        const char *out, *inventory, *sign_key, *baseline;
+        bool archive, json;
+};
+
+/* -1 to go on, or the exit code to leave with (a usage error is printed, --help too). */
+static int parse_args(int argc, char **argv, struct triage_args *a) {
         enum {
                 OPT_OUT = 256,
                 OPT_ROOT,
@@ -280,29 +180,20 @@ int cmd_triage(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        struct triage_options o = {
-                .since = -1,
-                .sample_s = 1.0,
-                .copy_max = TRIAGE_COPY_MAX_DEFAULT,
-                .jobs = ncpu > 0 ? (unsigned) ncpu : 2,
-        };
-        const char *out = NULL, *inventory = NULL, *sign_key = NULL, *baseline = NULL;
-        _cleanup_free_ char *default_out = NULL, *archive_path = NULL, *archive_err = NULL, *baseline_dir = NULL;
-        _cleanup_strv_free_ char **inv = NULL, **skip = NULL, **exclude = NULL;
-        bool archive = false, json = false;
+        struct triage_options *o = &a->o;
         uint64_t v;
         int c;
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) >= 0)
                 switch (c) {
                 case OPT_OUT:
-                        out = optarg;
+                        a->out = optarg;
                         break;
                 case OPT_ROOT:
-                        o.root = optarg;
+                        o->root = optarg;
                         break;
                 case OPT_SINCE:
-                        if (parse_since(optarg, &o.since) < 0) {
+                        o->since_path = NULL;
+                        if (triage_parse_since(optarg, &o->since, &o->since_path) < 0) {
                                 log_error("invalid --since '%s': pass @EPOCH, YYYY-MM-DD[THH:MM[:SS]] (UTC) or an "
                                           "existing path",
                                           optarg);
@@ -317,25 +208,25 @@ int cmd_triage(int argc, char **argv) {
                                 }
                                 v = 0;
                         }
-                        o.sample_s = (double) v / 1000.0;
+                        o->sample_s = (double) v / 1000.0;
                         break;
                 case OPT_INVENTORY:
-                        inventory = optarg;
+                        a->inventory = optarg;
                         break;
                 case OPT_SIGN_KEY:
-                        sign_key = optarg;
+                        a->sign_key = optarg;
                         break;
                 case OPT_ARCHIVE:
-                        archive = true;
+                        a->archive = true;
                         break;
                 case OPT_BASELINE:
-                        baseline = optarg;
+                        a->baseline = optarg;
                         break;
                 case OPT_HASH_ALL:
-                        o.hash_all = true;
+                        o->hash_all = true;
                         break;
                 case OPT_MAX_COPY:
-                        if (parse_size(optarg, &o.copy_max) < 0) {
+                        if (parse_size(optarg, &o->copy_max) < 0) {
                                 log_error("invalid --max-copy '%s': pass a size such as 64M", optarg);
                                 return TRIAGE_EXIT_USAGE;
                         }
@@ -344,14 +235,11 @@ int cmd_triage(int argc, char **argv) {
                         _cleanup_free_ char *list = xstrdup(optarg);
                         char *save = NULL;
                         for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-                                bool known = false;
-                                for (size_t i = 0; i < ELEMENTSOF(collectors); i++)
-                                        known |= streq(collectors[i].name, s);
-                                if (!known) {
+                                if (!triage_collector_known(s)) {
                                         log_error("unknown collector '%s' in --skip; see `buildward triage --help`", s);
                                         return TRIAGE_EXIT_USAGE;
                                 }
-                                strv_push(&skip, xstrdup(s));
+                                strv_push(&o->skip, xstrdup(s));
                         }
                         break;
                 }
@@ -360,21 +248,21 @@ int cmd_triage(int argc, char **argv) {
                                 log_error("invalid --exclude '%s': pass an absolute path", optarg);
                                 return TRIAGE_EXIT_USAGE;
                         }
-                        strv_push(&exclude, xstrdup(optarg));
+                        strv_push(&o->exclude, xstrdup(optarg));
                         break;
                 case OPT_JOBS:
                         if (parse_uint(optarg, 64, &v) < 0 || v == 0) {
                                 log_error("invalid --jobs '%s': pass a number from 1 to 64", optarg);
                                 return TRIAGE_EXIT_USAGE;
                         }
-                        o.jobs = (unsigned) v;
+                        o->jobs = (unsigned) v;
                         break;
                 case OPT_JSON:
-                        json = true;
+                        a->json = true;
                         break;
                 case 'h':
                         triage_help();
-                        return 0;
+                        return TRIAGE_EXIT_CLEAN;
                 default:
                         log_error("invalid option; see `buildward triage --help`");
                         return TRIAGE_EXIT_USAGE;
@@ -383,190 +271,120 @@ int cmd_triage(int argc, char **argv) {
                 log_error("unexpected argument '%s'; see `buildward triage --help`", argv[optind]);
                 return TRIAGE_EXIT_USAGE;
         }
+        return -1;
+}
+
+/* The checks that refuse bad input before minutes of capture work; 0 or the exit code. */
+static int check_inputs(struct triage_args *a, char **ret_baseline_dir) {
         /* Every capture hashes (its MANIFEST.sha256 at least): a missing libcrypto should not cost minutes of work. */
         if (dlopen_libcrypto() < 0)
                 return TRIAGE_EXIT_CAPTURE; /* the reason is printed */
-        o.skip = skip;
-        o.exclude = exclude;
-        if (inventory) {
-                int r = load_inventory(inventory, &inv);
+        if (a->inventory) {
+                int r = triage_inventory_load(a->inventory, &a->o.inventory);
                 if (r < 0) {
                         log_error("cannot read the key inventory '%s' (%s): pass a file of authorized_keys lines or "
                                   "SHA256: fingerprints",
-                                  inventory, strerror(-r));
+                                  a->inventory, strerror(-r));
                         return TRIAGE_EXIT_USAGE;
                 }
-                o.inventory = inv;
-                o.have_inventory = true;
+                a->o.have_inventory = true;
         }
-        if (sign_key) {
-                /* Refuse a bad key before the capture, not after minutes of work. */
+        if (a->sign_key) {
                 _cleanup_pkey_ EVP_PKEY *k = NULL;
-                int r = key_load_private(sign_key, &k);
+                int r = key_load_private(a->sign_key, &k);
                 if (r < 0) {
-                        log_error("cannot use the signing key '%s' (%s): %s", sign_key, strerror(-r),
+                        log_error("cannot use the signing key '%s' (%s): %s", a->sign_key, strerror(-r),
                                   r == -EPERM ? "make it readable by its owner only (chmod 600)"
                                               : "create one with `buildward keygen -o KEY`");
                         return TRIAGE_EXIT_USAGE;
                 }
         }
-        if (baseline) {
-                /* Also before the capture: a typo should not cost minutes of work. */
+        if (a->baseline) {
                 _cleanup_free_ char *err = NULL;
-                if (triage_bundle_resolve(baseline, &baseline_dir, &err) < 0) {
+                if (triage_bundle_resolve(a->baseline, ret_baseline_dir, &err) < 0) {
                         log_error("--baseline: %s", err);
                         return TRIAGE_EXIT_USAGE;
                 }
         }
-        if (!out) {
-                char ts[64];
-                format_rfc3339(now_usec(CLOCK_REALTIME), ts, sizeof(ts));
-                ts[19] = 0;
-                for (char *s = ts; *s; s++)
-                        if (*s == ':')
-                                *s = '-';
-                default_out = xasprintf("triage-%s", ts);
-                out = default_out;
-        }
+        return 0;
+}
 
-        struct triage_ctx ctx = {
-                .o = &o,
-                .root_fd = -EBADF,
-                .out_fd = -EBADF,
-                .raw_fd = -EBADF,
-                .live = o.root == NULL,
-                .capture = json_object_new_object(),
-                .clk_tck = sysconf(_SC_CLK_TCK),
-        };
-        pthread_mutex_init(&ctx.lock, NULL);
-        int ret = TRIAGE_EXIT_CAPTURE;
-        ctx.root_fd = open(o.root ? o.root : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (ctx.root_fd < 0) {
-                log_error("cannot open the root '%s' (%s): pass a mounted disk image directory with --root",
-                          o.root ? o.root : "/", strerror(errno));
-                ret = TRIAGE_EXIT_USAGE;
-                goto finish;
-        }
-        int r = dir_usable(out);
-        if (r < 0) {
-                log_error("cannot use '%s' as the bundle directory (%s): pass --out with a new or empty directory", out,
-                          strerror(-r));
-                goto finish;
-        }
-        ctx.out_fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (ctx.out_fd < 0 || mkdirat(ctx.out_fd, "raw", 0755) < 0 ||
-            (ctx.raw_fd = openat(ctx.out_fd, "raw", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-                log_error("cannot write into '%s' (%s): check that it is writable and not full", out, strerror(errno));
-                goto finish;
-        }
-
-        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
-        char ts[64];
-        format_rfc3339(now_usec(CLOCK_REALTIME), ts, sizeof(ts));
-        struct utsname u;
-        uname(&u);
-        json_object_object_add(ctx.capture, "version", json_object_new_int(1));
-        json_object_object_add(ctx.capture, "tool", json_new_string("buildward " BUILDWARD_VERSION));
-        json_object_object_add(ctx.capture, "started_at", json_new_string(ts));
-        json_object_object_add(ctx.capture, "hostname", json_new_string(u.nodename));
-        json_object_object_add(ctx.capture, "kernel", json_new_string(u.release));
-        json_object_object_add(ctx.capture, "root", json_new_string(o.root ? o.root : "/"));
-        json_object_object_add(ctx.capture, "since", o.since >= 0 ? json_object_new_int64(o.since) : NULL);
-        json_object_object_add(ctx.capture, "sample_s", json_object_new_double(o.sample_s));
-        json_object_object_add(ctx.capture, "hash_all", json_object_new_boolean(o.hash_all));
-        triage_note(&ctx, "processes", "ok", NULL); /* creates the object in a stable order */
-        for (size_t i = 0; i < ELEMENTSOF(collectors); i++) {
-                const struct collector *col = &collectors[i];
-                if (triage_skipped(&ctx, col->name)) {
-                        triage_note(&ctx, col->name, "skipped", "--skip");
-                        continue;
-                }
-                if (col->live_only && !ctx.live) {
-                        triage_note(&ctx, col->name, "skipped", "needs the live host, not --root");
-                        continue;
-                }
-                triage_note(&ctx, col->name, "ok", NULL);
-                uint64_t c0 = now_usec(CLOCK_MONOTONIC);
-                r = col->fn(&ctx);
-                log_debug("triage: %s took %.3f s", col->name, (double) (now_usec(CLOCK_MONOTONIC) - c0) / 1e6);
-                if (r < 0)
-                        triage_note(&ctx, col->name, "failed", strerror(-r));
-        }
-        if (ctx.live && !triage_skipped(&ctx, "processes")) {
-                r = collect_processes_finish(&ctx);
-                if (r < 0)
-                        triage_note(&ctx, "processes", "failed", strerror(-r));
-        }
-        if (ctx.live && geteuid() != 0) {
-                json_object_object_add(ctx.capture, "warning",
-                                       json_new_string("not run as root: other users' processes, keys and "
-                                                       "configuration files may be missing"));
-                log_warning("not run as root: other users' processes, keys and configuration files may be missing "
-                            "from the capture; run it as root for a complete one");
-        }
-
-        if (ctx.findings.n > 0)
-                qsort(ctx.findings.v, ctx.findings.n, sizeof(struct finding), cmp_finding);
-        double secs = (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6;
-        json_object *fo = json_object_new_object();
-        json_object_object_add(fo, "findings", findings_to_json(&ctx.findings));
-        json_object_object_add(ctx.capture, "duration_s", json_object_new_double(secs));
-        int max = finding_list_max_severity(&ctx.findings);
-        json_object_object_add(ctx.capture, "max_severity",
-                               max >= 0 ? json_new_string(severity_name((enum severity) max)) : NULL);
-        if (json)
+/* After the capture: signature, archive, the summary or JSON, the baseline diff. */
+static int finish_bundle(const struct triage_args *a, const struct triage_ctx *ctx, const char *out, size_t files,
+                         double secs, const char *baseline_dir) {
+        int r;
+        if (a->json) {
+                _cleanup_json_ json_object *fo = json_object_new_object();
+                json_object_object_add(fo, "findings", findings_to_json(&ctx->findings));
                 printf("%s\n",
                        json_object_to_json_string_ext(fo, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        if ((r = json_write_file_at(ctx.out_fd, "findings.json", fo)) < 0 ||
-            (r = json_write_file_at(ctx.out_fd, "capture.json", ctx.capture)) < 0) {
-                json_object_put(fo);
-                log_error("cannot write the findings into '%s' (%s): check free space", out, strerror(-r));
-                goto finish;
-        }
-        json_object_put(fo);
-        size_t files = 0;
-        if ((r = bundle_manifest(ctx.out_fd, &files)) < 0) {
-                log_error("cannot write '%s/MANIFEST.sha256' (%s): check free space", out, strerror(-r));
-                goto finish;
         }
         char keyid[KEYID_HEX_SIZE];
-        if (sign_key && (r = bundle_sign(ctx.out_fd, sign_key, keyid)) < 0) {
+        if (a->sign_key && (r = bundle_sign(ctx->out_fd, a->sign_key, keyid)) < 0) {
                 log_error("cannot sign '%s/MANIFEST.sha256' with '%s' (%s): check the key with `buildward keygen`", out,
-                          sign_key, strerror(-r));
-                goto finish;
+                          a->sign_key, strerror(-r));
+                return TRIAGE_EXIT_CAPTURE;
         }
-        if (archive) {
+        _cleanup_free_ char *archive_path = NULL, *archive_err = NULL;
+        if (a->archive) {
                 archive_path = xasprintf("%s.tar.zst", out);
                 if ((r = bundle_archive(out, archive_path, &archive_err)) < 0) {
                         log_error("cannot pack '%s' (%s): the bundle directory itself is complete", archive_path,
                                   archive_err ? archive_err : strerror(-r));
-                        goto finish;
+                        return TRIAGE_EXIT_CAPTURE;
                 }
         }
-        if (!json)
-                print_summary(&ctx, out, secs, files, sign_key ? keyid : NULL, archive_path);
+        if (!a->json)
+                print_summary(ctx, out, secs, files, a->sign_key ? keyid : NULL, archive_path);
         if (baseline_dir) {
-                printf("changes since '%s':\n", baseline);
+                printf("changes since '%s':\n", a->baseline);
                 if ((r = triage_diff(baseline_dir, out, false, stdout)) < 0)
                         log_warning("cannot read the baseline bundle '%s' (%s): pass a directory written by `buildward "
                                     "triage --out`",
-                                    baseline, strerror(-r));
+                                    a->baseline, strerror(-r));
         }
-        ret = max >= SEV_HIGH ? TRIAGE_EXIT_FINDINGS : TRIAGE_EXIT_CLEAN;
-finish:
-        for (size_t i = 0; i < ctx.n_procs; i++) {
-                free(ctx.procs[i].exe);
-                free(ctx.procs[i].cwd);
-                strv_free(ctx.procs[i].argv);
-                free(ctx.procs[i].sock_inodes);
-                free(ctx.procs[i].recovered);
+        return finding_list_max_severity(&ctx->findings) >= SEV_HIGH ? TRIAGE_EXIT_FINDINGS : TRIAGE_EXIT_CLEAN;
+}
+
+int cmd_triage(int argc, char **argv) {
+        if (argc >= 2 && streq(argv[1], "diff"))
+                return cmd_triage_diff(argc - 1, argv + 1);
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        struct triage_args a = {
+                .o = {
+                        .since = -1,
+                        .sample_s = 1.0,
+                        .copy_max = TRIAGE_COPY_MAX_DEFAULT,
+                        .jobs = ncpu > 0 ? (unsigned) ncpu : 2,
+                },
+        };
+        _cleanup_free_ char *default_out = NULL, *baseline_dir = NULL, *err = NULL;
+        int ret = parse_args(argc, argv, &a);
+        if (ret >= 0 || (ret = check_inputs(&a, &baseline_dir)) != 0)
+                goto free_args;
+        const char *out = a.out ? a.out : (default_out = triage_default_out());
+
+        struct triage_ctx ctx;
+        if (triage_capture_init(&ctx, &a.o, &err) < 0) {
+                log_error("%s", err);
+                ret = TRIAGE_EXIT_USAGE;
+        } else {
+                size_t files = 0;
+                double secs = 0;
+                if (triage_capture_run(&ctx, out, &files, &secs, &err) < 0) {
+                        log_error("%s", err);
+                        ret = TRIAGE_EXIT_CAPTURE;
+                } else {
+                        if (ctx.live && geteuid() != 0)
+                                log_warning("not run as root: other users' processes, keys and configuration files "
+                                            "may be missing from the capture; run it as root for a complete one");
+                        ret = finish_bundle(&a, &ctx, out, files, secs, baseline_dir);
+                }
         }
-        free(ctx.procs);
-        finding_list_done(&ctx.findings);
-        json_object_put(ctx.capture);
-        closep(&ctx.root_fd);
-        closep(&ctx.out_fd);
-        closep(&ctx.raw_fd);
-        pthread_mutex_destroy(&ctx.lock);
+        triage_capture_done(&ctx);
+free_args:
+        strv_free(a.o.inventory);
+        strv_free(a.o.skip);
+        strv_free(a.o.exclude);
         return ret;
 }

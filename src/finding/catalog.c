@@ -301,6 +301,10 @@ static const struct rule_info triage_catalog[] = {
         { "triage.package-modified", "integrity", SEV_HIGH,
           "files of a package no longer match dpkg's checksums (high when an executable or library is among them)",
           "trojaned system binaries and libraries" },
+        { "triage.dpkg-info-tampered", "anti-forensics", SEV_HIGH,
+          "a package's .md5sums or .list changed after the last dpkg run that unpacked it, as dpkg.log records "
+          "(medium, one finding, when most packages are: a copied tree)",
+          "blinding the fast package check: a chmod or touch of PKG.md5sums after swapping a binary" },
         { "triage.new-exec-writable", "exec-from-writable", SEV_MEDIUM,
           "an executable created or changed after --since in a tmp area", "payloads staged in /tmp by a compromise" },
         { "triage.ci-download-exec", "fileless-exec", SEV_HIGH,

@@ -130,7 +130,8 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-char **triage_list(struct triage_ctx *c, const char *dir) {
+/* The entries of DIR inside the root, sorted: directories (DIRS), or regular files and symlinks. */
+static char **list_entries(struct triage_ctx *c, const char *dir, bool dirs) {
         char **v = xcalloc(1, sizeof(char *));
         DIR *d = triage_opendir(c, dir);
         if (!d)
@@ -142,7 +143,7 @@ char **triage_list(struct triage_ctx *c, const char *dir) {
                         continue;
                 struct stat st;
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+                    (dirs ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))))
                         continue;
                 strv_push(&v, xstrdup(de->d_name));
                 n++;
@@ -152,12 +153,23 @@ char **triage_list(struct triage_ctx *c, const char *dir) {
         return v;
 }
 
+char **triage_list(struct triage_ctx *c, const char *dir) {
+        return list_entries(c, dir, false);
+}
+
+static bool homes_have(char **v, const char *home) {
+        for (size_t k = 1; v[k - 1] && v[k]; k += 2)
+                if (streq(v[k], home))
+                        return true;
+        return false;
+}
+
 char **triage_homes(struct triage_ctx *c) {
         char **v = xcalloc(1, sizeof(char *));
         _cleanup_free_ char *pw = NULL;
-        if (triage_read(c, "/etc/passwd", 4 << 20, &pw, NULL) < 0)
-                return v;
         char *save = NULL;
+        if (triage_read(c, "/etc/passwd", 4 << 20, &pw, NULL) < 0)
+                pw = xstrdup("");
         for (char *line = strtok_r(pw, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 /* name:pw:uid:gid:gecos:home:shell */
                 char *f[7] = {};
@@ -172,14 +184,23 @@ char **triage_homes(struct triage_ctx *c) {
                 if (i < 6 || !f[5] || f[5][0] != '/' || streq(f[5], "/") || streq(f[5], "/nonexistent"))
                         continue;
                 /* Several accounts share /var/lib-like homes: keep the first. */
-                bool dup = false;
-                for (size_t k = 1; v[k - 1] && v[k]; k += 2)
-                        if (streq(v[k], f[5]))
-                                dup = true;
-                if (dup)
+                if (homes_have(v, f[5]))
                         continue;
                 strv_push(&v, xstrdup(f[0]));
                 strv_push(&v, xstrdup(f[5]));
+        }
+        if (!homes_have(v, "/root")) {
+                strv_push(&v, xstrdup("root"));
+                strv_push(&v, xstrdup("/root"));
+        }
+        /* An image without /etc/passwd (or with an account removed from it to hide) still has the homes. */
+        _cleanup_strv_free_ char **dirs = list_entries(c, "/home", true);
+        for (char **n = dirs; *n; n++) {
+                _cleanup_free_ char *h = xasprintf("/home/%s", *n);
+                if (homes_have(v, h))
+                        continue;
+                strv_push(&v, xstrdup(*n));
+                strv_push(&v, TAKE_PTR(h));
         }
         return v;
 }

@@ -13,6 +13,7 @@
 #include "basic/util.h"
 #include "crypto/hash.h"
 #include "crypto/openssl-dl.h"
+#include "triage/dpkg.h"
 #include "triage/parse.h"
 #include "triage/triage.h"
 
@@ -30,7 +31,9 @@ struct pkg_job {
         atomic_size_t next;
         atomic_uint_fast64_t hashed, skipped_unchanged, missing, mismatched, bytes;
         char **diverted;
+        struct dpkg_record dpkg;
         json_object *mismatches, *missing_list;
+        bool *whole; /* per package: hash every file (its info files changed after dpkg wrote them) */
         pthread_mutex_t lock;
 };
 
@@ -47,8 +50,81 @@ static bool important_path(const char *p) {
                startswith(p, "/lib64/") || startswith(p, "/usr/libexec/");
 }
 
-static void pkg_one(struct pkg_job *j, const char *md5file) {
+/*
+ * Before the hashing: the packages whose .md5sums changed after dpkg last
+ * unpacked them, or whose .list changed after the last dpkg run (dpkg.log's
+ * record), get j->whole[i] set: their .md5sums is no reference for
+ * "unchanged since" any more, so every file of theirs is hashed. Each such
+ * info file goes into FLAGS as the evidence of a finding. Returns the number
+ * of packages flagged.
+ */
+static size_t info_prepass(struct pkg_job *j, json_object *flags) {
+        size_t flagged = 0;
+        for (size_t i = 0; i < j->n; i++) {
+                const char *md5file = j->md5files[i];
+                _cleanup_free_ char *base = strndup(md5file, strlen(md5file) - strlen(".md5sums"));
+                _cleanup_free_ char *name = strndup(base, strcspn(base, ":")); /* dpkg.log's, without :arch */
+                for (int k = 0; k < 2; k++) {
+                        _cleanup_free_ char *path =
+                                xasprintf("/var/lib/dpkg/info/%s.%s", base, k == 0 ? "md5sums" : "list");
+                        _cleanup_close_ int fd = triage_open(j->c, path, O_PATH);
+                        struct stat st;
+                        if (fd < 0 || fstat(fd, &st) < 0)
+                                continue;
+                        int64_t ref = -1;
+                        const char *why = dpkg_info_tampered(&j->dpkg, name, k == 0, (int64_t) st.st_ctime, &ref);
+                        if (!why)
+                                continue;
+                        flagged += !j->whole[i];
+                        j->whole[i] = true;
+                        json_object *e = json_object_new_object();
+                        json_object_object_add(e, "package", json_new_string(base));
+                        json_object_object_add(e, "file", json_new_string(path));
+                        json_object_object_add(e, "ctime", json_object_new_int64(st.st_ctime));
+                        json_object_object_add(e, k == 0 ? "last_unpack_logged" : "last_dpkg_run_logged",
+                                               json_object_new_int64(ref));
+                        json_object_object_add(e, "reason", json_new_string(why));
+                        json_object_array_add(flags, e);
+                }
+        }
+        return flagged;
+}
+
+/*
+ * The findings of the flagged info files. When most packages are flagged, the
+ * tree was copied or restored (tar, rsync, an image pull reset every ctime):
+ * one medium finding says so instead of hundreds; the hashing is the same.
+ */
+static void info_findings(struct pkg_job *j, json_object *flags, size_t flagged) {
+        size_t n = json_object_array_length(flags);
+        if (flagged > 20 && flagged * 2 > j->n) {
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "packages_flagged", json_object_new_uint64(flagged));
+                json_object_object_add(e, "packages", json_object_new_uint64(j->n));
+                json_object *ex = json_object_new_array();
+                for (size_t i = 0; i < n && i < 20; i++)
+                        json_object_array_add(ex, json_object_get(json_object_array_get_idx(flags, i)));
+                json_object_object_add(e, "examples", ex);
+                triage_add(j->c, "triage.dpkg-info-tampered", "anti-forensics", SEV_MEDIUM, NULL,
+                           xasprintf("the dpkg info files of %zu of %zu packages changed after dpkg.log's last record "
+                                     "of them, as when a tree is copied or restored (tar, rsync, an image pull): "
+                                     "those packages were hashed in full",
+                                     flagged, j->n),
+                           e);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_get(json_object_array_get_idx(flags, i));
+                triage_add(j->c, "triage.dpkg-info-tampered", "anti-forensics", SEV_HIGH, NULL,
+                           xasprintf("'%s' %s: its package's files were hashed in full", rj_str(e, "file"),
+                                     rj_str(e, "reason")),
+                           e);
+        }
+}
+
+static void pkg_one(struct pkg_job *j, size_t index) {
         struct triage_ctx *c = j->c;
+        const char *md5file = j->md5files[index];
         _cleanup_free_ char *path = xasprintf("/var/lib/dpkg/info/%s", md5file);
         _cleanup_close_ int lfd = triage_open(c, path, O_RDONLY);
         struct stat lst;
@@ -62,6 +138,7 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
         bool important = false;
         size_t pl = strlen(md5file) - strlen(".md5sums");
         _cleanup_free_ char *pkg = strndup(md5file, pl);
+        bool hash_all = c->o->hash_all || j->whole[index];
         char *save = NULL;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 char want[33];
@@ -97,7 +174,7 @@ static void pkg_one(struct pkg_job *j, const char *md5file) {
                  * later than its package's md5sums (written when dpkg unpacked
                  * it) still holds what dpkg wrote. --hash-all checks them anyway.
                  */
-                if (!c->o->hash_all &&
+                if (!hash_all &&
                     (st.st_ctim.tv_sec < lst.st_ctim.tv_sec ||
                      (st.st_ctim.tv_sec == lst.st_ctim.tv_sec && st.st_ctim.tv_nsec <= lst.st_ctim.tv_nsec))) {
                         atomic_fetch_add(&j->skipped_unchanged, 1);
@@ -160,7 +237,7 @@ static void *pkg_worker(void *arg) {
                 size_t i = atomic_fetch_add(&j->next, 1);
                 if (i >= j->n)
                         return NULL;
-                pkg_one(j, j->md5files[i]);
+                pkg_one(j, i);
         }
 }
 
@@ -207,6 +284,8 @@ int collect_packages(struct triage_ctx *c) {
                 .missing_list = json_object_new_array(),
                 .diverted = read_diversions(c),
         };
+        /* Before the workers: it sets TZ for a moment under --root. */
+        dpkg_record_load(c, &j.dpkg);
         pthread_mutex_init(&j.lock, NULL);
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -218,6 +297,9 @@ int collect_packages(struct triage_ctx *c) {
         }
         closedir(d);
         uint64_t t0 = now_usec(CLOCK_MONOTONIC);
+        j.whole = xcalloc(j.n + 1, sizeof(bool));
+        _cleanup_json_ json_object *flags = json_object_new_array();
+        info_findings(&j, flags, info_prepass(&j, flags));
         /* Hashing is CPU-bound when the cache is hot and I/O-bound when not: one worker per core, plus one. */
         run_workers(c->o->jobs + 1, pkg_worker, &j);
         json_object *o = json_object_new_object();
@@ -229,10 +311,17 @@ int collect_packages(struct triage_ctx *c) {
         json_object_object_add(o, "files_missing", json_object_new_uint64(j.missing));
         json_object_object_add(o, "files_modified", json_object_new_uint64(j.mismatched));
         json_object_object_add(o, "seconds", json_object_new_double((double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6));
+        json_object_object_add(o, "info_files_tampered", json_object_new_uint64(json_object_array_length(flags)));
+        json_object *log = json_object_get(j.dpkg.logs);
+        json_object_object_add(log, "first", j.dpkg.first >= 0 ? json_object_new_int64(j.dpkg.first) : NULL);
+        json_object_object_add(log, "last", j.dpkg.last >= 0 ? json_object_new_int64(j.dpkg.last) : NULL);
+        json_object_object_add(o, "dpkg_log", log);
         json_object_object_add(o, "modified", j.mismatches);
         json_object_object_add(o, "missing", j.missing_list);
         strv_free(j.md5files);
         strv_free(j.diverted);
+        dpkg_record_done(&j.dpkg);
+        free(j.whole);
         pthread_mutex_destroy(&j.lock);
         return triage_save(c, "packages", o);
 }

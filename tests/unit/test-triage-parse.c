@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The triage parsers on recorded input (tests/fixtures/triage). */
 #include "test-fs.h"
+#include "triage/dpkg.h"
 #include "triage/parse.h"
 
 static char *fixture(const char *name) {
@@ -264,4 +265,64 @@ TEST(download_exec_and_reverse_shell_patterns) {
                 if (!text_is_reverse_shell(rs[i]))
                         tap_fail_("not recognised as a reverse shell: %s", rs[i]);
         ASSERT_TRUE(!text_is_reverse_shell("nc -z 127.0.0.1 5432"));
+}
+
+TEST(dpkg_log_lines) {
+        struct dpkg_log_line l;
+        ASSERT_EQ_INT(dpkg_log_parse_line("2024-03-05 14:22:01 upgrade openssh-server:amd64 1:9.2p1-1 1:9.2p1-2", &l),
+                      0);
+        ASSERT_EQ_INT(l.year, 2024);
+        ASSERT_EQ_INT(l.mon, 3);
+        ASSERT_EQ_INT(l.sec, 1);
+        ASSERT_STREQ(l.pkg, "openssh-server");
+        ASSERT_TRUE(l.unpack);
+        ASSERT_EQ_INT(dpkg_log_parse_line("2024-03-05 14:22:02 status unpacked libc6:i386 2.36-9", &l), 0);
+        ASSERT_STREQ(l.pkg, "libc6");
+        ASSERT_TRUE(l.unpack);
+        ASSERT_EQ_INT(dpkg_log_parse_line("2024-03-05 14:22:03 status installed libc6:i386 2.36-9", &l), 0);
+        ASSERT_TRUE(!l.unpack);
+        ASSERT_EQ_INT(dpkg_log_parse_line("2024-03-05 14:22:03 configure tool:all 1.0 <none>", &l), 0);
+        ASSERT_STREQ(l.pkg, "tool");
+        ASSERT_TRUE(!l.unpack);
+        ASSERT_EQ_INT(dpkg_log_parse_line("2024-03-05 14:22:00 startup archives unpack", &l), 0);
+        ASSERT_STREQ(l.pkg, "");
+        ASSERT_TRUE(!l.unpack);
+        ASSERT_EQ_INT(dpkg_log_parse_line("2024-03-05 14:22:00 conffile /etc/ssh/sshd_config keep", &l), 0);
+        ASSERT_STREQ(l.pkg, "");
+        ASSERT_EQ_INT(dpkg_log_parse_line("", &l), -ENODATA);
+        ASSERT_EQ_INT(dpkg_log_parse_line("2024-13-05 14:22:00 install x:amd64 <none> 1", &l), -EINVAL);
+        ASSERT_EQ_INT(dpkg_log_parse_line("garbage", &l), -EINVAL);
+        ASSERT_EQ_INT(dpkg_log_parse_line("2024-03-05 14:22:00", &l), -EINVAL);
+}
+
+TEST(dpkg_record_judges_checksum_files_by_the_log) {
+        setenv("TZ", "UTC", 1);
+        tzset();
+        struct dpkg_record r;
+        dpkg_record_init(&r);
+        /* Nothing logged: nothing to judge by. */
+        int64_t ref = 0;
+        ASSERT_TRUE(dpkg_info_tampered(&r, "openssh-server", true, 2000000000, &ref) == NULL);
+        char log[] = "2024-01-01 00:00:00 startup archives unpack\n"
+                     "2024-01-01 00:00:00 install openssh-server:amd64 <none> 1\n"
+                     "2024-01-01 00:00:01 status unpacked openssh-server:amd64 1\n"
+                     "2024-01-01 00:00:05 configure openssh-server:amd64 1 <none>\n"
+                     "not a line\n"
+                     "2024-02-01 00:00:00 trigproc man-db:amd64 2 <none>\n";
+        dpkg_record_add_log(&r, log);
+        ASSERT_EQ_INT(r.first, 1704067200);
+        ASSERT_EQ_INT(r.last, 1706745600);
+        /* .md5sums: by the package's last unpack (00:00:01), configure and triggers do not count. */
+        ASSERT_TRUE(dpkg_info_tampered(&r, "openssh-server", true, 1704067201, &ref) == NULL);
+        ASSERT_EQ_INT(ref, 1704067201);
+        ASSERT_TRUE(dpkg_info_tampered(&r, "openssh-server", true, 1704067201 + 10, &ref) != NULL);
+        /* A package the log's span never saw unpacked cannot have new checksums. */
+        ASSERT_TRUE(dpkg_info_tampered(&r, "bash", true, 1704067200 - 100, &ref) == NULL);
+        ASSERT_TRUE(dpkg_info_tampered(&r, "bash", true, 1704067200 + 100, &ref) != NULL);
+        /* .list: after the last dpkg run of any package. */
+        ASSERT_TRUE(dpkg_info_tampered(&r, "bash", false, 1706745600, &ref) == NULL);
+        ASSERT_TRUE(dpkg_info_tampered(&r, "bash", false, 1706745600 + 10, &ref) != NULL);
+        dpkg_record_done(&r);
+        unsetenv("TZ");
+        tzset();
 }
