@@ -187,4 +187,42 @@ for delay in 0.02 0.1; do
                 "$(rj 'd["verdict"] + " " + d.get("interrupted_by", "-")')"
 done
 
+# ---- binds ------------------------------------------------------------------
+# a writable --bind of a unix socket: the build talks to the host's listener
+# (landlock takes only file rights on a non-directory; the rest was EINVAL)
+SOCK=$TEST_TMP/host.sock
+python3 - "$SOCK" >"$TEST_TMP/sock.out" 2>&1 <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.sendall(b"pong-from-host\n"); c.close()
+PY
+_hard_pids+=("$!")
+wait_for 10 test -S "$SOCK"
+run_build bind-socket --no-monitor --bind "$SOCK:/tmp/host.sock" -- \
+        'python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.connect(\"/tmp/host.sock\"); print(s.recv(64).decode().strip())"'
+expect_rc "--bind of a unix socket: the build runs" 0
+expect_eq "and reaches the host's listener through it" "pong-from-host" "$(cat "$RUN_OUT")"
+run_build ro-bind-socket --no-monitor --ro-bind "$SOCK:/tmp/host.sock" -- 'test -S /tmp/host.sock'
+expect_rc "--ro-bind of the same socket still works" 0
+
+# a bind onto the source tree, or onto a directory above it, would hide the tree
+mkdir -p "$TEST_TMP/bind-src"
+echo from-host >"$TEST_TMP/bind-src/h.txt"
+echo in-tree >"$SRC/tree.txt"
+for dst in "$SRC" "$(dirname "$SRC")" "$SRC/"; do
+        run_build bind-over --no-monitor --bind "$TEST_TMP/bind-src:$dst" -- 'true'
+        expect_rc "--bind onto '$dst' (the tree or above it) is refused" 125
+        expect_match "the error names the source tree and the fix" \
+                "would hide the source tree '$SRC'.*choose a destination" "$(cat "$RUN_ERR")"
+done
+run_build bind-over-ro --no-monitor --ro-bind "$TEST_TMP/bind-src:$SRC" -- 'true'
+expect_rc "--ro-bind onto the tree: refused too" 125
+run_build bind-inside --no-monitor --ro-bind "$TEST_TMP/bind-src:$SRC/sub/hostdir" -- \
+        'cat tree.txt sub/hostdir/h.txt'
+expect_rc "a bind inside the tree is allowed" 0
+expect_eq "the rest of the tree stays visible beside it" "in-tree
+from-host" "$(cat "$RUN_OUT")"
+rm -f "$SRC/tree.txt"
+
 done_testing
