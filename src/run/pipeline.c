@@ -153,6 +153,11 @@ static int build(struct run_ctx *c) {
                 log_warning("the monitor lost %" PRIu64 " events (the ring buffer was full): the verdict cannot be "
                             "pass; rerun on a less loaded host",
                             c->rm.stats.lost);
+        if (c->rm.stats.not_written)
+                log_warning("events.jsonl reached --events-max-size (%" PRIu64 " bytes): %" PRIu64
+                            " events were judged but not written, and the verdict cannot be pass; find what "
+                            "floods the monitor in the file's first lines, or raise --events-max-size",
+                            c->rm.events_max, c->rm.stats.not_written);
         out->st.landlock_abi = landlock_abi();
         for (char **w = out->st.warnings; w && *w; w++)
                 log_warning("%s", *w);
@@ -181,7 +186,7 @@ static int judge(struct run_ctx *c) {
                                 strerror(-r));
         (void) source_changes_collect(out->views.upper_fd, out->views.lower_fd, MAX_SOURCE_CHANGES, &out->changes);
         out->verdict = run_judge(o->fail_on, finding_list_max_severity(&out->findings), &out->res, c->rm.stats.lost,
-                                 o->enforce && !c->rm.started);
+                                 c->rm.stats.not_written, o->enforce && !c->rm.started);
         log_step("parent: artifacts and changes collected");
         return 0;
 }

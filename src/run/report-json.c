@@ -121,6 +121,10 @@ static json_object *monitor_json(const struct run_options *a, const struct run_m
         }
         json_object_object_add(mon, "events", json_object_new_uint64(rm->stats.events));
         json_object_object_add(mon, "lost", json_object_new_uint64(rm->stats.lost));
+        json_object_object_add(mon, "events_max_size",
+                               rm->events_max ? json_object_new_uint64(rm->events_max) : json_new_string("max"));
+        json_object_object_add(mon, "events_truncated", json_object_new_boolean(rm->stats.not_written > 0));
+        json_object_object_add(mon, "events_not_written", json_object_new_uint64(rm->stats.not_written));
         json_object_object_add(mon, "rules", json_object_new_int((int) n_rules));
         json_object_object_add(mon, "enforce", json_object_new_boolean(a->enforce));
         json_object_object_add(mon, "stopped_by", json_new_string(rm->stopped_by));
