@@ -100,6 +100,7 @@ static json_object *sandbox_json(const struct run_options *a, const struct sandb
                 json_object_array_add(envn, json_new_string_len(*e, (int) strcspn(*e, "=")));
         json_object_object_add(sb, "env", envn);
         json_object_object_add(sb, "warnings", json_new_strv(st->warnings));
+        json_object_object_add(sb, "masked_hardlinks", json_new_strv(st->masked_hardlinks));
         if (a->toolchain_report)
                 json_object_object_add(sb, "toolchain", json_object_get(a->toolchain_report));
         return sb;

@@ -31,7 +31,8 @@ struct stage {
         uid_t source_uid; /* owner of the source tree */
         gid_t source_gid;
         const char *source_mapping;
-        bool writable_root; /* --rootfs: the overlay root is the build's to write */
+        bool writable_root;      /* --rootfs: the overlay root is the build's to write */
+        char **masked_hardlinks; /* paths relative to the source, masked in the overlay (hardlinks.c) */
 };
 
 /* Everything but the source tree and the binds: root, system dirs, /etc, /dev, private dirs. */
@@ -131,6 +132,17 @@ int write_map(pid_t pid, const char *file, unsigned inside, unsigned outside);
 char *namespace_failure_message(int err);
 int enter_own_userns(char **ret_failure);
 char *stage_dir_get(bool privileged);
+
+/*
+ * hardlinks.c: regular files of the tree at SOURCE_FD (its own filesystem
+ * only) with several links whose owner is not OWNER, or which are private
+ * (not readable by their owner or by others). The count and the paths
+ * relative to the tree; -ELOOP deeper than HARDLINKS_MAX_DEPTH, -E2BIG past
+ * HARDLINKS_MAX_MASKED (one mount each), or -errno.
+ */
+#define HARDLINKS_MAX_DEPTH  1024
+#define HARDLINKS_MAX_MASKED 1024
+int source_hardlinks_find(int source_fd, uid_t owner, char ***ret_paths);
 
 /* survivors.c: what outlived CMD */
 void collect_survivors(pid_t init, const char *ns, struct sandbox_result *res);

@@ -229,6 +229,7 @@ static int assemble_stage(struct run_ctx *c, char **ret_failure) {
         }
         PHASE("stage");
         c->state->source_mapping = st->source_mapping;
+        c->state->masked_hardlinks = TAKE_PTR(st->masked_hardlinks);
         if (c->state->privileged)
                 c->state->host_uid = st->map_uid;
         return 0;
@@ -508,4 +509,6 @@ void sandbox_state_done(struct sandbox_state *s) {
         orphans_unregister(&s->registration);
         strv_free(s->warnings);
         s->warnings = NULL;
+        strv_free(s->masked_hardlinks);
+        s->masked_hardlinks = NULL;
 }

@@ -26,6 +26,7 @@ fi
 _hard_pids=()
 _hard_cleanup() {
         local p
+        [ -z "${SECRET:-}" ] || rm -f "$SECRET"
         for p in "${_hard_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
         _tap_cleanup
 }
@@ -224,5 +225,35 @@ expect_rc "a bind inside the tree is allowed" 0
 expect_eq "the rest of the tree stays visible beside it" "in-tree
 from-host" "$(cat "$RUN_OUT")"
 rm -f "$SRC/tree.txt"
+
+# ---- hard links in the source tree ------------------------------------------
+# a link to root's 0600 file: through the idmapped tree it would be the build
+# user's; it is masked (empty, unreadable, cannot be moved) and reported
+HSRC=$TEST_TMP/hsrc
+mkdir -p "$HSRC/sub"
+SECRET=$(mktemp /root/bw-secret-XXXXXX)
+secret_text=root-only-$RANDOM$RANDOM
+echo "$secret_text" >"$SECRET"
+chmod 0600 "$SECRET"
+echo shared >"$HSRC/a.txt"
+ln "$HSRC/a.txt" "$HSRC/sub/a-again.txt" # an ordinary link: the owner's, world-readable
+if ln "$SECRET" "$HSRC/x" 2>/dev/null; then
+        SRC_SAVED=$SRC SRC=$HSRC
+        run_build hardlink --no-monitor -- 'cat x; echo "cat=$?"; rm -f x; echo "rm=$?"; mv x y; echo "mv=$?"; cat sub/a-again.txt'
+        SRC=$SRC_SAVED
+        expect_rc "a tree with a hard link to a root-only file: the build runs" 0
+        expect_eq "the linked secret does not reach the build" "" \
+                "$(grep -rF "$secret_text" "$RUN_OUT" "$OUT" 2>/dev/null)"
+        expect_match "reading it fails" "cat=1" "$(cat "$RUN_OUT")"
+        expect_match "it can be neither removed nor moved aside" "rm=1.*mv=1" "$(tr '\n' ' ' <"$RUN_OUT")"
+        expect_match "an ordinary link of the tree's owner stays readable" "shared" "$(cat "$RUN_OUT")"
+        expect_eq "report.json names the masked link, and only it" '["x"]' "$(rj 'd["sandbox"]["masked_hardlinks"]')"
+        expect_match "a warning names it and the fix" "masked 1 hard-linked file.*'x'.*remove the links" \
+                "$(cat "$RUN_ERR")"
+        expect_eq "the host file is untouched" "$secret_text 2" "$(cat "$SECRET") $(stat -c %h "$SECRET")"
+else
+        skip "/root and $TEST_TMP are on different filesystems" "hard link to a root-only file"
+fi
+rm -f "$SECRET"
 
 done_testing
