@@ -92,3 +92,61 @@ int source_hardlinks_find(int source_fd, uid_t owner, char ***ret_paths) {
         *ret_paths = w.found;
         return (int) w.n;
 }
+
+/* 'a', 'b', ... for a warning: the first few (report.json lists them all). */
+static char *hardlinks_list(char *const *paths, int n) {
+        char *list = xstrdup("");
+        for (int i = 0; i < n && i < 10; i++) {
+                char *next = xasprintf("%s%s'%s'", list, i ? ", " : "", paths[i]);
+                free(list);
+                list = next;
+        }
+        if (n > 10) {
+                char *next = xasprintf("%s and %d more", list, n - 10);
+                free(list);
+                list = next;
+        }
+        return list;
+}
+
+int stage_mask_hardlinks(struct stage *st, const char *source, char ***warnings, char **ret_failure) {
+        _cleanup_strv_free_ char **found = NULL;
+        int n = source_hardlinks_find(st->source_fd, st->source_uid, &found);
+        if (n == -E2BIG || n == -ELOOP) {
+                *ret_failure = xasprintf(
+                        "the source tree '%s' has %s %d %s; list them with `find %s -xdev -type f -links +1` and "
+                        "remove the links that are not the project's",
+                        source, n == -E2BIG ? "more than" : "directories nested deeper than",
+                        n == -E2BIG ? HARDLINKS_MAX_MASKED : HARDLINKS_MAX_DEPTH,
+                        n == -E2BIG ? "hard-linked files that are private or not its owner's (each would be masked)"
+                                    : "levels, which the check for hard links to host files does not walk",
+                        source);
+                return n;
+        }
+        if (n < 0) {
+                *ret_failure = xasprintf("cannot check the source tree '%s' for hard links to host files (%s)", source,
+                                         strerror(-n));
+                return n;
+        }
+        _cleanup_free_ char *mask = xasprintf("%s/mask-file", st->dir);
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *dst = xasprintf("%s/%s", st->merged, found[i]);
+                int r = bind_mount(mask, dst, true);
+                if (r < 0) {
+                        *ret_failure = xasprintf("cannot mask the hard link '%s/%s' in the sandbox (%s); remove it "
+                                                 "from the source tree if it is not the project's",
+                                                 source, found[i], strerror(-r));
+                        return r;
+                }
+        }
+        if (n > 0) {
+                _cleanup_free_ char *list = hardlinks_list(found, n);
+                strv_push(warnings,
+                          xasprintf("masked %d hard-linked file%s of the source tree that may be host files (another "
+                                    "owner than the tree's, or private): %s; the build sees %s empty and "
+                                    "unreadable: remove the links from the tree if they are not the project's",
+                                    n, n == 1 ? "" : "s", list, n == 1 ? "it" : "them"));
+        }
+        st->masked_hardlinks = TAKE_PTR(found);
+        return 0;
+}

@@ -45,6 +45,9 @@ void stage_mount_sysfs(const struct stage *st);
 int stage_idmap_userns(const struct stage *st);
 void stage_release(struct stage *st);
 
+/* A recursive bind of SRC on DST: read-only, or nosuid and nodev. 0 or -errno. */
+int bind_mount(const char *src, const char *dst, bool readonly);
+
 /* Child side, inside the new namespaces: proc, devpts, pivot_root, read-only root. */
 int stage_enter(const struct stage *st, const char **ret_step);
 
@@ -143,6 +146,8 @@ char *stage_dir_get(bool privileged);
 #define HARDLINKS_MAX_DEPTH  1024
 #define HARDLINKS_MAX_MASKED 1024
 int source_hardlinks_find(int source_fd, uid_t owner, char ***ret_paths);
+/* Binds an empty, mode-000 file over each of them in the overlay at ST->merged (at most HARDLINKS_MAX_MASKED). */
+int stage_mask_hardlinks(struct stage *st, const char *source, char ***warnings, char **ret_failure);
 
 /* survivors.c: what outlived CMD */
 void collect_survivors(pid_t init, const char *ns, struct sandbox_result *res);

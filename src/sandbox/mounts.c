@@ -83,7 +83,7 @@ static int make_readonly(const char *path) {
         return 0;
 }
 
-static int bind_mount(const char *src, const char *dst, bool readonly) {
+int bind_mount(const char *src, const char *dst, bool readonly) {
         if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return -errno;
         if (readonly)
@@ -629,65 +629,6 @@ int stage_prepare(struct stage *st, const struct sandbox_config *cfg, char **ret
         return 0;
 }
 
-/* 'a', 'b', ... for a warning: the first few (report.json lists them all). */
-static char *hardlinks_list(char *const *paths, int n) {
-        char *list = xstrdup("");
-        for (int i = 0; i < n && i < 10; i++) {
-                char *next = xasprintf("%s%s'%s'", list, i ? ", " : "", paths[i]);
-                free(list);
-                list = next;
-        }
-        if (n > 10) {
-                char *next = xasprintf("%s and %d more", list, n - 10);
-                free(list);
-                list = next;
-        }
-        return list;
-}
-
-/* Masks in the overlay the hard links source_hardlinks_find() reports (see hardlinks.c). */
-static int mask_hardlinks(struct stage *st, const char *source, char ***warnings, char **ret_failure) {
-        _cleanup_strv_free_ char **found = NULL;
-        int n = source_hardlinks_find(st->source_fd, st->source_uid, &found);
-        if (n == -E2BIG || n == -ELOOP) {
-                *ret_failure = xasprintf(
-                        "the source tree '%s' has %s %d %s; list them with `find %s -xdev -type f -links +1` and "
-                        "remove the links that are not the project's",
-                        source, n == -E2BIG ? "more than" : "directories nested deeper than",
-                        n == -E2BIG ? HARDLINKS_MAX_MASKED : HARDLINKS_MAX_DEPTH,
-                        n == -E2BIG ? "hard-linked files that are private or not its owner's (each would be masked)"
-                                    : "levels, which the check for hard links to host files does not walk",
-                        source);
-                return n;
-        }
-        if (n < 0) {
-                *ret_failure = xasprintf("cannot check the source tree '%s' for hard links to host files (%s)", source,
-                                         strerror(-n));
-                return n;
-        }
-        _cleanup_free_ char *mask = xasprintf("%s/mask-file", st->dir);
-        for (int i = 0; i < n; i++) {
-                _cleanup_free_ char *dst = xasprintf("%s/%s", st->merged, found[i]);
-                int r = bind_mount(mask, dst, true);
-                if (r < 0) {
-                        *ret_failure = xasprintf("cannot mask the hard link '%s/%s' in the sandbox (%s); remove it "
-                                                 "from the source tree if it is not the project's",
-                                                 source, found[i], strerror(-r));
-                        return r;
-                }
-        }
-        if (n > 0) {
-                _cleanup_free_ char *list = hardlinks_list(found, n);
-                strv_push(warnings,
-                          xasprintf("masked %d hard-linked file%s of the source tree that may be host files (another "
-                                    "owner than the tree's, or private): %s; the build sees %s empty and "
-                                    "unreadable: remove the links from the tree if they are not the project's",
-                                    n, n == 1 ? "" : "s", list, n == 1 ? "it" : "them"));
-        }
-        st->masked_hardlinks = TAKE_PTR(found);
-        return 0;
-}
-
 int stage_prepare_source(struct stage *st, const struct sandbox_config *cfg, char ***warnings, char **ret_failure) {
         const char *step;
         SETUP_STEP(step, "stage: source overlay");
@@ -695,7 +636,7 @@ int stage_prepare_source(struct stage *st, const struct sandbox_config *cfg, cha
         if (r < 0)
                 return r;
         SETUP_STEP(step, "stage: hard links in the source");
-        if ((r = mask_hardlinks(st, cfg->source, warnings, ret_failure)) < 0)
+        if ((r = stage_mask_hardlinks(st, cfg->source, warnings, ret_failure)) < 0)
                 return r;
         SETUP_STEP(step, "stage: binds");
         (void) step;
