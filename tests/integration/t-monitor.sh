@@ -121,6 +121,11 @@ assert json.loads(lines[-1])["events_not_written"] == d["events_not_written"]
 ' "$OUT/report.json" "$EV"
 expect_match "flood: stderr names the cause and the fix" "reached --events-max-size.*raise --events-max-size" \
         "$(cat "$TEST_TMP/flood.err")"
+"$BUILDWARD" replay "$EV" >/dev/null 2>"$TEST_TMP/replay.err"
+expect_match "flood: replay of the cut file says it judges the first events only" \
+        "was cut at --events-max-size: [0-9]+ later events.*first ones only" "$(cat "$TEST_TMP/replay.err")"
+expect_eq "flood: replay takes the last line for what it is, not a foreign event" "" \
+        "$(grep "not an event" "$TEST_TMP/replay.err")"
 "$BUILDWARD" run --quiet --source "$SRC" --out "$TEST_TMP/out-small" -- true
 expect_eq "without a flood: not truncated, a default bound of at most 1G is reported" "false True" \
         "$(json "$TEST_TMP/out-small/report.json" '("true" if d["monitor"]["events_truncated"] else "false") + " " + str(0 < d["monitor"]["events_max_size"] <= 1 << 30)')"
