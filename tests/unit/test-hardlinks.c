@@ -20,9 +20,11 @@ static void link_in(const char *dir, const char *from, const char *to) {
         ASSERT_EQ_INT(link(a, b), 0);
 }
 
-static void set_mode(const char *dir, const char *rel, mode_t mode) {
+/* A file readable by its owner only. */
+static void put_private(const char *dir, const char *rel) {
+        put(dir, rel, "secret\n");
         _cleanup_free_ char *p = xasprintf("%s/%s", dir, rel);
-        ASSERT_EQ_INT(chmod(p, mode), 0);
+        ASSERT_EQ_INT(chmod(p, 0600), 0);
 }
 
 static void make_dir(const char *dir, const char *rel) {
@@ -34,11 +36,12 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* The paths found, sorted into one "a b c" string, or "E<errno>". */
-static char *found(const char *dir, uid_t owner) {
+/* The paths found, sorted into one "a b c" string, or "E<errno>"; removes DIR. */
+static char *found(char *dir, uid_t owner) {
         _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         _cleanup_strv_free_ char **paths = NULL;
         int n = source_hardlinks_find(fd, owner, &paths);
+        cleanup_dir(dir);
         if (n < 0)
                 return xasprintf("E%d", -n);
         qsort(paths, (size_t) n, sizeof(char *), cmp_str);
@@ -56,23 +59,19 @@ TEST(ordinary_links_are_kept) {
         put(d, "a.txt", "shared\n");
         make_dir(d, "sub");
         link_in(d, "a.txt", "sub/a-again.txt"); /* the owner's, world-readable: `cp -al`, git --local */
-        put(d, "private", "one link\n");
-        set_mode(d, "private", 0600); /* private, but no other name */
+        put_private(d, "private");              /* private, but no other name */
         _cleanup_free_ char *f = found(d, getuid());
         ASSERT_STREQ(f, "");
-        cleanup_dir(d);
 }
 
 TEST(private_links_are_masked) {
         char *d = tmpdir();
-        put(d, "key", "secret\n");
-        set_mode(d, "key", 0600);
+        put_private(d, "key");
         make_dir(d, "deep");
         make_dir(d, "deep/er");
         link_in(d, "key", "deep/er/x");
         _cleanup_free_ char *f = found(d, getuid());
         ASSERT_STREQ(f, "deep/er/x key");
-        cleanup_dir(d);
 }
 
 TEST(another_owners_links_are_masked) {
@@ -82,16 +81,13 @@ TEST(another_owners_links_are_masked) {
         put(d, "single", "one link\n");
         _cleanup_free_ char *f = found(d, getuid() + 1); /* the tree's owner is someone else */
         ASSERT_STREQ(f, "a.txt b.txt");
-        cleanup_dir(d);
 }
 
 TEST(symlinks_are_not_followed) {
         char *d = tmpdir();
-        put(d, "key", "secret\n");
-        set_mode(d, "key", 0600);
+        put_private(d, "key");
         _cleanup_free_ char *target = xasprintf("%s/key", d), *l = xasprintf("%s/link", d);
         ASSERT_EQ_INT(symlink(target, l), 0);
         _cleanup_free_ char *f = found(d, getuid());
         ASSERT_STREQ(f, "");
-        cleanup_dir(d);
 }
