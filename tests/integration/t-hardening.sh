@@ -256,4 +256,19 @@ else
 fi
 rm -f "$SECRET"
 
+# a tree of another owner (a CI user's checkout) with a link to a root-owned file:
+# masked even though the file is world-readable
+USRC=$TEST_TMP/usrc
+mkdir -p "$USRC"
+echo "root-owned-$RANDOM" >"$TEST_TMP/root-file"
+ln "$TEST_TMP/root-file" "$USRC/linked"
+echo mine >"$USRC/mine.txt"
+chown 1000:1000 "$USRC" "$USRC/mine.txt"
+SRC_SAVED=$SRC SRC=$USRC
+run_build hardlink-owner --no-monitor -- 'cat mine.txt; cat linked; echo "cat=$?"'
+SRC=$SRC_SAVED
+expect_rc "a user's tree with a link to a root-owned file: the build runs" 0
+expect_match "the tree's own file is read, the linked one is not" "^mine cat=1" "$(tr '\n' ' ' <"$RUN_OUT")"
+expect_eq "report.json names it" '["linked"]' "$(rj 'd["sandbox"]["masked_hardlinks"]')"
+
 done_testing
