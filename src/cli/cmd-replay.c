@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <getopt.h>
+#include <inttypes.h>
 
 #include "basic/json-util.h"
 #include "basic/log.h"
@@ -44,6 +45,19 @@ static int list_rules(bool json) {
                 json_object_put(a);
         }
         return 0;
+}
+
+/* The last line `run` writes when events.jsonl reached --events-max-size: says so, true. */
+static bool replay_truncation(json_object *o, const char *path) {
+        json_object *t, *n;
+        if (!o || !json_object_object_get_ex(o, "type", &t) || !json_object_is_type(t, json_type_string) ||
+            !streq(json_object_get_string(t), "truncated"))
+                return false;
+        uint64_t missing = json_object_object_get_ex(o, "events_not_written", &n) ? json_object_get_uint64(n) : 0;
+        log_warning("%s was cut at --events-max-size: %" PRIu64 " later events of the run are not in it, so this "
+                    "replay judges the first ones only; the run's own report.json judged them all",
+                    path, missing);
+        return true;
 }
 
 int cmd_replay(int argc, char **argv) {
@@ -120,6 +134,10 @@ int cmd_replay(int argc, char **argv) {
                 }
                 json_object *o = json_tokener_parse(line);
                 struct event ev;
+                if (replay_truncation(o, path)) {
+                        json_object_put(o);
+                        continue;
+                }
                 if (!o || !json_object_is_type(o, json_type_object) || event_from_json(o, &ev) < 0) {
                         if (skipped++ == 0)
                                 log_warning("%s:%zu: not an event of this buildward version; skipping such lines", path,

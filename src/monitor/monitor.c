@@ -37,6 +37,9 @@ struct monitor {
         bool reading;
         int stop_fd; /* eventfd: written once to stop the reader */
         uint64_t events;
+        uint64_t events_max;  /* bytes of events.jsonl; 0: no bound */
+        uint64_t written;     /* bytes written to it so far */
+        uint64_t not_written; /* events fed to the engine but past events_max */
         struct engine *engine;
         int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC time to get CLOCK_REALTIME */
         uint32_t n_protect;      /* protected path prefixes in the kernel's map */
@@ -53,11 +56,40 @@ static void record(struct monitor *m, struct event *ev) {
         /* The engine first: it may annotate the event (source_file) for the record. */
         if (m->engine)
                 engine_feed(m->engine, ev);
+        m->events++;
+        if (m->not_written > 0) { /* past the bound: the rules still see every event */
+                m->not_written++;
+                return;
+        }
         json_object *o = event_to_json(ev);
-        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), m->out);
+        const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        size_t len = strlen(line) + 1;
+        if (m->events_max && m->written + len > m->events_max)
+                m->not_written++;
+        else {
+                fputs(line, m->out);
+                fputc('\n', m->out);
+                m->written += len;
+        }
+        json_object_put(o);
+}
+
+/* The last line of a file cut at events_max: a reader (or replay) knows it is not the whole run. */
+static void record_truncation(struct monitor *m) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "type", json_object_new_string("truncated"));
+        json_object_object_add(o, "events_not_written", json_object_new_uint64(m->not_written));
+        json_object_object_add(o, "events_max_size", json_object_new_uint64(m->events_max));
+        json_object_object_add(o, "reason",
+                               json_object_new_string("events.jsonl reached --events-max-size; the detection rules "
+                                                      "saw every event, this file holds the first ones"));
+        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), m->out);
         fputc('\n', m->out);
         json_object_put(o);
-        m->events++;
+}
+
+void monitor_set_events_max(struct monitor *m, uint64_t bytes) {
+        m->events_max = bytes;
 }
 
 static void fd_decode(const struct bw_fd_info *k, struct fd_desc *ret) {
@@ -491,10 +523,13 @@ void monitor_stop(struct monitor *m, struct monitor_stats *ret) {
         if (m->rb)
                 (void) ring_buffer__consume(m->rb);
         if (m->out) {
+                if (m->not_written > 0)
+                        record_truncation(m);
                 fclose(m->out);
                 m->out = NULL;
         }
         ret->events = m->events;
+        ret->not_written = m->not_written;
         ret->lost = m->lost ? *m->lost : 0;
         ret->refused = m->lsm && m->lsm->bss ? m->lsm->bss->refused : 0;
         /* a refusal the ring had no room for was still refused, but the report misses its finding */

@@ -19,7 +19,8 @@ struct monitor;
 struct monitor_stats {
         uint64_t events;
         uint64_t lost;
-        uint64_t refused; /* calls the BPF-LSM program refused: opens, unlinks, renames, links, truncates */
+        uint64_t refused;     /* calls the BPF-LSM program refused: opens, unlinks, renames, links, truncates */
+        uint64_t not_written; /* events past monitor_set_events_max(): judged, not in events.jsonl */
 };
 
 /*
@@ -34,6 +35,13 @@ int monitor_open(struct monitor **ret, bool protect_paths, char **ret_reason);
  * reader thread, which owns ENGINE until monitor_stop() returns.
  */
 int monitor_arm(struct monitor *m, uint64_t cgroup_id, int events_fd, struct engine *engine, const char *source);
+/*
+ * Bounds events.jsonl to BYTES (0: no bound): the first event that would
+ * cross it and every later one are fed to the engine but not written, and
+ * monitor_stop() ends the file with a {"type":"truncated",...} line. Before
+ * monitor_arm().
+ */
+void monitor_set_events_max(struct monitor *m, uint64_t bytes);
 /*
  * Path policies: successful opens (reads too) under these N absolute path
  * prefixes are recorded with the path the kernel resolved. Before

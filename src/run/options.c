@@ -51,6 +51,8 @@ static void help(void) {
                "  --tmp-size SIZE          private tmpfs for /tmp, $HOME and source changes (default: 4G)\n"
                "  --fail-on SEVERITY       info|low|medium|high|critical|never (default: high)\n"
                "  --no-monitor             run without the eBPF monitor\n"
+               "  --events-max-size SIZE   stop writing events.jsonl past SIZE; the verdict is then fail\n"
+               "                           (default: 1G, or half the out folder's free space if less; max: none)\n"
                "  --policy FILE            YAML policy: suppressions and severities, each with a reason\n"
                "  --rootfs DIR             system root to use instead of the host's directories\n"
                "  --ro-bind SRC[:DST]      make a host path visible read-only\n"
@@ -124,6 +126,7 @@ enum {
         OPT_LEDGER,
         OPT_TOOLCHAIN,
         OPT_ENFORCE,
+        OPT_EVENTS_MAX,
 };
 
 /* The limits: --timeout, --memory, --pids, --cpus and --tmp-size. 0, or EXIT_SETUP (printed). */
@@ -166,6 +169,7 @@ int run_options_parse(int argc, char **argv, struct run_options *a) {
                 { "out", required_argument, NULL, OPT_OUT },
                 { "artifact", required_argument, NULL, OPT_ARTIFACT },
                 { "artifact-max-size", required_argument, NULL, OPT_ARTIFACT_MAX },
+                { "events-max-size", required_argument, NULL, OPT_EVENTS_MAX },
                 { "timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "memory", required_argument, NULL, OPT_MEMORY },
                 { "pids", required_argument, NULL, OPT_PIDS },
@@ -214,6 +218,14 @@ int run_options_parse(int argc, char **argv, struct run_options *a) {
                 case OPT_ARTIFACT_MAX:
                         if (parse_size(optarg, &a->artifact_max) < 0)
                                 return run_fail("invalid --artifact-max-size '%s'; use a size like 512M or 4G", optarg);
+                        break;
+                case OPT_EVENTS_MAX:
+                        if (streq(optarg, "max"))
+                                a->events_max = UINT64_MAX;
+                        else if (parse_size(optarg, &a->events_max) < 0 || a->events_max < 4096)
+                                return run_fail("invalid --events-max-size '%s'; use a size of at least 4k, like 64M "
+                                                "or 1G, or 'max' for no bound",
+                                                optarg);
                         break;
                 case OPT_TIMEOUT:
                 case OPT_MEMORY:

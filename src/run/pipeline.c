@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <signal.h>
 
+#include "basic/fs.h"
 #include "basic/log.h"
 #include "crypto/openssl-dl.h"
 #include "detect/engine.h"
@@ -29,8 +30,30 @@ struct run_ctx {
         bool marked; /* report.json says "aborted" */
 };
 
+/*
+ * The source overlay is mounted first, the binds over it: a bind onto the
+ * source tree or onto a directory above it would hide the tree (the build
+ * then starts in a directory that does not exist). Binds inside the tree are
+ * fine: they cover that part of it only.
+ */
+static int check_binds(const struct run_options *o) {
+        const char *src = o->cfg.source;
+        for (size_t i = 0; i < o->cfg.n_binds; i++) {
+                const struct bind_spec *b = &o->cfg.binds[i];
+                _cleanup_free_ char *dst = path_normalize(b->dst);
+                size_t n = strlen(dst);
+                if (streq(dst, src) || (strncmp(src, dst, n) == 0 && src[n] == '/'))
+                        return run_fail("--%sbind destination '%s' would hide the source tree '%s', which is "
+                                        "mounted below it; choose a destination that is neither the source tree "
+                                        "nor a directory above it (e.g. /home/build/NAME, or a path inside the tree)",
+                                        b->writable ? "" : "ro-", b->dst, src);
+        }
+        return 0;
+}
+
 /* Fills in what the options left to the defaults; 0 or EXIT_SETUP (printed). */
 static int settle_options(struct run_options *o) {
+        int r;
         if (!o->cfg.source) {
                 char cwd[PATH_MAX];
                 if (!getcwd(cwd, sizeof(cwd)))
@@ -39,6 +62,8 @@ static int settle_options(struct run_options *o) {
         }
         if (streq(o->cfg.source, "/"))
                 return run_fail("the source tree cannot be '/'; pass the project directory with --source");
+        if ((r = check_binds(o)) != 0)
+                return r;
         if (!o->cfg.hostname)
                 o->cfg.hostname = xstrdup("buildward");
         if (!o->out)
@@ -128,6 +153,11 @@ static int build(struct run_ctx *c) {
                 log_warning("the monitor lost %" PRIu64 " events (the ring buffer was full): the verdict cannot be "
                             "pass; rerun on a less loaded host",
                             c->rm.stats.lost);
+        if (c->rm.stats.not_written)
+                log_warning("events.jsonl reached --events-max-size (%" PRIu64 " bytes): %" PRIu64
+                            " events were judged but not written, and the verdict cannot be pass; find what "
+                            "floods the monitor in the file's first lines, or raise --events-max-size",
+                            c->rm.events_max, c->rm.stats.not_written);
         out->st.landlock_abi = landlock_abi();
         for (char **w = out->st.warnings; w && *w; w++)
                 log_warning("%s", *w);
@@ -156,7 +186,7 @@ static int judge(struct run_ctx *c) {
                                 strerror(-r));
         (void) source_changes_collect(out->views.upper_fd, out->views.lower_fd, MAX_SOURCE_CHANGES, &out->changes);
         out->verdict = run_judge(o->fail_on, finding_list_max_severity(&out->findings), &out->res, c->rm.stats.lost,
-                                 o->enforce && !c->rm.started);
+                                 c->rm.stats.not_written, o->enforce && !c->rm.started);
         log_step("parent: artifacts and changes collected");
         return 0;
 }

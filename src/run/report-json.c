@@ -100,6 +100,7 @@ static json_object *sandbox_json(const struct run_options *a, const struct sandb
                 json_object_array_add(envn, json_new_string_len(*e, (int) strcspn(*e, "=")));
         json_object_object_add(sb, "env", envn);
         json_object_object_add(sb, "warnings", json_new_strv(st->warnings));
+        json_object_object_add(sb, "masked_hardlinks", json_new_strv(st->masked_hardlinks));
         if (a->toolchain_report)
                 json_object_object_add(sb, "toolchain", json_object_get(a->toolchain_report));
         return sb;
@@ -121,6 +122,10 @@ static json_object *monitor_json(const struct run_options *a, const struct run_m
         }
         json_object_object_add(mon, "events", json_object_new_uint64(rm->stats.events));
         json_object_object_add(mon, "lost", json_object_new_uint64(rm->stats.lost));
+        json_object_object_add(mon, "events_max_size",
+                               rm->events_max ? json_object_new_uint64(rm->events_max) : json_new_string("max"));
+        json_object_object_add(mon, "events_truncated", json_object_new_boolean(rm->stats.not_written > 0));
+        json_object_object_add(mon, "events_not_written", json_object_new_uint64(rm->stats.not_written));
         json_object_object_add(mon, "rules", json_object_new_int((int) n_rules));
         json_object_object_add(mon, "enforce", json_object_new_boolean(a->enforce));
         json_object_object_add(mon, "stopped_by", json_new_string(rm->stopped_by));

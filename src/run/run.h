@@ -31,6 +31,13 @@
 #define RUN_DEFAULT_TMP_SIZE     (4ULL << 30)
 #define RUN_DEFAULT_ARTIFACT_MAX (4ULL << 30)
 #define RUN_DEFAULT_OUT          "buildward-out"
+/*
+ * events.jsonl: a build looping over cheap system calls writes tens of MB a
+ * second. 1 GiB holds millions of events (a kernel build's run is a few
+ * hundred MB); less when the out folder's filesystem has less than twice that
+ * free, so the record never fills the disk the reports go to.
+ */
+#define RUN_DEFAULT_EVENTS_MAX (1ULL << 30)
 
 struct policy;
 struct toolchain;
@@ -41,6 +48,7 @@ struct run_options {
         char **artifacts;
         char **env_specs;
         uint64_t artifact_max;
+        uint64_t events_max; /* --events-max-size; 0: the default, UINT64_MAX: no bound */
         enum severity fail_on;
         bool fail_on_given;
         char *policy_path;

@@ -63,12 +63,13 @@ void run_add_limit_findings(const struct sandbox_result *res, struct finding_lis
 }
 
 struct run_verdict run_judge(enum severity fail_on, int max_severity, const struct sandbox_result *res,
-                             uint64_t lost_events, bool enforce_missing) {
+                             uint64_t lost_events, uint64_t events_not_written, bool enforce_missing) {
         struct run_verdict v;
         v.pass = (fail_on == SEV_NEVER || max_severity < (int) fail_on) &&
                  (res->end == SANDBOX_END_EXITED || res->end == SANDBOX_END_EXEC_FAILED) &&
                  lost_events == 0 && /* what the monitor did not see may have been anything */
-                 !enforce_missing;
+                 /* judged, but the record cannot back the verdict: a flood of events is itself suspect */
+                 events_not_written == 0 && !enforce_missing;
         if (res->end == SANDBOX_END_TIMEOUT)
                 v.exit_code = EXIT_TIMEOUT;
         else if (res->end == SANDBOX_END_INTERRUPTED)

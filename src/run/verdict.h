@@ -16,8 +16,9 @@ struct run_verdict {
 /*
  * The verdict and the exit code of a build that ended as RES says, whose
  * findings' highest severity is MAX_SEVERITY (-1: none). Never "pass" for a
- * build not watched to its end: timed out, interrupted, events lost, or
+ * build not watched to its end: timed out, interrupted, events lost, events
+ * not written to events.jsonl (EVENTS_NOT_WRITTEN, past --events-max-size), or
  * --enforce asked for (ENFORCE_MISSING) without the monitor in place.
  */
 struct run_verdict run_judge(enum severity fail_on, int max_severity, const struct sandbox_result *res,
-                             uint64_t lost_events, bool enforce_missing);
+                             uint64_t lost_events, uint64_t events_not_written, bool enforce_missing);

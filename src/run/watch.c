@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
 #include "basic/log.h"
@@ -244,6 +245,7 @@ static void monitor_before_clone(void *userdata, uint64_t cgroup_id) {
                 } else
                         rm->lsm_active = true;
         }
+        monitor_set_events_max(rm->m, rm->events_max);
         int fd = openat(rm->out_fd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         r = fd < 0 ? -errno : monitor_arm(rm->m, cgroup_id, fd, rm->engine, rm->source);
         if (r < 0)
@@ -342,6 +344,22 @@ int run_check_protect(const struct run_options *a, char ***ret_prefixes) {
         return 0;
 }
 
+/* The bound on events.jsonl (0: none): --events-max-size, or the default of run.h. */
+static uint64_t events_max_decide(uint64_t given, int out_fd) {
+        if (given == UINT64_MAX)
+                return 0;
+        if (given)
+                return given;
+        struct statvfs sv;
+        uint64_t max = RUN_DEFAULT_EVENTS_MAX;
+        if (fstatvfs(out_fd, &sv) == 0) {
+                uint64_t half_free = (uint64_t) sv.f_bavail * sv.f_frsize / 2;
+                if (half_free < max)
+                        max = half_free < (1ULL << 20) ? 1ULL << 20 : half_free;
+        }
+        return max;
+}
+
 int run_watch_setup(struct run_monitor *rm, struct run_options *o, const struct sandbox_state *st, int out_fd) {
         if (o->no_monitor)
                 return 0;
@@ -356,6 +374,7 @@ int run_watch_setup(struct run_monitor *rm, struct run_options *o, const struct 
                                 "buildward in a context that allows setgroups()",
                                 strerror(-r));
         rm->out_fd = out_fd;
+        rm->events_max = events_max_decide(o->events_max, out_fd);
         engine_set_live(rm->engine, true);
         rm->tc = o->tc;
         rm->st = st;

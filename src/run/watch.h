@@ -32,6 +32,7 @@ struct run_monitor {
         const char *source;
         char *reason;
         int out_fd;
+        uint64_t events_max; /* bytes of events.jsonl; 0: no bound */
         bool armed, started;
         struct monitor_stats stats;
 };

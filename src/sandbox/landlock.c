@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "basic/log.h"
@@ -44,10 +45,27 @@ int landlock_abi(void) {
         return abi < 0 ? 0 : (int) abi;
 }
 
+/* The rights the kernel accepts on a rule for a non-directory (its LANDLOCK_ACCESS_FILE). */
+#define FS_FILE_ACCESS                                                                                                 \
+        (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |                   \
+         LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+
 static int allow_beneath(int ruleset, const char *path, uint64_t access) {
         _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
+        /*
+         * A rule on a file, socket or fifo with any directory right (make,
+         * remove, refer) is EINVAL for the whole ruleset: a --bind of a unix
+         * socket or a single file gets the file rights only. Connecting to a
+         * socket needs no landlock right at all (ABI 7); writing to a fifo or
+         * a file is WRITE_FILE.
+         */
+        struct stat s;
+        if (fstat(fd, &s) < 0)
+                return -errno;
+        if (!S_ISDIR(s.st_mode))
+                access &= FS_FILE_ACCESS;
         struct landlock_path_beneath_attr pb = { .allowed_access = access, .parent_fd = fd };
         if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
                 return -errno;

@@ -83,7 +83,7 @@ static int make_readonly(const char *path) {
         return 0;
 }
 
-static int bind_mount(const char *src, const char *dst, bool readonly) {
+int bind_mount(const char *src, const char *dst, bool readonly) {
         if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return -errno;
         if (readonly)
@@ -635,6 +635,9 @@ int stage_prepare_source(struct stage *st, const struct sandbox_config *cfg, cha
         int r = mount_source(st, cfg->source, warnings, ret_failure);
         if (r < 0)
                 return r;
+        SETUP_STEP(step, "stage: hard links in the source");
+        if ((r = stage_mask_hardlinks(st, cfg->source, warnings, ret_failure)) < 0)
+                return r;
         SETUP_STEP(step, "stage: binds");
         (void) step;
         return setup_binds(st, cfg, ret_failure);
@@ -662,6 +665,7 @@ void stage_release(struct stage *st) {
         free(st->upper);
         closep(&st->source_fd);
         closep(&st->idmap_userns_fd);
+        strv_free(st->masked_hardlinks);
         *st = (struct stage){ .source_fd = -EBADF, .idmap_userns_fd = -EBADF };
 }
 

@@ -66,6 +66,7 @@ struct sandbox_state {
         bool seccomp;
         int landlock_abi; /* 0: unavailable */
         char **warnings;
+        char **masked_hardlinks; /* in the source tree, relative to it: see hardlinks.c */
         struct cgroup cg;
         struct build_registration registration; /* of cg, for orphans_reap() */
         /* As root: the way back out of buildward's own mount namespace (sandbox_leave()). */

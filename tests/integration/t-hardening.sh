@@ -26,6 +26,7 @@ fi
 _hard_pids=()
 _hard_cleanup() {
         local p
+        [ -z "${SECRET:-}" ] || rm -f "$SECRET"
         for p in "${_hard_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
         _tap_cleanup
 }
@@ -220,5 +221,88 @@ for delay in 0.02 0.1; do
         expect_eq "SIGTERM after ${delay}s: a report that says so" "fail TERM" \
                 "$(rj 'd["verdict"] + " " + d.get("interrupted_by", "-")')"
 done
+
+# ---- binds ------------------------------------------------------------------
+# a writable --bind of a unix socket: the build talks to the host's listener
+# (landlock takes only file rights on a non-directory; the rest was EINVAL)
+SOCK=$TEST_TMP/host.sock
+python3 - "$SOCK" >"$TEST_TMP/sock.out" 2>&1 <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.sendall(b"pong-from-host\n"); c.close()
+PY
+_hard_pids+=("$!")
+wait_for 10 test -S "$SOCK"
+run_build bind-socket --no-monitor --bind "$SOCK:/tmp/host.sock" -- \
+        'python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.connect(\"/tmp/host.sock\"); print(s.recv(64).decode().strip())"'
+expect_rc "--bind of a unix socket: the build runs" 0
+expect_eq "and reaches the host's listener through it" "pong-from-host" "$(cat "$RUN_OUT")"
+run_build ro-bind-socket --no-monitor --ro-bind "$SOCK:/tmp/host.sock" -- 'test -S /tmp/host.sock'
+expect_rc "--ro-bind of the same socket still works" 0
+
+# a bind onto the source tree, or onto a directory above it, would hide the tree
+mkdir -p "$TEST_TMP/bind-src"
+echo from-host >"$TEST_TMP/bind-src/h.txt"
+echo in-tree >"$SRC/tree.txt"
+for dst in "$SRC" "$(dirname "$SRC")" "$SRC/"; do
+        run_build bind-over --no-monitor --bind "$TEST_TMP/bind-src:$dst" -- 'true'
+        expect_rc "--bind onto '$dst' (the tree or above it) is refused" 125
+        expect_match "the error names the source tree and the fix" \
+                "would hide the source tree '$SRC'.*choose a destination" "$(cat "$RUN_ERR")"
+done
+run_build bind-over-ro --no-monitor --ro-bind "$TEST_TMP/bind-src:$SRC" -- 'true'
+expect_rc "--ro-bind onto the tree: refused too" 125
+run_build bind-inside --no-monitor --ro-bind "$TEST_TMP/bind-src:$SRC/sub/hostdir" -- \
+        'cat tree.txt sub/hostdir/h.txt'
+expect_rc "a bind inside the tree is allowed" 0
+expect_eq "the rest of the tree stays visible beside it" "in-tree
+from-host" "$(cat "$RUN_OUT")"
+rm -f "$SRC/tree.txt"
+
+# ---- hard links in the source tree ------------------------------------------
+# a link to root's 0600 file: through the idmapped tree it would be the build
+# user's; it is masked (empty, unreadable, cannot be moved) and reported
+HSRC=$TEST_TMP/hsrc
+mkdir -p "$HSRC/sub"
+SECRET=$(mktemp /root/bw-secret-XXXXXX)
+secret_text=root-only-$RANDOM$RANDOM
+echo "$secret_text" >"$SECRET"
+chmod 0600 "$SECRET"
+echo shared >"$HSRC/a.txt"
+ln "$HSRC/a.txt" "$HSRC/sub/a-again.txt" # an ordinary link: the owner's, world-readable
+if ln "$SECRET" "$HSRC/x" 2>/dev/null; then
+        SRC_SAVED=$SRC SRC=$HSRC
+        run_build hardlink --no-monitor -- 'cat x; echo "cat=$?"; rm -f x; echo "rm=$?"; mv x y; echo "mv=$?"; cat sub/a-again.txt'
+        SRC=$SRC_SAVED
+        expect_rc "a tree with a hard link to a root-only file: the build runs" 0
+        expect_eq "the linked secret does not reach the build" "" \
+                "$(grep -rF "$secret_text" "$RUN_OUT" "$OUT" 2>/dev/null)"
+        expect_match "reading it fails" "cat=1" "$(cat "$RUN_OUT")"
+        expect_match "it can be neither removed nor moved aside" "rm=1.*mv=1" "$(tr '\n' ' ' <"$RUN_OUT")"
+        expect_match "an ordinary link of the tree's owner stays readable" "shared" "$(cat "$RUN_OUT")"
+        expect_eq "report.json names the masked link, and only it" '["x"]' "$(rj 'd["sandbox"]["masked_hardlinks"]')"
+        expect_match "a warning names it and the fix" "masked 1 hard-linked file.*'x'.*remove the links" \
+                "$(cat "$RUN_ERR")"
+        expect_eq "the host file is untouched" "$secret_text 2" "$(cat "$SECRET") $(stat -c %h "$SECRET")"
+else
+        skip "/root and $TEST_TMP are on different filesystems" "hard link to a root-only file"
+fi
+rm -f "$SECRET"
+
+# a tree of another owner (a CI user's checkout) with a link to a root-owned file:
+# masked even though the file is world-readable
+USRC=$TEST_TMP/usrc
+mkdir -p "$USRC"
+echo "root-owned-$RANDOM" >"$TEST_TMP/root-file"
+ln "$TEST_TMP/root-file" "$USRC/linked"
+echo mine >"$USRC/mine.txt"
+chown 1000:1000 "$USRC" "$USRC/mine.txt"
+SRC_SAVED=$SRC SRC=$USRC
+run_build hardlink-owner --no-monitor -- 'cat mine.txt; cat linked; echo "cat=$?"'
+SRC=$SRC_SAVED
+expect_rc "a user's tree with a link to a root-owned file: the build runs" 0
+expect_match "the tree's own file is read, the linked one is not" "^mine cat=1" "$(tr '\n' ' ' <"$RUN_OUT")"
+expect_eq "report.json names it" '["linked"]' "$(rj 'd["sandbox"]["masked_hardlinks"]')"
 
 done_testing

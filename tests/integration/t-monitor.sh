@@ -90,6 +90,46 @@ print(json.dumps([sum(1 for e in ev if e["type"] == "exec" and e["filename"] == 
                   sum(1 for e in ev if e["type"] == "exec" and e["argv"] == ["/bin/echo", sys.argv[2]])]))' \
                 "$OUT/events.jsonl" "libbpf-$marker")"
 
+# --events-max-size: a build looping over cheap system calls (renames, each an
+# event) cannot grow events.jsonl past the bound; the rules still see every
+# event, the file ends with a "truncated" line, and the verdict is fail.
+OUT=$TEST_TMP/out-flood
+"$BUILDWARD" run --quiet --source "$SRC" --out "$OUT" --events-max-size 1M -- python3 -c '
+import os
+open("/tmp/f", "w").close()
+for i in range(20000):
+    os.rename("/tmp/f", "/tmp/g"); os.rename("/tmp/g", "/tmp/f")
+' >"$TEST_TMP/flood.out" 2>"$TEST_TMP/flood.err"
+rc=$?
+EV=$OUT/events.jsonl
+size=$(stat -c %s "$EV" 2>/dev/null || echo 0)
+last=$(tail -n 1 "$EV" | head -c 4096)
+expect_eq "flood: exit 123, the verdict is fail" 123 "$rc"
+assert "flood: events.jsonl stays within 1M plus its last line ($size bytes)" "size $size" \
+        test "$size" -gt 0 -a "$size" -le $((1048576 + ${#last} + 1))
+expect_eq "flood: its last line says it was truncated" truncated \
+        "$(printf '%s' "$last" | python3 -c 'import json, sys; print(json.load(sys.stdin)["type"])' 2>&1)"
+expect_eq "flood: report says events_truncated, verdict fail" "true fail" \
+        "$(json "$OUT/report.json" '("true" if d["monitor"]["events_truncated"] else "false") + " " + d["verdict"]')"
+check "flood: the count of events not written is the events judged minus the lines kept" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["monitor"]
+lines = open(sys.argv[2]).read().splitlines()
+assert d["events_not_written"] > 10000, d
+assert d["events"] == d["events_not_written"] + len(lines) - 1, (d, len(lines))
+assert json.loads(lines[-1])["events_not_written"] == d["events_not_written"]
+' "$OUT/report.json" "$EV"
+expect_match "flood: stderr names the cause and the fix" "reached --events-max-size.*raise --events-max-size" \
+        "$(cat "$TEST_TMP/flood.err")"
+"$BUILDWARD" replay "$EV" >/dev/null 2>"$TEST_TMP/replay.err"
+expect_match "flood: replay of the cut file says it judges the first events only" \
+        "was cut at --events-max-size: [0-9]+ later events.*first ones only" "$(cat "$TEST_TMP/replay.err")"
+expect_eq "flood: replay takes the last line for what it is, not a foreign event" "" \
+        "$(grep "not an event" "$TEST_TMP/replay.err")"
+"$BUILDWARD" run --quiet --source "$SRC" --out "$TEST_TMP/out-small" -- true
+expect_eq "without a flood: not truncated, a default bound of at most 1G is reported" "false True" \
+        "$(json "$TEST_TMP/out-small/report.json" '("true" if d["monitor"]["events_truncated"] else "false") + " " + str(0 < d["monitor"]["events_max_size"] <= 1 << 30)')"
+
 # --no-monitor: no events file, and the report says why
 OUT=$TEST_TMP/out2
 "$BUILDWARD" run --quiet --no-monitor --source "$SRC" --out "$OUT" -- true

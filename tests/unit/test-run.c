@@ -161,38 +161,43 @@ static struct sandbox_result exited(int code) {
 
 TEST(verdict_and_exit_code) {
         struct sandbox_result r = exited(0);
-        struct run_verdict v = run_judge(SEV_HIGH, -1, &r, 0, false);
+        struct run_verdict v = run_judge(SEV_HIGH, -1, &r, 0, 0, false);
         ASSERT_TRUE(v.pass);
         ASSERT_EQ_INT(v.exit_code, 0);
         r = exited(3);
-        v = run_judge(SEV_HIGH, SEV_MEDIUM, &r, 0, false);
+        v = run_judge(SEV_HIGH, SEV_MEDIUM, &r, 0, 0, false);
         ASSERT_TRUE(v.pass); /* below --fail-on: the command's own code */
         ASSERT_EQ_INT(v.exit_code, 3);
-        v = run_judge(SEV_HIGH, SEV_HIGH, &r, 0, false);
+        v = run_judge(SEV_HIGH, SEV_HIGH, &r, 0, 0, false);
         ASSERT_TRUE(!v.pass);
         ASSERT_EQ_INT(v.exit_code, EXIT_VERDICT_FAIL);
-        v = run_judge(SEV_NEVER, SEV_CRITICAL, &r, 0, false);
+        v = run_judge(SEV_NEVER, SEV_CRITICAL, &r, 0, 0, false);
         ASSERT_TRUE(v.pass);
         r = exited(0);
-        v = run_judge(SEV_HIGH, -1, &r, 1, false); /* one lost event */
+        v = run_judge(SEV_HIGH, -1, &r, 1, 0, false); /* one lost event */
         ASSERT_TRUE(!v.pass);
         ASSERT_EQ_INT(v.exit_code, EXIT_VERDICT_FAIL);
-        v = run_judge(SEV_HIGH, -1, &r, 0, true); /* --enforce without the monitor */
+        v = run_judge(SEV_HIGH, -1, &r, 0, 12, false); /* events.jsonl cut at --events-max-size */
+        ASSERT_TRUE(!v.pass);
+        ASSERT_EQ_INT(v.exit_code, EXIT_VERDICT_FAIL);
+        v = run_judge(SEV_NEVER, -1, &r, 0, 12, false); /* even with --fail-on never */
+        ASSERT_TRUE(!v.pass);
+        v = run_judge(SEV_HIGH, -1, &r, 0, 0, true); /* --enforce without the monitor */
         ASSERT_TRUE(!v.pass);
         r = (struct sandbox_result){ .end = SANDBOX_END_TIMEOUT };
-        v = run_judge(SEV_NEVER, -1, &r, 0, false);
+        v = run_judge(SEV_NEVER, -1, &r, 0, 0, false);
         ASSERT_TRUE(!v.pass);
         ASSERT_EQ_INT(v.exit_code, EXIT_TIMEOUT);
         r = (struct sandbox_result){ .end = SANDBOX_END_INTERRUPTED, .signal = SIGTERM };
-        v = run_judge(SEV_NEVER, -1, &r, 0, false);
+        v = run_judge(SEV_NEVER, -1, &r, 0, 0, false);
         ASSERT_TRUE(!v.pass);
         ASSERT_EQ_INT(v.exit_code, 128 + SIGTERM);
         r = (struct sandbox_result){ .end = SANDBOX_END_EXEC_FAILED, .exec_errno = ENOENT };
-        ASSERT_EQ_INT(run_judge(SEV_HIGH, -1, &r, 0, false).exit_code, 127);
+        ASSERT_EQ_INT(run_judge(SEV_HIGH, -1, &r, 0, 0, false).exit_code, 127);
         r.exec_errno = EACCES;
-        ASSERT_EQ_INT(run_judge(SEV_HIGH, -1, &r, 0, false).exit_code, 126);
+        ASSERT_EQ_INT(run_judge(SEV_HIGH, -1, &r, 0, 0, false).exit_code, 126);
         r = (struct sandbox_result){ .end = SANDBOX_END_EXITED, .status = SIGKILL };
-        ASSERT_EQ_INT(run_judge(SEV_HIGH, -1, &r, 0, false).exit_code, 128 + SIGKILL);
+        ASSERT_EQ_INT(run_judge(SEV_HIGH, -1, &r, 0, 0, false).exit_code, 128 + SIGKILL);
 }
 
 TEST(sandbox_findings) {
@@ -233,7 +238,7 @@ TEST(report_json_of_an_outcome) {
         out.st.cg.mode = CGROUP_NONE;
         struct artifact a = { .path = "dist/x.tar", .sha256 = "ab", .size = 7 };
         out.artifacts = (struct artifact_list){ .v = &a, .n = 1 };
-        out.verdict = run_judge(o.fail_on, -1, &out.res, 0, false);
+        out.verdict = run_judge(o.fail_on, -1, &out.res, 0, 0, false);
         json_object *j = run_report_json(&o, &rm, &out);
         ASSERT_STREQ(jget(j, "verdict"), "pass");
         ASSERT_STREQ(jget(j, "exit_code"), "2");
