@@ -23,6 +23,7 @@ enum tool {
         TOOL_SETUID = 1 << 7,     /* sudo, su, pkexec ... */
         TOOL_MINER = 1 << 8,
         TOOL_SCHEDULER = 1 << 9, /* crontab, at, systemctl ... */
+        TOOL_PROCLIST = 1 << 10, /* ps, top, pgrep, pidof ...: read every /proc/N they list */
 };
 
 struct proc {
