@@ -283,6 +283,18 @@ cp /bin/true /tmp/.cache-helper && /tmp/.cache-helper
 true'
 
 # -- process-survival and resource-abuse come from the sandbox (see t-cli.sh); here with the monitor on
+# -- anti-forensics: a command line padded past the 512 bytes the monitor keeps, hiding its /dev/tcp;
+# a long command line of real arguments (-D lists, libtool) is cut too, and quiet
+# (the redirection is put together at run time: the scenario's own script must not name it)
+scenario argv-padding "anti-forensics.argv-padding" "" -- 't=/dev/tc; bash -c "$(printf "%600s" "")true ${t}p/127.0.0.1/9"'
+expect_match "argv-padding: the padded command line was cut" '"argv_truncated":true' \
+        "$(grep '"comm":"bash"' "$OUT/events.jsonl")"
+scenario long-argv "" "" -- '
+gcc $(i=0; while [ $i -lt 60 ]; do printf -- "-DLONG_DEFINE_%d=1 " $i; i=$((i+1)); done) -c main.c -o /tmp/m.o'
+expect_match "long-argv: the command line was cut" '"argv_truncated":true' \
+        "$(grep '"comm":"gcc"' "$OUT/events.jsonl")"
+expect_eq "long-argv: a long command line of real arguments raises nothing" "0" "$(rj 'len(d["findings"])')"
+
 scenario survivor "process-survival.alive-at-exit" "" -- 'setsid sleep 30 </dev/null >/dev/null 2>&1 & sleep 0.3'
 scenario timeout "resource-abuse.timeout" "" --timeout 1 -- 'sleep 10'
 expect_rc "timeout: exit 124" 124

@@ -796,3 +796,35 @@ TEST(capset_that_raises_nothing_is_no_escape) {
                                                  NULL, NULL);
         ASSERT_STREQ(inh, "privilege-escalation.capset");
 }
+
+#define EXEC_CUT(pid, file, argv)                                                                                      \
+        "{\"time\":\"2026-01-01T00:00:01.000Z\",\"type\":\"exec\",\"pid\":" #pid ",\"ppid\":1,\"comm\":\"x\","         \
+        "\"filename\":\"" file "\",\"exe_ino\":5,\"exe_nlink\":1,\"argv_truncated\":true,\"argv\":" argv "}\n"
+#define BLANK16  "                "
+#define BLANK128 BLANK16 BLANK16 BLANK16 BLANK16 BLANK16 BLANK16 BLANK16 BLANK16
+
+TEST(argv_padded_past_the_recorded_part) {
+        /* what followed the padding (a /dev/tcp redirection) was cut: the padding is the finding */
+        _cleanup_free_ char *padded = replay_string(
+                START EXEC_CUT(10, "/usr/bin/bash", "[\"bash\",\"-c\",\"" BLANK128 BLANK128 "\"]"), NULL, NULL);
+        ASSERT_STREQ(padded, "anti-forensics.argv-padding");
+        _cleanup_free_ char *empties = replay_string(
+                START EXEC_CUT(
+                        10, "/usr/bin/bash",
+                        "[\"bash\",\"-c\",\"x\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\","
+                        "\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\","
+                        "\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\","
+                        "\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\"]"),
+                NULL, NULL);
+        ASSERT_STREQ(empties, "anti-forensics.argv-padding");
+        /* a long command line of real arguments (libtool, -D lists), cut or not, and padding that was not cut */
+        _cleanup_free_ char *longline = replay_string(
+                START EXEC_CUT(
+                        10, "/usr/bin/gcc",
+                        "[\"gcc\",\"-DA=1\",\"-DB=2\",\"-I/usr/include/a\",\"-I/usr/include/b\",\"-c\",\"x.c\"]"),
+                NULL, NULL);
+        ASSERT_STREQ(longline, "");
+        _cleanup_free_ char *whole = replay_string(
+                START EXEC(10, 1, "/usr/bin/bash", "[\"bash\",\"-c\",\"" BLANK128 BLANK128 "true\"]"), NULL, NULL);
+        ASSERT_STREQ(whole, "");
+}
