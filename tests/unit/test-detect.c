@@ -782,19 +782,16 @@ TEST(capset_that_raises_nothing_is_no_escape) {
                         CAPSET(10, 4096, 4096, 0, 12288, 12288, "4611686018427387904"),
                 NULL, NULL);
         ASSERT_STREQ(drops, "");
-        /* CAP_SYS_ADMIN asked for without holding it; and a call the monitor could not decode */
-        _cleanup_free_ char *raise = replay_string(START EXEC(10, 1, "/usr/bin/python3", "[\"python3\"]")
-                                                           CAPSET(10, 2097152, 2097152, 0, 0, 0, "4611686018427387904"),
-                                                   NULL, NULL);
-        ASSERT_STREQ(raise, "privilege-escalation.capset");
-        _cleanup_free_ char *raw = replay_string(START EXEC(10, 1, "/usr/bin/python3", "[\"python3\"]")
-                                                         CAPSET(10, 140729825282472, 140729825282480, 0, 0, 0, "0"),
-                                                 NULL, NULL);
-        ASSERT_STREQ(raw, "privilege-escalation.capset");
-        _cleanup_free_ char *inh = replay_string(START EXEC(10, 1, "/usr/bin/python3", "[\"python3\"]")
-                                                         CAPSET(10, 0, 0, 1, 0, 0, "4611686018427387904"),
-                                                 NULL, NULL);
-        ASSERT_STREQ(inh, "privilege-escalation.capset");
+        /* CAP_SYS_ADMIN asked for without holding it, an inheritable bit, a call the monitor could not decode */
+        static const char *const raises[] = {
+                START PY CAPSET(10, 2097152, 2097152, 0, 0, 0, "4611686018427387904"),
+                START PY CAPSET(10, 0, 0, 1, 0, 0, "4611686018427387904"),
+                START PY CAPSET(10, 140729825282472, 140729825282480, 0, 0, 0, "0"),
+        };
+        for (size_t i = 0; i < ELEMENTSOF(raises); i++) {
+                _cleanup_free_ char *got = replay_string(raises[i], NULL, NULL);
+                ASSERT_STREQ(got, "privilege-escalation.capset");
+        }
 }
 
 #define EXEC_CUT(pid, file, argv)                                                                                      \
