@@ -4,7 +4,7 @@
 /*
  * The process table of the detection engine: every process a build ran, by pid
  * and in order, and which process wrote which file. engine.c keeps it current
- * from the event stream; rules.c reads it. Neither reaches the other for it.
+ * from the event stream; the rule files (rules*.c) read it. Neither reaches the other for it.
  */
 #include <stdbool.h>
 #include <stddef.h>
