@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* Shared by engine.c (the event loop, findings) and rules.c (the rules). */
+/* Shared by engine.c (the event loop), emit.c (findings) and the rule files (rules*.c). */
 #include "detect/engine.h"
 #include "detect/policy.h"
 #include "detect/proctable.h"
@@ -23,15 +23,16 @@ struct engine {
         struct engine_hooks hooks;
         char *hook_digest, *hook_path; /* what check_exec returned for the event being fed */
         bool stopped;                  /* --enforce stopped the build */
+        /* ports a process of the build bound on a loopback or wildcard address, or listened on, by socket
+         * type: its own servers, which traffic to loopback may reach without leaving (rules-net.c) */
+        uint64_t served_stream[65536 / 64], served_dgram[65536 / 64];
 };
 
 #define MAX_SOCKETS_PER_PROC 16
 #define MAX_FINDINGS         500
 #define SUSTAINED_CPU_MS     2000
 
-bool path_in_source(const struct engine *e, const char *abs);
-bool path_in_system(const char *abs);   /* the read-only toolchain: /usr, /bin, /lib* ... */
-bool path_in_writable(const char *abs); /* /tmp, /var/tmp, /dev/shm, /home */
+/* emit.c: the one way a rule reports. Rules never call into engine.c. */
 
 /* Whether (WHAT, PID, KEY) was seen before; records it if not. Dedups findings, and rules that count repeats. */
 bool seen_before(struct engine *e, const char *what, pid_t pid, const char *key);
@@ -43,5 +44,8 @@ bool seen_before(struct engine *e, const char *what, pid_t pid, const char *key)
 void emit_finding(struct engine *e, const char *rule_id, const struct event *ev, const struct proc *p, const char *key,
                   const char *path, json_object *evidence, const char *detail_fmt, ...) _printf_(8, 9);
 
-/* rules.c */
+/* P and its ancestors, nearest first, for a finding's "chain". */
+json_object *process_chain_json(struct engine *e, const struct proc *p);
+
+/* rules.c: every rule over EV, by the kind of event. */
 void rules_run(struct engine *e, struct event *ev, struct proc *p);

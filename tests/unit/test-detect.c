@@ -664,3 +664,164 @@ TEST(catalog_is_consistent) {
         for (size_t k = 0; k < ELEMENTSOF(categories); k++)
                 ASSERT_TRUE(seen[k]); /* every category has rules */
 }
+
+/* ---- precision (issue 16): local traffic, process listings, capability drops; each both ways ---- */
+
+/* A system call of PID with ADDR, a socket of TYPE (1 stream, 2 datagram) and RESULT, as the monitor records it. */
+#define NET(pid, sc, addr, type, result)                                                                               \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid ",\"ppid\":1,\"syscall\":\"" sc    \
+        "\",\"addr\":\"" addr "\",\"result\":" #result ",\"fd\":{\"kind\":\"inet\",\"sock_type\":" #type               \
+        "},\"args\":[3,0,16,0,0,0]}\n"
+#define LISTEN(pid, port)                                                                                              \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid                                    \
+        ",\"ppid\":1,\"syscall\":\"listen\",\"result\":0,\"fd\":{\"kind\":\"inet\",\"sock_type\":1,\"local_"           \
+        "port\":" #port "},\"args\":[3,5,0,0,0,0]}\n"
+#define PY EXEC(10, 1, "/usr/bin/python3", "[\"python3\",\"t.py\"]")
+
+TEST(dns_to_a_resolver_of_the_build_is_local) {
+        /* the test's own resolver: UDP bound on 127.0.0.1:53, TCP listening on 853 (bound to the wildcard) */
+        _cleanup_free_ char *quiet = replay_string(
+                START PY NET(10, "bind", "127.0.0.1:53", 2, 0) NET(10, "sendto", "127.0.0.1:53", 2, 0)
+                        NET(10, "bind", "0.0.0.0:853", 1, 0) LISTEN(10, 853) NET(10, "connect", "127.0.0.1:853", 1, 0),
+                NULL, NULL);
+        ASSERT_STREQ(quiet, "");
+        /* nothing of the build listens: a query to the host's resolver (127.0.0.53), or a bind that failed */
+        _cleanup_free_ char *lone = replay_string(START PY NET(10, "sendto", "127.0.0.53:53", 2, 0), NULL, NULL);
+        ASSERT_STREQ(lone, "network-egress.dns-query");
+        _cleanup_free_ char *refused = replay_string(
+                START PY NET(10, "bind", "127.0.0.1:53", 2, -13) NET(10, "sendto", "127.0.0.1:53", 2, 0), NULL, NULL);
+        ASSERT_STREQ(refused, "network-egress.dns-query");
+        /* a TCP server on 53 does not answer UDP queries; and a server elsewhere than loopback is no excuse */
+        _cleanup_free_ char *other_type = replay_string(START PY NET(10, "bind", "127.0.0.1:53", 1, 0) LISTEN(10, 53)
+                                                                NET(10, "sendto", "127.0.0.1:53", 2, 0),
+                                                        NULL, NULL);
+        ASSERT_STREQ(other_type, "network-egress.dns-query");
+        _cleanup_free_ char *remote = replay_string(
+                START PY NET(10, "bind", "127.0.0.1:53", 2, 0) NET(10, "sendto", "192.0.2.53:53", 2, 0), NULL, NULL);
+        ASSERT_STREQ(remote, "network-egress.dns-query");
+}
+
+TEST(tcp_connect_to_multicast_or_broadcast_cannot_leave) {
+        _cleanup_free_ char *quiet = replay_string(
+                START PY NET(10, "connect", "224.0.0.1:80", 1, -101) NET(10, "connect", "255.255.255.255:80", 1, -101)
+                        NET(10, "connect", "[ff02::1]:80", 1, -101) NET(10, "connect", "0.0.0.0:80", 1, -111),
+                NULL, NULL);
+        ASSERT_STREQ(quiet, "");
+        /* a datagram to a multicast group does leave on a network that routes it; unicast TCP is egress */
+        _cleanup_free_ char *udp = replay_string(START PY NET(10, "sendto", "224.0.0.251:5353", 2, 0), NULL, NULL);
+        ASSERT_STREQ(udp, "network-egress.connect");
+        _cleanup_free_ char *tcp = replay_string(START PY NET(10, "connect", "192.0.2.1:80", 1, 0), NULL, NULL);
+        ASSERT_STREQ(tcp, "network-egress.connect");
+}
+
+/* An open of PATH by PID; TARGET is arg[4], the process the monitor found behind /proc/N (0: none). */
+#define OPEN(pid, path, target)                                                                                        \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid                                    \
+        ",\"ppid\":1,\"syscall\":\"openat\",\"path\":\"" path "\",\"args\":[-100,0,0,0," #target ",0]}\n"
+#define FORK(pid, child)                                                                                               \
+        "{\"time\":\"2026-01-01T00:00:01.500Z\",\"type\":\"fork\",\"pid\":" #pid ",\"ppid\":1,\"child\":" #child "}\n"
+/* 4294967296 is EV_PROC_TARGET (1 << 32): 4294967307 names pid 11, 4294968295 pid 999 */
+#define BUILD_PROCS FORK(1, 9) EXEC(9, 1, "/usr/bin/make", "[\"make\"]") FORK(9, 11)
+
+TEST(process_listings_of_the_build_are_not_secret_access) {
+        _cleanup_free_ char *ps = replay_string(
+                START BUILD_PROCS EXEC(10, 9, "/usr/bin/ps", "[\"ps\",\"aux\"]") OPEN(10, "/proc/3/environ", 4294967307)
+                        OPEN(10, "/proc/1/environ", 4294967297) OPEN(10, "/proc/3/task/3/environ", 4294967307),
+                NULL, NULL);
+        ASSERT_STREQ(ps, "");
+        /* a process outside the build, or one the monitor could not name */
+        _cleanup_free_ char *outside = replay_string(START BUILD_PROCS EXEC(10, 9, "/usr/bin/ps", "[\"ps\",\"e\"]")
+                                                             OPEN(10, "/proc/3/environ", 4294968295),
+                                                     NULL, NULL);
+        ASSERT_STREQ(outside, "secret-access.process-environ");
+        _cleanup_free_ char *unnamed = replay_string(
+                START BUILD_PROCS EXEC(10, 9, "/usr/bin/ps", "[\"ps\"]") OPEN(10, "/proc/3/environ", 0), NULL, NULL);
+        ASSERT_STREQ(unnamed, "secret-access.process-environ");
+        /* not a lister of the toolchain: cat, or a program called ps that the build dropped */
+        _cleanup_free_ char *cat = replay_string(START BUILD_PROCS EXEC(10, 9, "/usr/bin/cat", "[\"cat\"]")
+                                                         OPEN(10, "/proc/3/environ", 4294967307),
+                                                 NULL, NULL);
+        ASSERT_STREQ(cat, "secret-access.process-environ");
+        _cleanup_free_ char *fake = replay_string(START BUILD_PROCS EXEC(10, 9, "/src/ps", "[\"ps\"]")
+                                                          OPEN(10, "/proc/3/environ", 4294967307),
+                                                  NULL, NULL);
+        ASSERT_STREQ(fake, "secret-access.process-environ");
+        /* memory is never a listing's business */
+        _cleanup_free_ char *mem = replay_string(START BUILD_PROCS EXEC(10, 9, "/usr/bin/ps", "[\"ps\"]")
+                                                         OPEN(10, "/proc/3/mem", 4294967307),
+                                                 NULL, NULL);
+        ASSERT_STREQ(mem, "secret-access.process-memory");
+}
+
+TEST(thread_paths_under_proc_are_the_process) {
+        _cleanup_free_ char *got =
+                replay_string(START BUILD_PROCS EXEC(10, 9, "/usr/bin/python3", "[\"python3\"]")
+                                      OPEN(10, "/proc/3/task/4/environ", 0) OPEN(10, "/proc/3/task/4/mem", 0),
+                              NULL, NULL);
+        ASSERT_STREQ(got, "secret-access.process-environ secret-access.process-memory");
+        /* written: injection, through a thread's name or the caller's own */
+        _cleanup_free_ char *w =
+                replay_string(START EXEC(10, 1, "/usr/bin/python3",
+                                         "[\"python3\"]") "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\","
+                                                          "\"pid\":10,\"ppid\":1,\"syscall\":"
+                                                          "\"openat\",\"path\":\"/proc/self/task/10/"
+                                                          "mem\",\"flags\":2,\"args\":[-100,0,2,0,0,2]}\n",
+                              NULL, NULL);
+        ASSERT_STREQ(w, "sandbox-escape.process-injection");
+}
+
+/* capset as decoded: asked effective, permitted, inheritable; held the same; arg[5] marked (1 << 62). */
+#define CAPSET(pid, e, p, i, he, hp, hi)                                                                               \
+        "{\"time\":\"2026-01-01T00:00:02.000Z\",\"type\":\"syscall\",\"pid\":" #pid                                    \
+        ",\"ppid\":1,\"syscall\":\"capset\",\"args\":[" #e "," #p "," #i "," #he "," #hp "," hi "]}\n"
+
+TEST(capset_that_raises_nothing_is_no_escape) {
+        /* ip drops what it holds (nothing, in the sandbox); a tool keeping a subset of its set */
+        _cleanup_free_ char *drops = replay_string(
+                START EXEC(10, 1, "/usr/sbin/ip", "[\"ip\",\"addr\"]") CAPSET(10, 0, 0, 0, 0, 0, "4611686018427387904")
+                        CAPSET(10, 4096, 4096, 0, 12288, 12288, "4611686018427387904"),
+                NULL, NULL);
+        ASSERT_STREQ(drops, "");
+        /* CAP_SYS_ADMIN asked for without holding it, an inheritable bit, a call the monitor could not decode */
+        static const char *const raises[] = {
+                START PY CAPSET(10, 2097152, 2097152, 0, 0, 0, "4611686018427387904"),
+                START PY CAPSET(10, 0, 0, 1, 0, 0, "4611686018427387904"),
+                START PY CAPSET(10, 140729825282472, 140729825282480, 0, 0, 0, "0"),
+        };
+        for (size_t i = 0; i < ELEMENTSOF(raises); i++) {
+                _cleanup_free_ char *got = replay_string(raises[i], NULL, NULL);
+                ASSERT_STREQ(got, "privilege-escalation.capset");
+        }
+}
+
+#define EXEC_CUT(pid, file, argv)                                                                                      \
+        "{\"time\":\"2026-01-01T00:00:01.000Z\",\"type\":\"exec\",\"pid\":" #pid ",\"ppid\":1,\"comm\":\"x\","         \
+        "\"filename\":\"" file "\",\"exe_ino\":5,\"exe_nlink\":1,\"argv_truncated\":true,\"argv\":" argv "}\n"
+#define BLANK16  "                "
+#define BLANK128 BLANK16 BLANK16 BLANK16 BLANK16 BLANK16 BLANK16 BLANK16 BLANK16
+
+TEST(argv_padded_past_the_recorded_part) {
+        /* what followed the padding (a /dev/tcp redirection) was cut: the padding is the finding */
+        _cleanup_free_ char *padded = replay_string(
+                START EXEC_CUT(10, "/usr/bin/bash", "[\"bash\",\"-c\",\"" BLANK128 BLANK128 "\"]"), NULL, NULL);
+        ASSERT_STREQ(padded, "anti-forensics.argv-padding");
+        _cleanup_free_ char *empties = replay_string(
+                START EXEC_CUT(
+                        10, "/usr/bin/bash",
+                        "[\"bash\",\"-c\",\"x\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\","
+                        "\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\","
+                        "\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\","
+                        "\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\"]"),
+                NULL, NULL);
+        ASSERT_STREQ(empties, "anti-forensics.argv-padding");
+        /* a long command line of real arguments (libtool, -D lists), cut or not, and padding that was not cut */
+        _cleanup_free_ char *longline = replay_string(
+                START EXEC_CUT(
+                        10, "/usr/bin/gcc",
+                        "[\"gcc\",\"-DA=1\",\"-DB=2\",\"-I/usr/include/a\",\"-I/usr/include/b\",\"-c\",\"x.c\"]"),
+                NULL, NULL);
+        ASSERT_STREQ(longline, "");
+        _cleanup_free_ char *whole = replay_string(
+                START EXEC(10, 1, "/usr/bin/bash", "[\"bash\",\"-c\",\"" BLANK128 BLANK128 "true\"]"), NULL, NULL);
+        ASSERT_STREQ(whole, "");
+}
