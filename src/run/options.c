@@ -163,6 +163,16 @@ static int parse_limit(int c, const char *value, struct run_options *a) {
         return 0;
 }
 
+/* --OPTION PATH, resolved to an absolute path in *RET; 0, or EXIT_SETUP (printed, with FIX). */
+static int resolve_dir(const char *option, const char *path, const char *fix, char **ret) {
+        char resolved[PATH_MAX];
+        if (!realpath(path, resolved))
+                return run_fail("cannot resolve --%s '%s' (%s); %s", option, path, strerror(errno), fix);
+        free(*ret);
+        *ret = xstrdup(resolved);
+        return 0;
+}
+
 int run_options_parse(int argc, char **argv, struct run_options *a) {
         static const struct option opts[] = {
                 { "source", required_argument, NULL, OPT_SOURCE },
@@ -195,15 +205,10 @@ int run_options_parse(int argc, char **argv, struct run_options *a) {
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+h", opts, &idx)) != -1) {
                 switch (c) {
-                case OPT_SOURCE: {
-                        char resolved[PATH_MAX];
-                        if (!realpath(optarg, resolved))
-                                return run_fail("cannot resolve --source '%s' (%s); pass an existing directory", optarg,
-                                                strerror(errno));
-                        free(a->cfg.source);
-                        a->cfg.source = xstrdup(resolved);
+                case OPT_SOURCE:
+                        if ((r = resolve_dir("source", optarg, "pass an existing directory", &a->cfg.source)) != 0)
+                                return r;
                         break;
-                }
                 case OPT_OUT:
                         free(a->out);
                         a->out = xstrdup(optarg);
@@ -249,16 +254,11 @@ int run_options_parse(int argc, char **argv, struct run_options *a) {
                 case OPT_NO_MONITOR:
                         a->no_monitor = true;
                         break;
-                case OPT_ROOTFS: {
-                        char resolved[PATH_MAX];
-                        if (!realpath(optarg, resolved))
-                                return run_fail(
-                                        "cannot resolve --rootfs '%s' (%s); pass a directory holding a system tree",
-                                        optarg, strerror(errno));
-                        free(a->cfg.rootfs);
-                        a->cfg.rootfs = xstrdup(resolved);
+                case OPT_ROOTFS:
+                        if ((r = resolve_dir("rootfs", optarg, "pass a directory holding a system tree",
+                                             &a->cfg.rootfs)) != 0)
+                                return r;
                         break;
-                }
                 case OPT_RO_BIND:
                 case OPT_BIND:
                         if ((r = parse_bind(optarg, c == OPT_BIND, &a->cfg)) != 0)
