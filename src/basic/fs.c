@@ -59,6 +59,27 @@ int read_full_fd(int fd, char **ret, size_t *ret_size, size_t max) {
         return 0;
 }
 
+int read_fd_prefix(int fd, size_t max, char **ret, size_t *ret_size) {
+        size_t len = 0;
+        _cleanup_free_ char *buf = xmalloc(max + 1);
+        while (len < max) {
+                ssize_t k = read(fd, buf + len, max - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        buf[len] = 0;
+        if (ret_size)
+                *ret_size = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 int read_full_file(const char *path, char **ret, size_t *ret_size, size_t max) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)

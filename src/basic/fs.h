@@ -12,6 +12,8 @@ int write_file_at(int dirfd, const char *path, const char *data, int flags, mode
 int write_string_file(const char *path, const char *s);
 int read_full_file(const char *path, char **ret, size_t *ret_size, size_t max);
 int read_full_fd(int fd, char **ret, size_t *ret_size, size_t max);
+/* The first MAX bytes of FD (less at EOF), NUL-terminated: a longer file is cut, not refused. */
+int read_fd_prefix(int fd, size_t max, char **ret, size_t *ret_size);
 
 int mkdir_p(const char *path, mode_t mode);
 

@@ -91,26 +91,7 @@ int triage_read_nocopy(struct triage_ctx *c, const char *path, size_t max, char 
         if (!S_ISREG(st.st_mode))
                 return -EISDIR;
         /* Read at most MAX bytes: a huge file is cut, not refused. */
-        size_t cap = max, len = 0;
-        char *buf = xmalloc(cap + 1);
-        while (len < cap) {
-                ssize_t k = read(fd, buf + len, cap - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int r = -errno;
-                        free(buf);
-                        return r;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        buf[len] = 0;
-        *ret = buf;
-        if (ret_size)
-                *ret_size = len;
-        return 0;
+        return read_fd_prefix(fd, max, ret, ret_size);
 }
 
 int triage_read(struct triage_ctx *c, const char *path, size_t max, char **ret, size_t *ret_size) {
