@@ -44,7 +44,8 @@ static char *found(char *dir, uid_t owner) {
         cleanup_dir(dir);
         if (n < 0)
                 return xasprintf("E%d", -n);
-        qsort(paths, (size_t) n, sizeof(char *), cmp_str);
+        if (n > 0)
+                qsort(paths, (size_t) n, sizeof(char *), cmp_str);
         char *s = xstrdup("");
         for (int i = 0; i < n; i++) {
                 char *next = xasprintf("%s%s%s", s, i ? " " : "", paths[i]);
