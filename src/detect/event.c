@@ -121,9 +121,6 @@ static json_object *fd_to_json(const struct fd_desc *f) {
                 json_object_object_add(o, "peer", json_new_string(f->peer));
         if (f->lport)
                 json_object_object_add(o, "local_port", json_object_new_int(f->lport));
-        /* stream or datagram: a TCP connect to a multicast address cannot leave, a UDP send can (rules-net.c) */
-        if (f->sock_type)
-                json_object_object_add(o, "sock_type", json_object_new_int(f->sock_type));
         return o;
 }
 
@@ -242,7 +239,6 @@ static void fd_from_json(json_object *o, struct fd_desc *f) {
                 f->peer_loopback = peer_is_loopback(peer);
         }
         f->lport = (uint16_t) rj_int_or(o, "local_port", 0);
-        f->sock_type = (int) rj_int_or(o, "sock_type", 0);
 }
 
 /* Parses the addr string back into family, port and loopback. */

@@ -113,15 +113,6 @@ struct event {
         const char *exe_link; /* /proc/PID/exe as readlink shows it */
 };
 
-/*
- * Decoded arguments (monitor-event.h, BW_PROC_TARGET, BW_CAPSET_DECODED; the
- * same bits): an open's arg[4] names the process of a "/proc/N/" path as
- * EV_PROC_TARGET | its tgid; a capset's arg[0..2] are the sets asked for and
- * arg[3..5] those held, arg[5] marked with EV_CAPSET_DECODED.
- */
-#define EV_PROC_TARGET    (1ULL << 32)
-#define EV_CAPSET_DECODED (1ULL << 62)
-
 /* Serialises E as one events.jsonl object. */
 json_object *event_to_json(const struct event *e);
 /*

@@ -23,9 +23,6 @@ struct engine {
         struct engine_hooks hooks;
         char *hook_digest, *hook_path; /* what check_exec returned for the event being fed */
         bool stopped;                  /* --enforce stopped the build */
-        /* ports a process of the build bound on a loopback or wildcard address, or listened on, by socket
-         * type: its own servers, which traffic to loopback may reach without leaving (rules-net.c) */
-        uint64_t served_stream[65536 / 64], served_dgram[65536 / 64];
 };
 
 #define MAX_SOCKETS_PER_PROC 16

@@ -4,7 +4,7 @@
 /*
  * The process table of the detection engine: every process a build ran, by pid
  * and in order, and which process wrote which file. engine.c keeps it current
- * from the event stream; the rule files (rules*.c) read it. Neither reaches the other for it.
+ * from the event stream; rules.c reads it. Neither reaches the other for it.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +23,6 @@ enum tool {
         TOOL_SETUID = 1 << 7,     /* sudo, su, pkexec ... */
         TOOL_MINER = 1 << 8,
         TOOL_SCHEDULER = 1 << 9, /* crontab, at, systemctl ... */
-        TOOL_PROCLIST = 1 << 10, /* ps, top, pgrep, pidof ...: read every /proc/N they list */
 };
 
 struct proc {

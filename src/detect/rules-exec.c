@@ -12,31 +12,6 @@ static bool fixture_path(const char *a) {
         return dot && ANY_OF(dot + 1, "xz", "lzma", "gz", "bz2", "zst", "bin", "dat", "raw", "lz");
 }
 
-/*
- * The monitor keeps the first 512 bytes of argv (monitor-event.h, BW_ARGS_LEN)
- * and marks the rest cut. Long command lines are normal (libtool, -I lists);
- * padding is not: a run of 128 blank bytes, or 64 blank arguments in a row,
- * in a cut argv pushes what follows ("/dev/tcp/...") past what the rules see.
- */
-static bool argv_padded(char *const *argv) {
-        size_t blank_run = 0, blank_args = 0;
-        for (; argv && *argv; argv++) {
-                bool blank = true;
-                for (const char *c = *argv; *c; c++)
-                        if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r') {
-                                if (++blank_run >= 128)
-                                        return true;
-                        } else {
-                                blank_run = 0;
-                                blank = false;
-                        }
-                blank_args = blank ? blank_args + 1 : 0;
-                if (blank_args >= 64)
-                        return true;
-        }
-        return false;
-}
-
 /* What the program does: shells on sockets, miners, code from memory, dropped executables. */
 static void rules_exec_payload(struct engine *e, const struct event *ev, struct proc *p, const char *exe,
                                const char *base) {
@@ -53,11 +28,6 @@ static void rules_exec_payload(struct engine *e, const struct event *ev, struct 
                                              ev->stdio[i].peer[0] ? ev->stdio[i].peer : "unknown");
                                 break;
                         }
-        if (ev->argv_truncated && argv_padded(ev->argv))
-                emit_finding(e, "anti-forensics.argv-padding", ev, p, NULL, NULL, NULL,
-                             "'%s' was run with a command line padded with blanks past the %d bytes the monitor "
-                             "records: what follows the padding is hidden from the rules",
-                             exe, 512);
         if (argv_contains(ev->argv, "/dev/tcp/") || argv_contains(ev->argv, "/dev/udp/"))
                 emit_finding(e, "reverse-shell.dev-tcp", ev, p, NULL, NULL, NULL,
                              "'%s' was run with a /dev/tcp or /dev/udp redirection, the shell idiom for a "

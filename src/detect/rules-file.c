@@ -101,43 +101,12 @@ static bool write_intent(uint64_t flags) {
         return flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND);
 }
 
-/* Skips "N/" of a numeric /proc entry at R; NULL when R does not start with one. */
-static const char *skip_pid(const char *r) {
-        if (!r || !(*r >= '0' && *r <= '9'))
-                return NULL;
-        r += strspn(r, "0123456789");
-        return *r == '/' ? r + 1 : NULL;
-}
-
-/* PATH is /proc/N/FILE or a thread's /proc/N/task/T/FILE (the same process's file under another name). */
 static bool proc_numeric_file(const char *path, const char *file) {
-        const char *r = skip_pid(startswith(path, "/proc/"));
-        if (r && startswith(r, "task/"))
-                r = skip_pid(r + strlen("task/"));
-        return r && streq(r, file);
-}
-
-/* Whether PATH is the caller's own memory: /proc/self/mem, or through its threads. */
-static bool proc_self_mem(const char *path) {
-        const char *r = startswith(path, "/proc/self/");
-        if (r && startswith(r, "task/"))
-                r = skip_pid(r + strlen("task/"));
-        return (r && streq(r, "mem")) || streq(path, "/proc/thread-self/mem");
-}
-
-/*
- * A process-listing program of the toolchain (ps, top, pgrep) reading a
- * /proc/N/environ while it lists processes, N being one of the build's own
- * (the monitor names N's process, monitor-event.h BW_PROC_TARGET): they hold
- * the environment the build has anyway. Anything else that reads one, or one
- * of a process outside the build, stays a finding.
- */
-static bool environ_listed(struct engine *e, const struct event *ev, const struct proc *p) {
-        uint64_t t = (uint64_t) ev->arg[4];
-        if (!(p->tool & TOOL_PROCLIST) || !p->exe || !path_in_system(p->exe) || (t >> 32) != 1)
+        const char *r = startswith(path, "/proc/");
+        if (!r || !(*r >= '0' && *r <= '9'))
                 return false;
-        const struct proc *q = proc_get(&e->pt, (pid_t) (uint32_t) t);
-        return q && !q->exited;
+        r += strspn(r, "0123456789");
+        return *r == '/' && streq(r + 1, file);
 }
 
 /* What a call does to a protected path, for the path policy (rules_protect()). */
@@ -266,7 +235,7 @@ static void rules_write(struct engine *e, const struct event *ev, struct proc *p
         if (has_prefix(path, "/proc/sys/") || streq(path, "/proc/sysrq-trigger") || has_prefix(path, "/sys/"))
                 emit_finding(e, "sandbox-escape.kernel-tunable", ev, p, path, path, NULL,
                              "'%s' tried to %s the kernel setting '%s'", exe_of(p), verb, path);
-        if (proc_numeric_file(path, "mem") || proc_self_mem(path))
+        if (proc_numeric_file(path, "mem") || streq(path, "/proc/self/mem"))
                 emit_finding(e, "sandbox-escape.process-injection", ev, p, path, path, NULL,
                              "'%s' opened '%s' for writing: code injection into another process", exe_of(p), path);
         if (is_history(path) && (truncating || !streq(verb, "write")))
@@ -318,7 +287,7 @@ static void rules_open(struct engine *e, const struct event *ev, struct proc *p,
         if (cred)
                 emit_finding(e, high ? "secret-access.credential-file" : "secret-access.registry-token", ev, p, path,
                              path, NULL, "'%s' opened %s ('%s')", exe_of(p), cred, path);
-        if (proc_numeric_file(path, "environ") && !environ_listed(e, ev, p))
+        if (proc_numeric_file(path, "environ"))
                 emit_finding(e, "secret-access.process-environ", ev, p, path, path, NULL,
                              "'%s' read another process's environment ('%s'), where CI secrets live", exe_of(p), path);
         if (!w && proc_numeric_file(path, "mem"))

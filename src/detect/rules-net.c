@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The rules of the network: egress, DNS, mining pools, host daemon sockets, raw sockets, shells on sockets. */
-#include <arpa/inet.h>
-#include <sys/socket.h>
-
 #include "basic/json-util.h"
 #include "basic/util.h"
 #include "detect/rules.h"
@@ -16,89 +13,23 @@ static bool pool_port(uint16_t port) {
         return false;
 }
 
-/* The bitmap of ports the build serves with sockets of TYPE (SOCK_STREAM, SOCK_DGRAM); NULL for others. */
-static uint64_t *served_map(struct engine *e, int type) {
-        return type == SOCK_STREAM ? e->served_stream : type == SOCK_DGRAM ? e->served_dgram : NULL;
-}
-
-static void serve(struct engine *e, int type, uint16_t port) {
-        if (port == 0)
-                return;
-        /* a socket of unknown type (a recording without it): both, so replay stays as quiet as the live run */
-        for (int t = SOCK_STREAM; t <= SOCK_DGRAM; t++)
-                if (type == t || type == 0)
-                        served_map(e, t)[port / 64] |= 1ULL << (port % 64);
-}
-
-static bool served(struct engine *e, int type, uint16_t port) {
-        for (int t = SOCK_STREAM; t <= SOCK_DGRAM; t++)
-                if ((type == t || type == 0) && (served_map(e, t)[port / 64] & (1ULL << (port % 64))))
-                        return true;
-        return false;
-}
-
-/*
- * bind and listen: a server of the build. Only a loopback or wildcard address
- * counts, which loopback traffic reaches; inside the sandbox's network
- * namespace that loopback is the build's own (docs/detection.md, DNS).
- */
-static void rules_serve(struct engine *e, const struct event *ev) {
-        if (ev->has_result && ev->result < 0)
-                return; /* refused (a port below 1024, one in use): nothing serves there */
-        if (ev->sc == SC_listen)
-                serve(e, SOCK_STREAM, ev->fd.lport);
-        else if ((ev->addr_family == AF_INET || ev->addr_family == AF_INET6) && ev->addr_loopback)
-                /* recorded at exit: the socket's own port is the one the kernel chose for port 0 */
-                serve(e, ev->fd.sock_type, ev->addr_port ? ev->addr_port : ev->fd.lport);
-}
-
-/*
- * A multicast or broadcast address, which a TCP connect cannot reach at all
- * (the kernel refuses it: ENETUNREACH); test suites use it to test a failing
- * connection. The unspecified address is loopback already (format_peer()).
- */
-static bool addr_unconnectable(const struct event *ev) {
-        char host[INET6_ADDRSTRLEN + 2];
-        const char *colon = strrchr(ev->addr, ':');
-        if (!colon || (size_t) (colon - ev->addr) >= sizeof(host))
-                return false;
-        snprintf(host, sizeof(host), "%.*s", (int) (colon - ev->addr), ev->addr);
-        if (ev->addr_family == AF_INET) {
-                struct in_addr a;
-                if (inet_pton(AF_INET, host, &a) != 1)
-                        return false;
-                uint32_t h = ntohl(a.s_addr);
-                return (h >> 28) == 0xe || h == 0xffffffffu; /* 224.0.0.0/4, 255.255.255.255 */
-        }
-        struct in6_addr a6;
-        size_t l = strlen(host);
-        if (l < 2 || host[0] != '[' || host[l - 1] != ']')
-                return false;
-        host[l - 1] = 0;
-        return inet_pton(AF_INET6, host + 1, &a6) == 1 && a6.s6_addr[0] == 0xff; /* ff00::/8 */
-}
-
 static void rules_net(struct engine *e, const struct event *ev, struct proc *p) {
         if (!ev->addr[0])
                 return;
-        bool inet = ev->addr_family == AF_INET || ev->addr_family == AF_INET6;
-        /* a connection that cannot leave: to a server of the build, or a TCP connect to multicast/broadcast */
-        bool local = inet && ev->addr_loopback && served(e, ev->fd.sock_type, ev->addr_port);
-        bool stays = inet && ev->sc == SC_connect && ev->fd.sock_type == SOCK_STREAM && addr_unconnectable(ev);
-        if (inet && (ev->addr_port == 53 || ev->addr_port == 853) && !local && !stays)
-                emit_finding(e, "network-egress.dns-query", ev, p, ev->addr, NULL,
-                             ev_obj("address", ev->addr, NULL, NULL),
-                             "'%s' sent a DNS query to %s%s: an offline build has no name to resolve", exe_of(p),
-                             ev->addr, ev->addr_loopback ? ", where no process of the build listens" : "");
-        else if (inet && !ev->addr_loopback && !stays)
+        bool inet = ev->addr_family == 2 || ev->addr_family == 10;
+        if (inet && (ev->addr_port == 53 || ev->addr_port == 853))
+                emit_finding(
+                        e, "network-egress.dns-query", ev, p, ev->addr, NULL, ev_obj("address", ev->addr, NULL, NULL),
+                        "'%s' sent a DNS query to %s: an offline build has no name to resolve", exe_of(p), ev->addr);
+        else if (inet && !ev->addr_loopback)
                 emit_finding(e, "network-egress.connect", ev, p, ev->addr, NULL,
                              ev_obj("address", ev->addr, NULL, NULL), "'%s' tried to reach %s outside the sandbox",
                              exe_of(p), ev->addr);
-        if (inet && !ev->addr_loopback && !stays && pool_port(ev->addr_port))
+        if (inet && !ev->addr_loopback && pool_port(ev->addr_port))
                 emit_finding(e, "crypto-miner.pool-port", ev, p, ev->addr, NULL,
                              ev_obj("address", ev->addr, NULL, NULL),
                              "'%s' tried to reach %s, a port mining pools use (stratum)", exe_of(p), ev->addr);
-        if (ev->addr_family == AF_UNIX) {
+        if (ev->addr_family == 1) {
                 const char *path = ev->addr + strlen("unix:");
                 const char *b = path_basename(path);
                 if (ANY_OF(b, "docker.sock", "containerd.sock", "podman.sock", "crio.sock", "buildkitd.sock",
@@ -117,10 +48,6 @@ bool rules_net_syscall(struct engine *e, const struct event *ev, struct proc *p)
         case SC_sendto:
         case SC_sendmsg:
                 rules_net(e, ev, p);
-                break;
-        case SC_bind:
-        case SC_listen:
-                rules_serve(e, ev);
                 break;
         case SC_socket:
                 emit_finding(e, "network-egress.raw-socket", ev, p, NULL, NULL, NULL,

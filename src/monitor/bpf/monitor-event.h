@@ -36,21 +36,6 @@ enum bw_event_type {
  * rename flags; exe_ino and exe_dev the task's executable */
 #define BW_EVF_LSM (1u << 5)
 
-/*
- * SYSCALL open, openat, openat2: arg[4] names the process a "/proc/N/..." path
- * refers to: BW_PROC_TARGET | its host tgid (0: another path, or no such
- * process). detect/event.h (EV_PROC_TARGET) reads it.
- */
-#define BW_PROC_TARGET (1ULL << 32)
-/*
- * SYSCALL capset: arg[0..2] the effective, permitted and inheritable sets
- * asked for (64-bit), arg[3..5] those the task held, arg[5] with
- * BW_CAPSET_DECODED; without it the raw arguments (the user memory was not
- * readable). detect/event.h (EV_CAPSET_DECODED) reads it.
- */
-#define BW_CAPSET_DECODED (1ULL << 62)
-#define BW_CAPS_ALL       ((1ULL << 41) - 1) /* CAP_LAST_CAP is 40 */
-
 /* What a file descriptor refers to, read from the kernel's file table. */
 enum bw_fd_kind {
         BW_FD_NONE = 0, /* closed, or not looked up */

@@ -79,50 +79,6 @@ struct {
         __type(value, struct scratch);
 } scratch SEC(".maps");
 
-/*
- * The build's processes by their pid in their own pid namespace, as /proc
- * names them there: {namespace, vpid} -> host tgid, kept at fork, exec and
- * exit. proc_target() asks it whose /proc/N a build process opens (kfuncs
- * such as bpf_task_from_vpid() need 6.13 and a newer libbpf's light skeleton).
- * LRU: a build with more live processes than entries loses the oldest, whose
- * /proc/N then counts as not the build's (a finding, not a silence).
- */
-struct vpid_key {
-        __u32 ns; /* the pid namespace's inode number */
-        __u32 vpid;
-};
-struct {
-        __uint(type, BPF_MAP_TYPE_LRU_HASH);
-        __uint(max_entries, 16384);
-        __type(key, struct vpid_key);
-        __type(value, __u32);
-} bw_vpids SEC(".maps");
-
-/* TASK's pid in its own (innermost) pid namespace, and that namespace. */
-static __always_inline int vpid_of(struct task_struct *task, struct vpid_key *ret) {
-        struct pid *pid = BPF_CORE_READ(task, thread_pid);
-        if (!pid)
-                return -1;
-        unsigned int level = BPF_CORE_READ(pid, level);
-        struct upid up = {};
-        if (bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level & 31]) < 0 || !up.ns)
-                return -1;
-        ret->ns = BPF_CORE_READ(up.ns, ns.inum);
-        ret->vpid = up.nr;
-        return 0;
-}
-
-static __always_inline void vpid_note(struct task_struct *task, bool add) {
-        struct vpid_key k;
-        if (vpid_of(task, &k) < 0)
-                return;
-        if (add) {
-                __u32 tgid = BPF_CORE_READ(task, tgid);
-                bpf_map_update_elem(&bw_vpids, &k, &tgid, BPF_ANY);
-        } else
-                bpf_map_delete_elem(&bw_vpids, &k);
-}
-
 /* Events the ring had no room for: a run with any is never reported clean. */
 __u64 lost = 0;
 
@@ -392,8 +348,6 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child) {
         /* Threads are not processes: only new thread groups. */
         if (!in_build() || BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
                 return 0;
-        vpid_note(parent, true); /* the build's first process (its init) is seen first here */
-        vpid_note(child, true);
         struct bw_event *e = reserve(BW_EV_FORK, parent);
         if (!e)
                 return 0;
@@ -407,7 +361,6 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *task) {
         if (!in_build() || BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
                 return 0;
-        vpid_note(task, false);
         struct bw_event *e = reserve(BW_EV_EXIT, task);
         if (!e)
                 return 0;
@@ -520,57 +473,6 @@ static __always_inline void read_path(struct bw_event *e, char *dst, __u64 uptr)
                 dst[0] = 0;
 }
 
-/*
- * "/proc/N/...": the process N names in the caller's pid namespace (a build
- * sees its own), as BW_PROC_TARGET | its host tgid, which the process table
- * knows; 0 for other paths, or a process not of the build (bw_vpids).
- */
-static __always_inline __u64 proc_target(struct task_struct *task, const char *p) {
-        if (!PREFIX(p, "/proc/"))
-                return 0;
-        __u32 vpid = 0;
-        int i = 6;
-        for (; i < 6 + 9; i++) {
-                char ch = p[i];
-                if (ch < '0' || ch > '9')
-                        break;
-                vpid = vpid * 10 + (ch - '0');
-        }
-        if (i == 6 || p[i & (BW_PATH_LEN - 1)] != '/')
-                return 0;
-        struct vpid_key k;
-        if (vpid_of(task, &k) < 0)
-                return 0;
-        k.vpid = vpid;
-        __u32 *tgid = bpf_map_lookup_elem(&bw_vpids, &k);
-        return tgid ? BW_PROC_TARGET | *tgid : 0;
-}
-
-/*
- * capset: what the call asks for against what the task holds (arguments
- * replaced, see BW_CAPSET_DECODED): a drop, or setting what it has, is no
- * escape attempt. A header naming another process asks for everything.
- */
-static __always_inline void capset_decode(struct task_struct *task, struct bw_event *e, __u64 hdrp, __u64 datap) {
-        struct {
-                __u32 version;
-                __s32 pid;
-        } hdr = {};
-        struct {
-                __u32 effective, permitted, inheritable;
-        } d[2] = {};
-        if (bpf_probe_read_user(&hdr, sizeof(hdr), (void *) hdrp) < 0 ||
-            bpf_probe_read_user(&d, hdr.version == 0x19980330 ? sizeof(d[0]) : sizeof(d), (void *) datap) < 0)
-                return; /* the raw pointers stay: the rule takes it as a raise */
-        bool other = hdr.pid != 0 && hdr.pid != (__s32) BPF_CORE_READ(task, tgid);
-        e->arg[0] = other ? BW_CAPS_ALL : d[0].effective | (__u64) d[1].effective << 32;
-        e->arg[1] = other ? BW_CAPS_ALL : d[0].permitted | (__u64) d[1].permitted << 32;
-        e->arg[2] = other ? BW_CAPS_ALL : d[0].inheritable | (__u64) d[1].inheritable << 32;
-        e->arg[3] = BPF_CORE_READ(task, cred, cap_effective.val);
-        e->arg[4] = BPF_CORE_READ(task, cred, cap_permitted.val);
-        e->arg[5] = BPF_CORE_READ(task, cred, cap_inheritable.val) | BW_CAPSET_DECODED;
-}
-
 static __always_inline int on_open(long nr, struct pt_regs *regs, __u64 path, __u64 flags) {
         __u32 zero = 0;
         struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
@@ -588,7 +490,6 @@ static __always_inline int on_open(long nr, struct pt_regs *regs, __u64 path, __
         if (n == BW_PATH_LEN)
                 e->flags |= BW_EVF_PATH_TRUNCATED;
         e->arg[5] = flags; /* the open flags, wherever this call passes them */
-        e->arg[4] = proc_target(bpf_get_current_task_btf(), s->path);
         submit(e);
         return 0;
 }
@@ -629,6 +530,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
         case __NR_connect:
         case __NR_sendto:
         case __NR_sendmsg:
+        case __NR_bind:
+        case __NR_listen:
         case __NR_socket:
         case __NR_dup2:
         case __NR_dup3:
@@ -760,6 +663,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
                 read_path(e, e->str2, a2);
                 break;
         case __NR_connect:
+        case __NR_bind:
                 fd_describe(task, a0, &e->fd[0]);
                 read_sockaddr(e, a1, a2);
                 break;
@@ -777,8 +681,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr) {
                 read_sockaddr(e, mh.name, mh.namelen);
                 break;
         }
-        case __NR_capset:
-                capset_decode(task, e, a0, a1);
+        case __NR_listen:
+                fd_describe(task, a0, &e->fd[0]);
                 break;
         case __NR_mmap: {
                 /* The file behind the fd: the reader comes too late for /proc/PID/fd or map_files. */
@@ -886,8 +790,6 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
         case __NR_userfaultfd:
         case __NR_io_uring_setup:
         case __NR_ioctl:
-        case __NR_bind:
-        case __NR_listen:
                 break;
         default:
                 return 0;
@@ -947,17 +849,6 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
                 read_path(e, e->str2, a2); /* filesystem type */
                 break;
         case __NR_ioctl:
-                fd_describe(bpf_get_current_task_btf(), a0, &e->fd[0]);
-                break;
-        /*
-         * A server of the build (rules-net.c): at exit, so a refused bind (a port below 1024) is not taken
-         * for one, and the socket's local port is the one the kernel chose for port 0.
-         */
-        case __NR_bind:
-                fd_describe(bpf_get_current_task_btf(), a0, &e->fd[0]);
-                read_sockaddr(e, a1, a2);
-                break;
-        case __NR_listen:
                 fd_describe(bpf_get_current_task_btf(), a0, &e->fd[0]);
                 break;
         case __NR_clone3:
