@@ -2,6 +2,8 @@
 /* The ledger on SQLite in a scratch directory: append, verify, queries, tampering. */
 #include <sqlite3.h>
 
+#include "attest/envelope-file.h"
+#include "ledger/audit.h"
 #include "ledger/ledger.h"
 #include "attest/statement.h"
 #include "test-fs.h"
@@ -225,5 +227,31 @@ TEST(first_bad_signature_among_many) {
         ASSERT_EQ_INT(verify(f.url), 77);
         sql(f.db, "UPDATE entries SET verdict = 'fail' WHERE seq = 3");
         ASSERT_EQ_INT(verify(f.url), 3);
+        teardown(&f);
+}
+
+TEST(audit_artifact) {
+        struct fixture f;
+        setup(&f, 0);
+        _cleanup_free_ char *good = xasprintf("%s/good.bin", f.dir), *bad = xasprintf("%s/bad.bin", f.dir);
+        ASSERT_EQ_INT(write_file_at(AT_FDCWD, good, "built\n", O_CREAT | O_TRUNC, 0644), 0);
+        ASSERT_EQ_INT(write_file_at(AT_FDCWD, bad, "planted\n", O_CREAT | O_TRUNC, 0644), 0);
+        char digest[65];
+        ASSERT_EQ_INT(file_sha256(good, digest), 0);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, false, &l), 0);
+        json_object *e = entry(0, "builder-1", D("0000"), digest);
+        uint64_t idx;
+        ASSERT_EQ_INT(ledger_append(l, e, f.key, &idx), 0);
+        json_object_put(e);
+        json_object *j = NULL;
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, good, &j), 0);
+        ASSERT_TRUE(json_object_get_boolean(json_path(j, "backed")));
+        ASSERT_STREQ(json_object_get_string(json_path(j, "builder")), "builder-1");
+        json_object_put(j);
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, bad, &j), 0);
+        ASSERT_TRUE(!json_object_get_boolean(json_path(j, "backed")));
+        ASSERT_TRUE(strstr(json_object_get_string(json_path(j, "reason")), "no ledger entry") != NULL);
+        json_object_put(j);
         teardown(&f);
 }

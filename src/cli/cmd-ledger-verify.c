@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `ledger verify` and `ledger audit-signatures`: the integrity of the log, the builds behind signed files. */
+#include <inttypes.h>
+
+#include "attest/statement.h"
+#include "basic/json-util.h"
+#include "basic/log.h"
+#include "cli/cmd-ledger.h"
+#include "cli/commands.h"
+#include "ledger/audit.h"
+#include "ledger/ledger.h"
+#include "provenance/provenance.h"
+
+int ledger_do_verify(const struct ledger_opts *o) {
+        EVP_PKEY **trusted = NULL;
+        struct ledger *l = NULL;
+        int ret;
+        if (ledger_cli_load_pubkeys(o->pubkeys, &trusted) < 0)
+                return EXIT_SETUP;
+        if ((ret = ledger_cli_open_ledger(o, false, &l)) != 0)
+                goto out;
+        struct ledger_verify_result res;
+        int r = ledger_verify(l, trusted, o->at_size, &res);
+        if (r < 0) {
+                log_error("cannot read the ledger '%s' (%s); check that it is reachable and is a buildward ledger",
+                          o->url, ledger_error(l));
+                ret = EXIT_SETUP;
+                goto out;
+        }
+        char root[HASH_HEX_SIZE];
+        hash_to_hex(res.root, HASH_SIZE, root);
+        if (res.ok && o->at_size) {
+                /* a checkpoint kept elsewhere: the log must still extend it */
+                if (res.entries < o->at_size) {
+                        res.ok = false;
+                        res.bad_index = res.entries;
+                        res.reason = xasprintf("it is missing: the log ends at %" PRIu64 " entries but the checkpoint "
+                                               "you kept has %" PRIu64,
+                                               res.entries, o->at_size);
+                } else if (memcmp(res.root_at, o->at_root, HASH_SIZE) != 0) {
+                        res.ok = false;
+                        res.bad_index = o->at_size - 1;
+                        res.reason = xasprintf("the log's root at size %" PRIu64 " differs from the checkpoint you "
+                                               "kept: the log before it was rewritten",
+                                               o->at_size);
+                }
+        }
+        if (o->json) {
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "ok", json_object_new_boolean(res.ok));
+                json_object_object_add(j, "entries", json_object_new_uint64(res.entries));
+                json_object_object_add(j, "root", json_new_string(root));
+                json_object_object_add(j, "unsigned_checkpoints", json_object_new_uint64(res.unsigned_checkpoints));
+                if (!res.ok) {
+                        json_object_object_add(j, "first_bad_entry", json_object_new_uint64(res.bad_index));
+                        json_object_object_add(j, "reason", json_new_string(res.reason));
+                }
+                ledger_cli_print_json(j);
+                json_object_put(j);
+        } else if (res.ok)
+                printf("ledger ok: %" PRIu64 " entries, tree size %" PRIu64 ", root %s%s\n", res.entries, res.entries,
+                       root, res.unsigned_checkpoints ? "" : ", every checkpoint signed");
+        if (!res.ok)
+                log_error("ledger entry %" PRIu64 " is bad: %s; entries before it verify (tree size %" PRIu64
+                          ", root %s): restore the ledger from a copy and investigate who wrote to it",
+                          res.bad_index, res.reason, res.entries, root);
+        else if (res.unsigned_checkpoints)
+                log_warning("%" PRIu64 " of %" PRIu64 " checkpoints are unsigned: the log is consistent, but whoever "
+                            "can write the database could have rewritten those entries; sign builds with --sign-key",
+                            res.unsigned_checkpoints, res.entries);
+        ret = res.ok ? 0 : EXIT_FOUND;
+        free(res.reason);
+out:
+        ledger_close(l);
+        ledger_cli_free_keys(trusted);
+        return ret;
+}
+
+int ledger_do_audit(const struct ledger_opts *o, char **files) {
+        if (!files[0]) {
+                log_error("audit-signatures needs the files to audit; see `buildward ledger --help`");
+                return EXIT_USAGE;
+        }
+        EVP_PKEY **trusted = NULL;
+        if (ledger_cli_load_pubkeys(o->pubkeys, &trusted) < 0)
+                return EXIT_SETUP;
+        struct ledger *l = NULL;
+        int ret = ledger_cli_open_ledger(o, false, &l);
+        size_t bad = 0, n = 0;
+        json_object *out = json_object_new_array();
+        for (char **f = files; ret == 0 && *f; f++, n++) {
+                json_object *j = NULL;
+                int r = ledger_audit_file(l, trusted, *f, &j);
+                if (r < 0) {
+                        log_error("cannot audit '%s' (%s); check that the file is readable and the ledger reachable",
+                                  *f, r == -EIO ? ledger_error(l) : strerror(-r));
+                        ret = EXIT_SETUP;
+                        break;
+                }
+                bool backed = json_object_get_boolean(json_path(j, "backed"));
+                bad += !backed;
+                /* backed, but a build that failed its verdict may be exactly the one to look at */
+                if (!o->json && backed)
+                        printf("ok       %s: ledger entry #%" PRId64 " by %s, verdict %s\n", *f,
+                               json_object_get_int64(json_path(j, "entry")),
+                               json_object_get_string(json_path(j, "builder")),
+                               json_object_get_string(json_path(j, "verdict")));
+                else if (!o->json)
+                        printf("UNBACKED %s: %s\n", *f, json_object_get_string(json_path(j, "reason")));
+                json_object_array_add(out, j);
+        }
+        if (ret == 0) {
+                if (o->json) {
+                        json_object *w = json_object_new_object();
+                        json_object_object_add(w, "files", json_object_get(out));
+                        json_object_object_add(w, "unbacked", json_object_new_uint64(bad));
+                        ledger_cli_print_json(w);
+                        json_object_put(w);
+                } else
+                        printf("%zu of %zu files without an authorized build behind them\n", bad, n);
+                ret = bad ? EXIT_FOUND : 0;
+        }
+        json_object_put(out);
+        ledger_close(l);
+        ledger_cli_free_keys(trusted);
+        return ret;
+}

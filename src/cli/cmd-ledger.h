@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* What the files of `buildward ledger` share: its options and helpers (cmd-ledger.c). */
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "crypto/sign.h"
+#include "ledger/ledger.h"
+
+/* Exit codes of `ledger` and `verify`: 0 all good, 1 a problem found, 2 usage, 125 could not do the job. */
+#define EXIT_FOUND 1
+#define EXIT_USAGE 2
+
+struct ledger_opts {
+        const char *url;
+        const char *since, *until, *builder, *sign_key;
+        char **pubkeys;
+        bool json;
+        uint64_t since_usec, until_usec;
+        uint64_t at_size; /* --checkpoint SIZE:ROOT */
+        merkle_hash at_root;
+};
+
+/* Loads --pubkey files into a NULL-terminated array (NULL when none were given); prints why not. */
+int ledger_cli_load_pubkeys(char **paths, EVP_PKEY ***ret);
+void ledger_cli_free_keys(EVP_PKEY **keys);
+/* 0, or EXIT_SETUP after printing why the ledger cannot be opened. */
+int ledger_cli_open_ledger(const struct ledger_opts *o, bool create, struct ledger **ret);
+void ledger_cli_print_json(json_object *o);
+
+int ledger_do_verify(const struct ledger_opts *o);
+int ledger_do_audit(const struct ledger_opts *o, char **files);
+int ledger_do_append(const struct ledger_opts *o, char **args);
