@@ -11,6 +11,25 @@
 #include "ledger/ledger.h"
 #include "provenance/provenance.h"
 
+/* A checkpoint kept elsewhere (--checkpoint): the log must still extend it. */
+static void compare_kept(const struct ledger_opts *o, struct ledger_verify_result *r) {
+        if (!r->ok || !o->at_size)
+                return;
+        if (r->entries < o->at_size) {
+                r->ok = false;
+                r->bad_index = r->entries;
+                r->reason = xasprintf("it is missing: the log ends at %" PRIu64 " entries but the checkpoint you kept "
+                                      "has %" PRIu64,
+                                      r->entries, o->at_size);
+        } else if (memcmp(r->root_at, o->at_root, HASH_SIZE) != 0) {
+                r->ok = false;
+                r->bad_index = o->at_size - 1;
+                r->reason = xasprintf("the log's root at size %" PRIu64 " differs from the checkpoint you kept: the "
+                                      "log before it was rewritten",
+                                      o->at_size);
+        }
+}
+
 int ledger_do_verify(const struct ledger_opts *o) {
         EVP_PKEY **trusted = NULL;
         struct ledger *l = NULL;
@@ -29,22 +48,10 @@ int ledger_do_verify(const struct ledger_opts *o) {
         }
         char root[HASH_HEX_SIZE];
         hash_to_hex(res.root, HASH_SIZE, root);
-        if (res.ok && o->at_size) {
-                /* a checkpoint kept elsewhere: the log must still extend it */
-                if (res.entries < o->at_size) {
-                        res.ok = false;
-                        res.bad_index = res.entries;
-                        res.reason = xasprintf("it is missing: the log ends at %" PRIu64 " entries but the checkpoint "
-                                               "you kept has %" PRIu64,
-                                               res.entries, o->at_size);
-                } else if (memcmp(res.root_at, o->at_root, HASH_SIZE) != 0) {
-                        res.ok = false;
-                        res.bad_index = o->at_size - 1;
-                        res.reason = xasprintf("the log's root at size %" PRIu64 " differs from the checkpoint you "
-                                               "kept: the log before it was rewritten",
-                                               o->at_size);
-                }
-        }
+        compare_kept(o, &res);
+        json_object *problems = NULL;
+        if (res.ok && (ret = ledger_cli_fleet_check(o, l, &problems)) != 0)
+                goto out;
         if (o->json) {
                 json_object *j = json_object_new_object();
                 json_object_object_add(j, "ok", json_object_new_boolean(res.ok));
@@ -55,9 +62,14 @@ int ledger_do_verify(const struct ledger_opts *o) {
                         json_object_object_add(j, "first_bad_entry", json_object_new_uint64(res.bad_index));
                         json_object_object_add(j, "reason", json_new_string(res.reason));
                 }
+                if (problems)
+                        json_object_object_add(j, "fleet_problems", json_object_get(problems));
                 ledger_cli_print_json(j);
                 json_object_put(j);
-        } else if (res.ok)
+        } else if (res.ok && problems && json_object_array_length(problems) > 0)
+                printf("ledger consistent: %" PRIu64 " entries, but %zu do not count for the fleet\n", res.entries,
+                       json_object_array_length(problems));
+        else if (res.ok)
                 printf("ledger ok: %" PRIu64 " entries, tree size %" PRIu64 ", root %s%s\n", res.entries, res.entries,
                        root, res.unsigned_checkpoints ? "" : ", every checkpoint signed");
         if (!res.ok)
@@ -68,8 +80,10 @@ int ledger_do_verify(const struct ledger_opts *o) {
                 log_warning("%" PRIu64 " of %" PRIu64 " checkpoints are unsigned: the log is consistent, but whoever "
                             "can write the database could have rewritten those entries; sign builds with --sign-key",
                             res.unsigned_checkpoints, res.entries);
-        ret = res.ok ? 0 : EXIT_FOUND;
+        ledger_cli_log_problems(problems);
+        ret = res.ok && !(problems && json_object_array_length(problems) > 0) ? 0 : EXIT_FOUND;
         free(res.reason);
+        json_object_put(problems);
 out:
         ledger_close(l);
         ledger_cli_free_keys(trusted);
@@ -85,12 +99,15 @@ int ledger_do_audit(const struct ledger_opts *o, char **files) {
         if (ledger_cli_load_pubkeys(o->pubkeys, &trusted) < 0)
                 return EXIT_SETUP;
         struct ledger *l = NULL;
+        json_object *problems = NULL;
         int ret = ledger_cli_open_ledger(o, false, &l);
+        if (ret == 0)
+                ret = ledger_cli_fleet_check(o, l, &problems);
         size_t bad = 0, n = 0;
         json_object *out = json_object_new_array();
         for (char **f = files; ret == 0 && *f; f++, n++) {
                 json_object *j = NULL;
-                int r = ledger_audit_file(l, trusted, *f, &j);
+                int r = ledger_audit_file(l, trusted, problems, *f, &j);
                 if (r < 0) {
                         log_error("cannot audit '%s' (%s); check that the file is readable and the ledger reachable",
                                   *f, r == -EIO ? ledger_error(l) : strerror(-r));
@@ -121,6 +138,7 @@ int ledger_do_audit(const struct ledger_opts *o, char **files) {
                 ret = bad ? EXIT_FOUND : 0;
         }
         json_object_put(out);
+        json_object_put(problems);
         ledger_close(l);
         ledger_cli_free_keys(trusted);
         return ret;

@@ -7,6 +7,7 @@
 #include "basic/log.h"
 #include "cli/cmd-ledger.h"
 #include "cli/commands.h"
+#include "ledger/fleet.h"
 #include "ledger/ledger.h"
 #include "provenance/provenance.h"
 
@@ -14,16 +15,23 @@ static void ledger_help(void) {
         printf("usage: buildward ledger COMMAND [OPTIONS]\n\n"
                "  verify [--pubkey PUB]... [--checkpoint SIZE:ROOT]\n"
                "                                  check the whole log; names the first bad entry\n"
-               "  query --since T --until T [--builder ID]\n"
+               "  query --since T --until T [--builder ID] [--keyid KID]\n"
                "                                  builds that started or finished in the window\n"
+               "  query --keyid KID               every entry signed with a key\n"
                "  blast-radius DIGEST|FILE        everything built from an artifact, transitively\n"
                "  blast-radius --builder ID --since T --until T\n"
                "                                  everything built from what a builder made in a window\n"
                "  audit-signatures FILE...        signed artifacts or provenance files with no ledger entry\n"
                "                                  from an authorized builder\n"
-               "  append --sign-key KEY FILE|-    append entries given as JSON Lines (imports, tests)\n\n"
+               "  append --sign-key KEY FILE|-    append entries given as JSON Lines (imports, tests)\n"
+               "  enrol --admin-key ADMIN.key --builder ID --pubkey PUB...\n"
+               "                                  bind a builder id to its keys (fleet administrator)\n"
+               "  revoke --admin-key ADMIN.key --keyid KID --from T\n"
+               "                                  a key stops counting for builds finished from T on\n\n"
                "  --ledger URL    sqlite:PATH or postgresql://... (default " LEDGER_DEFAULT_URL ")\n"
                "  --pubkey PUB    an authorized builder key (repeatable); default: the keys in the ledger\n"
+               "  --admin-pubkey ADMIN.pub  verify, audit-signatures: every build must be signed by a key\n"
+               "                  enrolled for its builder and not revoked (docs/provenance.md)\n"
                "  --json          machine-readable output\n"
                "T is RFC 3339 UTC (2026-11-25T14:00:00Z), a date (2026-11-25) or @EPOCH.\n"
                "Exit: 0 fine, 1 a problem found (bad entry, unbacked signature), 2 usage, 125 error.\n");
@@ -123,19 +131,33 @@ static int parse_window(struct ledger_opts *o, bool required) {
 }
 
 static int do_query(struct ledger_opts *o) {
-        int ret = parse_window(o, true);
+        /* --keyid alone: every entry the key signed */
+        int ret = parse_window(o, !o->keyid);
         if (ret)
                 return ret;
+        if (o->keyid && !o->since)
+                o->until_usec = INT64_MAX;
         _cleanup_ledger_ struct ledger *l = NULL;
         if ((ret = ledger_cli_open_ledger(o, false, &l)) != 0)
                 return ret;
         json_object *arr;
-        int r = ledger_query_window(l, o->since_usec, o->until_usec, o->builder, &arr);
+        int r = o->keyid ? ledger_query_keyid(l, o->keyid, o->since_usec, o->until_usec, &arr)
+                         : ledger_query_window(l, o->since_usec, o->until_usec, o->builder, &arr);
+        if (r >= 0 && o->keyid && o->builder) {
+                json_object *all = arr;
+                arr = json_object_new_array();
+                for (size_t i = 0; i < json_object_array_length(all); i++) {
+                        json_object *e = json_object_array_get_idx(all, i);
+                        if (streq_ptr(json_object_get_string(json_path(e, "builder")), o->builder))
+                                json_object_array_add(arr, json_object_get(e));
+                }
+                json_object_put(all);
+        }
         if (r < 0) {
                 log_error("cannot query the ledger '%s' (%s)", o->url, ledger_error(l));
                 return EXIT_SETUP;
         }
-        print_entries(o, arr, "builds in the window");
+        print_entries(o, arr, o->since ? "builds in the window" : "entries signed with the key");
         json_object_put(arr);
         return 0;
 }
@@ -195,7 +217,11 @@ int cmd_ledger(int argc, char **argv) {
                 OPT_PUBKEY,
                 OPT_JSON,
                 OPT_SIGN_KEY,
-                OPT_CHECKPOINT
+                OPT_CHECKPOINT,
+                OPT_ADMIN_KEY,
+                OPT_ADMIN_PUBKEY,
+                OPT_KEYID,
+                OPT_FROM,
         };
         static const struct option opts[] = {
                 { "ledger", required_argument, NULL, OPT_LEDGER },
@@ -206,6 +232,10 @@ int cmd_ledger(int argc, char **argv) {
                 { "sign-key", required_argument, NULL, OPT_SIGN_KEY },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+                { "admin-key", required_argument, NULL, OPT_ADMIN_KEY },
+                { "admin-pubkey", required_argument, NULL, OPT_ADMIN_PUBKEY },
+                { "keyid", required_argument, NULL, OPT_KEYID },
+                { "from", required_argument, NULL, OPT_FROM },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -234,6 +264,18 @@ int cmd_ledger(int argc, char **argv) {
                 case OPT_SIGN_KEY:
                         o.sign_key = optarg;
                         break;
+                case OPT_ADMIN_KEY:
+                        o.admin_key = optarg;
+                        break;
+                case OPT_ADMIN_PUBKEY:
+                        o.admin_pubkey = optarg;
+                        break;
+                case OPT_KEYID:
+                        o.keyid = optarg;
+                        break;
+                case OPT_FROM:
+                        o.from = optarg;
+                        break;
                 case OPT_JSON:
                         o.json = true;
                         break;
@@ -259,6 +301,9 @@ int cmd_ledger(int argc, char **argv) {
                 }
         for (int i = optind; i < argc; i++)
                 strv_push(&args, xstrdup(argv[i]));
+        /* --pubkey restricts who may sign checkpoints: the administrator's records are signed too */
+        if (o.admin_pubkey && pubkeys[0] && args[0] && !streq(args[0], "enrol"))
+                strv_push(&pubkeys, xstrdup(o.admin_pubkey));
         o.pubkeys = pubkeys;
         if (!args[0]) {
                 ledger_help();
@@ -278,8 +323,12 @@ int cmd_ledger(int argc, char **argv) {
                 return ledger_do_audit(&o, args + 1);
         if (streq(sub, "append"))
                 return ledger_do_append(&o, args + 1);
-        log_error("unknown ledger command '%s' or extra arguments; use verify, query, blast-radius, audit-signatures "
-                  "or append",
+        if (streq(sub, "enrol") && !args[1])
+                return ledger_do_enrol(&o);
+        if (streq(sub, "revoke") && !args[1])
+                return ledger_do_revoke(&o);
+        log_error("unknown ledger command '%s' or extra arguments; use verify, query, blast-radius, audit-signatures, "
+                  "append, enrol or revoke",
                   sub);
         return EXIT_USAGE;
 }

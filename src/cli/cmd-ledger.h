@@ -15,6 +15,8 @@
 struct ledger_opts {
         const char *url;
         const char *since, *until, *builder, *sign_key;
+        const char *admin_key, *admin_pubkey; /* fleet administrator: private (enrol, revoke), public (checks) */
+        const char *keyid, *from;
         char **pubkeys;
         bool json;
         uint64_t since_usec, until_usec;
@@ -32,3 +34,12 @@ void ledger_cli_print_json(json_object *o);
 int ledger_do_verify(const struct ledger_opts *o);
 int ledger_do_audit(const struct ledger_opts *o, char **files);
 int ledger_do_append(const struct ledger_opts *o, char **args);
+int ledger_do_enrol(const struct ledger_opts *o);
+int ledger_do_revoke(const struct ledger_opts *o);
+
+/* Loads the administrator key at PATH (PRIVATE or public); EXIT_SETUP after printing why not. */
+int ledger_cli_load_admin(const char *path, bool private, EVP_PKEY **ret);
+/* With --admin-pubkey: the enrolment check's problems (ledger/fleet.h); *RET_PROBLEMS NULL without. */
+int ledger_cli_fleet_check(const struct ledger_opts *o, struct ledger *l, json_object **ret_problems);
+/* One error line per problem, naming the entry, the cause and the fix. */
+void ledger_cli_log_problems(json_object *problems);

@@ -135,12 +135,30 @@ static int audit_one(struct ledger *l, EVP_PKEY *const *trusted, const char *pat
         return 1;
 }
 
-int ledger_audit_file(struct ledger *l, EVP_PKEY *const *trusted, const char *path, json_object **ret) {
+/* The problem FLEET_PROBLEMS records for ENTRY, or NULL. */
+static const char *fleet_problem(json_object *fleet_problems, json_object *entry) {
+        int64_t index = json_object_get_int64(json_path(entry, "index"));
+        for (size_t i = 0; fleet_problems && i < json_object_array_length(fleet_problems); i++) {
+                json_object *p = json_object_array_get_idx(fleet_problems, i);
+                if (json_object_get_int64(json_path(p, "index")) == index)
+                        return json_object_get_string(json_path(p, "reason"));
+        }
+        return NULL;
+}
+
+int ledger_audit_file(struct ledger *l, EVP_PKEY *const *trusted, json_object *fleet_problems, const char *path,
+                      json_object **ret) {
         _cleanup_free_ char *reason = NULL;
         json_object *entry = NULL;
         int r = audit_one(l, trusted, path, &reason, &entry);
         if (r < 0)
                 return r;
+        const char *why = r == 0 ? fleet_problem(fleet_problems, entry) : NULL;
+        if (why) {
+                reason = xasprintf("its ledger entry #%" PRId64 " does not count for the fleet: %s",
+                                   json_object_get_int64(json_path(entry, "index")), why);
+                r = 1;
+        }
         json_object *j = json_object_new_object();
         json_object_object_add(j, "file", json_new_string(path));
         json_object_object_add(j, "backed", json_object_new_boolean(r == 0));

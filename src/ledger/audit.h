@@ -18,7 +18,10 @@
  * that key records its digest with a proven inclusion; an artifact when an
  * entry from an authorized key lists it as a subject, with a proven inclusion.
  * *RET is {file, backed, entry, builder, keyid, verdict} or {file, backed,
- * reason}. Returns 0, or -errno when the file or the ledger could not be read
- * (-EIO: ledger_error() says why).
+ * reason}. FLEET_PROBLEMS (may be NULL), from ledger_fleet_check(): an entry
+ * listed there backs nothing (a forged builder id, a revoked key). Returns 0,
+ * or -errno when the file or the ledger could not be read (-EIO:
+ * ledger_error() says why).
  */
-int ledger_audit_file(struct ledger *l, EVP_PKEY *const *trusted, const char *path, json_object **ret);
+int ledger_audit_file(struct ledger *l, EVP_PKEY *const *trusted, json_object *fleet_problems, const char *path,
+                      json_object **ret);

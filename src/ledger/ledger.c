@@ -258,8 +258,8 @@ static int build_body(json_object *in, uint64_t index, const char *keyid, struct
                       json_object **ret) {
         json_object *b = json_object_new_object(), *v;
         json_object_object_add(b, "index", json_object_new_uint64(index));
-        static const char *const keys[] = { "builder", "startedOn",  "finishedOn", "command",
-                                            "verdict", "provenance", "materials",  "subjects" };
+        static const char *const keys[] = { "builder",    "startedOn", "finishedOn", "command", "verdict",
+                                            "provenance", "materials", "subjects",   "admin" };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (json_object_object_get_ex(in, keys[i], &v))
                         json_object_object_add(b, keys[i], copy_key(in, keys[i]));

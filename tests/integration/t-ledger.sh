@@ -129,7 +129,85 @@ CASES
         check "$be: and the log still verifies" "$B" ledger verify --ledger "$url"
 }
 
+# fleet BACKEND: enrolment and revocation by a fleet administrator (issue 14). Entries:
+# 0-1 enrolments, 2-4 builder-a (key a, finished 10:00:30 .. 10:02:30), 5-6 builder-b (key b),
+# 7 claims builder-a but is signed with b (the forgery), 8 revokes a from 10:01:10,
+# 9 a builder-a build signed with a, appended after the revocation but dated before it.
+fleet() {
+        local be=$1 url ka kb
+        url=$(new_ledger "$be" fleet$be)
+        check "$be: enrol key a for builder-a" "$B" ledger enrol --ledger "$url" --admin-key "$T/admin" \
+                --builder builder-a --pubkey "$T/a.pub"
+        check "$be: enrol key b for builder-b" "$B" ledger enrol --ledger "$url" --admin-key "$T/admin" \
+                --builder builder-b --pubkey "$T/b.pub"
+        gen_entries 3 builder-a 0 >"$T/fa.jsonl"
+        gen_entries 2 builder-b 5 >"$T/fb.jsonl"
+        gen_entries 1 builder-a 20 forged >"$T/forged.jsonl"
+        gen_entries 1 builder-a 0 late >"$T/late.jsonl"
+        "$B" ledger append --ledger "$url" --sign-key "$T/a" "$T/fa.jsonl" >/dev/null &&
+                "$B" ledger append --ledger "$url" --sign-key "$T/b" "$T/fb.jsonl" >/dev/null &&
+                "$B" ledger append --ledger "$url" --sign-key "$T/b" "$T/forged.jsonl" >/dev/null
+        "$B" ledger query --ledger "$url" --since 2026-11-25 --until 2026-11-26 --json >"$T/fq.json"
+        ka=$(json "$T/fq.json" 'd["entries"][2]["keyid"]')
+        kb=$(json "$T/fq.json" 'd["entries"][5]["keyid"]')
+        check "$be: without --admin-pubkey the forgery passes verify (self-asserted identity)" \
+                "$B" ledger verify --ledger "$url"
+        RC=0
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/admin.pub" >"$T/fv.out" 2>"$T/fv.err" || RC=$?
+        expect_rc "$be: with --admin-pubkey verify exits 1" 1
+        expect_match "$be: it names the forged entry, its key and the builder the key belongs to" \
+                "ledger entry 7 does not count for the fleet: it claims builder 'builder-a' but is signed by key $kb, which is enrolled for builder 'builder-b'" \
+                "$(cat "$T/fv.err")"
+        expect_eq "$be: and nothing else" 1 "$(grep -c 'does not count' "$T/fv.err")"
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/admin.pub" --pubkey "$T/a.pub" --pubkey "$T/b.pub" \
+                --json >"$T/fv.json" 2>/dev/null
+        expect_eq "$be: --json lists it under fleet_problems" "[7]" \
+                "$(json "$T/fv.json" '[p["index"] for p in d["fleet_problems"]]')"
+        "$B" ledger query --ledger "$url" --keyid "$kb" --json >"$T/fk.json"
+        expect_eq "$be: query --keyid lists what key b signed, the forgery included" "[5, 6, 7]" \
+                "$(json "$T/fk.json" '[e["index"] for e in d["entries"]]')"
+        "$B" ledger query --ledger "$url" --keyid "$kb" --builder builder-a --json >"$T/fk.json"
+        expect_eq "$be: query --keyid --builder: what key b signed as builder-a" "[7]" \
+                "$(json "$T/fk.json" '[e["index"] for e in d["entries"]]')"
+        check "$be: revoke key a from 10:01:10" "$B" ledger revoke --ledger "$url" --admin-key "$T/admin" \
+                --keyid "$ka" --from 2026-11-25T10:01:10Z
+        "$B" ledger append --ledger "$url" --sign-key "$T/a" "$T/late.jsonl" >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/admin.pub" --json >"$T/fv.json" 2>"$T/fv.err" || RC=$?
+        expect_rc "$be: after the revocation verify exits 1" 1
+        expect_eq "$be: builds of key a finished after the time and the one appended after the revocation are named; the earlier one stays valid" \
+                "[3, 4, 7, 9]" "$(json "$T/fv.json" '[p["index"] for p in d["fleet_problems"]]')"
+        expect_match "$be: the revocation is named as the cause" \
+                "ledger entry 3 does not count for the fleet: it is signed by key $ka, revoked from 2026-11-25T10:01:10" \
+                "$(cat "$T/fv.err")"
+        expect_match "$be: backdating after the revocation does not help" \
+                "ledger entry 9 does not count for the fleet: .*appended after that key's revocation \(entry 8\)" \
+                "$(cat "$T/fv.err")"
+        "$B" ledger revoke --ledger "$url" --admin-key "$T/b" --keyid "$kb" --from 2026-01-01 >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/admin.pub" >/dev/null 2>"$T/fv.err" || RC=$?
+        expect_match "$be: a revocation not signed by the administrator is named, and ignored" \
+                "ledger entry 10 does not count for the fleet: it is an administrator record signed by key $kb" \
+                "$(cat "$T/fv.err")"
+        expect_eq "$be: so key b's builds are not revoked by it" 0 "$(grep -c 'ledger entry [56] ' "$T/fv.err")"
+        RC=0
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/b.pub" >/dev/null 2>"$T/fv.err" || RC=$?
+        expect_match "$be: the wrong --admin-pubkey rejects every enrolment, naming the fix" \
+                "ledger entry 0 does not count .* check that --admin-pubkey is the fleet administrator's key" \
+                "$(cat "$T/fv.err")"
+        RC=0
+        "$B" ledger revoke --ledger "$url" --admin-key "$T/admin" --keyid nothex --from 2026-01-01 >/dev/null \
+                2>"$T/fv.err" || RC=$?
+        expect_rc "$be: a malformed --keyid is a usage error" 2
+        RC=0
+        "$B" ledger enrol --ledger "$url" --builder builder-c --pubkey "$T/a.pub" >/dev/null 2>"$T/fv.err" || RC=$?
+        expect_rc "$be: enrol without --admin-key is a usage error" 2
+        expect_match "$be: naming the missing option" "enrol needs --admin-key ADMIN.key" "$(cat "$T/fv.err")"
+}
+for k in admin a b; do "$B" keygen -o "$T/$k" >/dev/null; done
+
 suite sqlite
+fleet sqlite
 
 # ---- errors without stored data touched ----
 RC=0
@@ -154,6 +232,7 @@ if ! pg_start "$T/pg"; then
         exit $?
 fi
 suite pg
+fleet pg
 
 url=$(new_ledger pg fleet)
 for w in 0 1 2 3 4 5 6 7; do gen_entries 25 "builder-$w" $((w * 30)) >"$T/w$w.jsonl"; done

@@ -4,6 +4,7 @@
 
 #include "attest/envelope-file.h"
 #include "ledger/audit.h"
+#include "ledger/fleet.h"
 #include "ledger/ledger.h"
 #include "attest/statement.h"
 #include "test-fs.h"
@@ -245,13 +246,93 @@ TEST(audit_artifact) {
         ASSERT_EQ_INT(ledger_append(l, e, f.key, &idx), 0);
         json_object_put(e);
         json_object *j = NULL;
-        ASSERT_EQ_INT(ledger_audit_file(l, NULL, good, &j), 0);
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, NULL, good, &j), 0);
         ASSERT_TRUE(json_object_get_boolean(json_path(j, "backed")));
         ASSERT_STREQ(json_object_get_string(json_path(j, "builder")), "builder-1");
         json_object_put(j);
-        ASSERT_EQ_INT(ledger_audit_file(l, NULL, bad, &j), 0);
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, NULL, bad, &j), 0);
         ASSERT_TRUE(!json_object_get_boolean(json_path(j, "backed")));
         ASSERT_TRUE(strstr(json_object_get_string(json_path(j, "reason")), "no ledger entry") != NULL);
         json_object_put(j);
+        teardown(&f);
+}
+
+/* The index list of PROBLEMS, as "i,j,k". */
+static char *problem_indexes(json_object *problems) {
+        char *s = xstrdup("");
+        for (size_t i = 0; i < json_object_array_length(problems); i++) {
+                char *n = xasprintf("%s%s%" PRId64, s, i ? "," : "",
+                                    json_object_get_int64(json_path(json_object_array_get_idx(problems, i), "index")));
+                free(s);
+                s = n;
+        }
+        return s;
+}
+
+TEST(fleet_enrolment_and_revocation) {
+        struct fixture f;
+        setup(&f, 0);
+        _cleanup_free_ char *ka = xasprintf("%s/admin", f.dir), *kb = xasprintf("%s/b", f.dir);
+        _cleanup_pkey_ EVP_PKEY *admin = NULL, *b = NULL;
+        ASSERT_EQ_INT(key_generate(ka), 0);
+        ASSERT_EQ_INT(key_generate(kb), 0);
+        ASSERT_EQ_INT(key_load_private(ka, &admin), 0);
+        ASSERT_EQ_INT(key_load_private(kb, &b), 0);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, true, &l), 0);
+        uint64_t idx;
+        EVP_PKEY *ka_keys[] = { f.key, NULL }, *kb_keys[] = { b, NULL };
+        ASSERT_EQ_INT(ledger_enrol(l, admin, "builder-1", ka_keys, &idx), 0);
+        ASSERT_EQ_INT(ledger_enrol(l, admin, "builder-2", kb_keys, &idx), 0);
+        ASSERT_EQ_INT(ledger_enrol(l, admin, LEDGER_ADMIN_BUILDER, kb_keys, &idx), -EINVAL);
+        /* 2, 3: builder-1 with its key (10:00:30, 10:01:30); 4: builder-1 claimed with builder-2's key */
+        for (int i = 0; i < 3; i++) {
+                json_object *e = entry(i, "builder-1", D("0000"), D("aaaa"));
+                ASSERT_EQ_INT(ledger_append(l, e, i < 2 ? f.key : b, &idx), 0);
+                json_object_put(e);
+        }
+        json_object *p = NULL;
+        ASSERT_EQ_INT(ledger_fleet_check(l, admin, &p), 0);
+        _cleanup_free_ char *s1 = problem_indexes(p);
+        ASSERT_STREQ(s1, "4");
+        ASSERT_TRUE(strstr(json_object_get_string(json_path(json_object_array_get_idx(p, 0), "reason")),
+                           "enrolled for builder 'builder-2'") != NULL);
+        json_object_put(p);
+        /* the checker's own key as administrator: none of the records counts */
+        ASSERT_EQ_INT(ledger_fleet_check(l, b, &p), 0);
+        _cleanup_free_ char *s2 = problem_indexes(p);
+        ASSERT_STREQ(s2, "0,1,2,3,4");
+        json_object_put(p);
+        char kid[KEYID_HEX_SIZE];
+        ASSERT_EQ_INT(key_id(f.key, kid), 0);
+        uint64_t from;
+        ASSERT_EQ_INT(rfc3339_parse("2026-11-25T10:01:00Z", &from), 0);
+        ASSERT_EQ_INT(ledger_revoke(l, admin, kid, from, &idx), 0);
+        ASSERT_EQ_INT(ledger_fleet_check(l, admin, &p), 0);
+        _cleanup_free_ char *s3 = problem_indexes(p);
+        ASSERT_STREQ(s3, "3,4"); /* 2 finished before the revocation's time */
+        json_object_put(p);
+        json_object *q = NULL;
+        ASSERT_EQ_INT(ledger_query_keyid(l, kid, 0, INT64_MAX, &q), 0);
+        ASSERT_EQ_U64(json_object_array_length(q), 2);
+        json_object_put(q);
+        /* audit-signatures: an artifact whose only entry is the forgery has no build behind it */
+        _cleanup_free_ char *art = xasprintf("%s/art.bin", f.dir);
+        ASSERT_EQ_INT(write_file_at(AT_FDCWD, art, "forged\n", O_CREAT | O_TRUNC, 0644), 0);
+        char digest[65];
+        ASSERT_EQ_INT(file_sha256(art, digest), 0);
+        json_object *e = entry(9, "builder-1", D("0000"), digest);
+        ASSERT_EQ_INT(ledger_append(l, e, b, &idx), 0);
+        json_object_put(e);
+        json_object *j = NULL;
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, NULL, art, &j), 0);
+        ASSERT_TRUE(json_object_get_boolean(json_path(j, "backed"))); /* self-asserted: looks fine */
+        json_object_put(j);
+        ASSERT_EQ_INT(ledger_fleet_check(l, admin, &p), 0);
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, p, art, &j), 0);
+        ASSERT_TRUE(!json_object_get_boolean(json_path(j, "backed")));
+        ASSERT_TRUE(strstr(json_object_get_string(json_path(j, "reason")), "does not count for the fleet") != NULL);
+        json_object_put(j);
+        json_object_put(p);
         teardown(&f);
 }
