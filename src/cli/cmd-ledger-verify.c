@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `ledger verify` and `ledger audit-signatures`: the integrity of the log, the builds behind signed files. */
+#include <fcntl.h>
 #include <inttypes.h>
 
 #include "attest/statement.h"
+#include "basic/fs.h"
 #include "basic/json-util.h"
 #include "basic/log.h"
 #include "cli/cmd-ledger.h"
@@ -30,6 +32,56 @@ static void compare_kept(const struct ledger_opts *o, struct ledger_verify_resul
         }
 }
 
+/*
+ * --state FILE: the tree head (origin, size, root) the last successful verify
+ * saw. *RET_SIZE 0 when FILE does not exist yet (the first run verifies all).
+ */
+static int read_state(const struct ledger_opts *o, struct ledger *l, uint64_t *ret_size, merkle_hash ret_root) {
+        _cleanup_free_ char *text = NULL;
+        size_t n;
+        *ret_size = 0;
+        int r = read_full_file(o->state, &text, &n, 1 << 16);
+        if (r == -ENOENT)
+                return 0;
+        json_object *j = r < 0 ? NULL : json_tokener_parse(text);
+        const char *origin = json_object_get_string(json_path(j, "origin"));
+        int64_t size = json_object_get_int64(json_path(j, "size"));
+        int bad = !j || !origin || size <= 0 ||
+                  hash_from_hex(json_object_get_string(json_path(j, "root")), ret_root, HASH_SIZE) < 0;
+        if (r < 0 || bad)
+                log_error("cannot use the state file '%s' (%s); pass the file an earlier `ledger verify --state` "
+                          "wrote, or remove it to verify the whole log again",
+                          o->state, r < 0 ? strerror(-r) : "not a tree head written by buildward");
+        else if (!streq(origin, ledger_origin(l))) {
+                log_error("the state file '%s' belongs to another ledger (origin %s, this one is %s); pass its own "
+                          "state file to each ledger",
+                          o->state, origin, ledger_origin(l));
+                bad = 1;
+        } else
+                *ret_size = (uint64_t) size;
+        json_object_put(j);
+        return r < 0 || bad ? EXIT_SETUP : 0;
+}
+
+static int write_state(const struct ledger_opts *o, struct ledger *l, const struct ledger_verify_result *res) {
+        char root[HASH_HEX_SIZE];
+        hash_to_hex(res->root, HASH_SIZE, root);
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "origin", json_new_string(ledger_origin(l)));
+        json_object_object_add(j, "size", json_object_new_uint64(res->entries));
+        json_object_object_add(j, "root", json_new_string(root));
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp", o->state);
+        /* a crash leaves the old head or the new one, never half a file */
+        int r = write_file_at(AT_FDCWD, tmp, json_object_to_json_string(j), O_CREAT | O_TRUNC, 0644);
+        json_object_put(j);
+        if (r == 0 && rename(tmp, o->state) < 0)
+                r = -errno;
+        if (r < 0)
+                log_error("cannot write the state file '%s' (%s); check that its directory is writable", o->state,
+                          strerror(-r));
+        return r < 0 ? EXIT_SETUP : 0;
+}
+
 int ledger_do_verify(const struct ledger_opts *o) {
         EVP_PKEY **trusted = NULL;
         struct ledger *l = NULL;
@@ -39,7 +91,12 @@ int ledger_do_verify(const struct ledger_opts *o) {
         if ((ret = ledger_cli_open_ledger(o, false, &l)) != 0)
                 goto out;
         struct ledger_verify_result res;
-        int r = ledger_verify(l, trusted, o->at_size, &res);
+        uint64_t since = 0;
+        merkle_hash since_root;
+        if (o->state && (ret = read_state(o, l, &since, since_root)) != 0)
+                goto out;
+        int r = since ? ledger_verify_since(l, trusted, since, since_root, &res)
+                      : ledger_verify(l, trusted, o->at_size, &res);
         if (r < 0) {
                 log_error("cannot read the ledger '%s' (%s); check that it is reachable and is a buildward ledger",
                           o->url, ledger_error(l));
@@ -50,7 +107,8 @@ int ledger_do_verify(const struct ledger_opts *o) {
         hash_to_hex(res.root, HASH_SIZE, root);
         compare_kept(o, &res);
         json_object *problems = NULL;
-        if (res.ok && (ret = ledger_cli_fleet_check(o, l, &problems)) != 0)
+        if (res.ok && ((o->state && (ret = write_state(o, l, &res)) != 0) ||
+                       (ret = ledger_cli_fleet_check(o, l, &problems)) != 0))
                 goto out;
         if (o->json) {
                 json_object *j = json_object_new_object();
@@ -58,6 +116,8 @@ int ledger_do_verify(const struct ledger_opts *o) {
                 json_object_object_add(j, "entries", json_object_new_uint64(res.entries));
                 json_object_object_add(j, "root", json_new_string(root));
                 json_object_object_add(j, "unsigned_checkpoints", json_object_new_uint64(res.unsigned_checkpoints));
+                if (since)
+                        json_object_object_add(j, "since", json_object_new_uint64(since));
                 if (!res.ok) {
                         json_object_object_add(j, "first_bad_entry", json_object_new_uint64(res.bad_index));
                         json_object_object_add(j, "reason", json_new_string(res.reason));
@@ -70,9 +130,15 @@ int ledger_do_verify(const struct ledger_opts *o) {
                 printf("ledger consistent: %" PRIu64 " entries, but %zu do not count for the fleet\n", res.entries,
                        json_object_array_length(problems));
         else if (res.ok)
-                printf("ledger ok: %" PRIu64 " entries, tree size %" PRIu64 ", root %s%s\n", res.entries, res.entries,
-                       root, res.unsigned_checkpoints ? "" : ", every checkpoint signed");
-        if (!res.ok)
+                printf("ledger ok: %" PRIu64 " entries, tree size %" PRIu64 ", root %s%s%s\n", res.entries, res.entries,
+                       root, res.unsigned_checkpoints ? "" : ", every checkpoint signed",
+                       since ? " (verified the entries after the kept tree head and its consistency proof)" : "");
+        if (!res.ok && since && res.bad_index < since)
+                log_error("ledger entry %" PRIu64 " is bad: %s; the log no longer extends the tree head in '%s': "
+                          "restore the ledger from a copy, compare the head with other readers' and investigate who "
+                          "wrote to it",
+                          res.bad_index, res.reason, o->state);
+        else if (!res.ok)
                 log_error("ledger entry %" PRIu64 " is bad: %s; entries before it verify (tree size %" PRIu64
                           ", root %s): restore the ledger from a copy and investigate who wrote to it",
                           res.bad_index, res.reason, res.entries, root);

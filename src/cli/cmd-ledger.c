@@ -13,8 +13,9 @@
 
 static void ledger_help(void) {
         printf("usage: buildward ledger COMMAND [OPTIONS]\n\n"
-               "  verify [--pubkey PUB]... [--checkpoint SIZE:ROOT]\n"
-               "                                  check the whole log; names the first bad entry\n"
+               "  verify [--pubkey PUB]... [--checkpoint SIZE:ROOT] [--state FILE]\n"
+               "                                  check the whole log; names the first bad entry;\n"
+               "                                  with --state, only what came after the head FILE kept\n"
                "  query --since T --until T [--builder ID] [--keyid KID]\n"
                "                                  builds that started or finished in the window\n"
                "  query --keyid KID               every entry signed with a key\n"
@@ -222,6 +223,7 @@ int cmd_ledger(int argc, char **argv) {
                 OPT_ADMIN_PUBKEY,
                 OPT_KEYID,
                 OPT_FROM,
+                OPT_STATE,
         };
         static const struct option opts[] = {
                 { "ledger", required_argument, NULL, OPT_LEDGER },
@@ -236,6 +238,7 @@ int cmd_ledger(int argc, char **argv) {
                 { "admin-pubkey", required_argument, NULL, OPT_ADMIN_PUBKEY },
                 { "keyid", required_argument, NULL, OPT_KEYID },
                 { "from", required_argument, NULL, OPT_FROM },
+                { "state", required_argument, NULL, OPT_STATE },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -276,6 +279,9 @@ int cmd_ledger(int argc, char **argv) {
                 case OPT_FROM:
                         o.from = optarg;
                         break;
+                case OPT_STATE:
+                        o.state = optarg;
+                        break;
                 case OPT_JSON:
                         o.json = true;
                         break;
@@ -313,6 +319,10 @@ int cmd_ledger(int argc, char **argv) {
         if (dlopen_libcrypto() < 0)
                 return EXIT_SETUP;
         const char *sub = args[0];
+        if (streq(sub, "verify") && !args[1] && o.state && o.at_size) {
+                log_error("--state and --checkpoint both name a tree head to extend; pass one");
+                return EXIT_USAGE;
+        }
         if (streq(sub, "verify") && !args[1])
                 return ledger_do_verify(&o);
         if (streq(sub, "query") && !args[1])

@@ -17,6 +17,7 @@ struct ledger_opts {
         const char *since, *until, *builder, *sign_key;
         const char *admin_key, *admin_pubkey; /* fleet administrator: private (enrol, revoke), public (checks) */
         const char *keyid, *from;
+        const char *state; /* verify --state FILE */
         char **pubkeys;
         bool json;
         uint64_t since_usec, until_usec;

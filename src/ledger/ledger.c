@@ -66,6 +66,10 @@ const char *ledger_error(struct ledger *l) {
         return l && l->error ? l->error : "unknown error";
 }
 
+const char *ledger_origin(struct ledger *l) {
+        return l->origin;
+}
+
 const char *ledger_open_error(void) {
         return open_error ? open_error : "unknown error";
 }

@@ -30,6 +30,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct ledger *, ledger_close);
 #define _cleanup_ledger_ _cleanup_(ledger_closep)
 /* The last message from the database, or a short description of what went wrong; never NULL. */
 const char *ledger_error(struct ledger *l);
+/* The ledger's origin: a random id fixed at creation, part of every checkpoint it signs. */
+const char *ledger_origin(struct ledger *l);
 /* The last error of ledger_open(), which has no handle to hold it. */
 const char *ledger_open_error(void);
 
@@ -50,7 +52,9 @@ struct ledger_verify_result {
         uint64_t bad_index; /* the first bad entry when !ok */
         char *reason;       /* why it is bad, heap */
         merkle_hash root;
-        merkle_hash root_at; /* the root at tree size AT_SIZE, when entries >= AT_SIZE > 0 */
+        merkle_hash root_at;             /* the root at tree size AT_SIZE, when entries >= AT_SIZE > 0 */
+        struct merkle_frontier frontier; /* of the whole log, when ok */
+        size_t consistency_len;          /* ledger_verify_since(): the length of the consistency proof checked */
 };
 
 /*
@@ -64,6 +68,18 @@ struct ledger_verify_result {
  * read the log (RET->ok tells the verdict), -errno when it could not.
  */
 int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, struct ledger_verify_result *ret);
+
+/*
+ * ledger_verify() for what was appended since a tree head kept from an earlier
+ * verify (SIZE, ROOT): the entries from SIZE on are checked as ledger_verify()
+ * checks every entry, their roots chained from the ledger's frontier at SIZE,
+ * and an RFC 6962 consistency proof from (SIZE, ROOT) to the new head is built
+ * from that frontier and the new leaves and verified. A log rewritten before
+ * SIZE fails the proof (bad_index SIZE - 1); one cut below SIZE is missing
+ * entries. RET->entries is the whole log's size.
+ */
+int ledger_verify_since(struct ledger *l, EVP_PKEY *const *trusted, uint64_t size, const merkle_hash root,
+                        struct ledger_verify_result *ret);
 
 /* Entries as JSON objects (the body plus "index"), for the queries. */
 int ledger_query_window(struct ledger *l, uint64_t since_usec, uint64_t until_usec, const char *builder,

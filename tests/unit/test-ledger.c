@@ -336,3 +336,40 @@ TEST(fleet_enrolment_and_revocation) {
         json_object_put(p);
         teardown(&f);
 }
+
+TEST(verify_since_a_kept_head) {
+        struct fixture f;
+        setup(&f, 3);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, false, &l), 0);
+        struct ledger_verify_result r;
+        ASSERT_EQ_INT(ledger_verify(l, NULL, 0, &r), 0);
+        ASSERT_TRUE(r.ok);
+        merkle_hash head;
+        memcpy(head, r.root, HASH_SIZE);
+        uint64_t idx;
+        for (int i = 3; i < 6; i++) {
+                json_object *e = entry(i, "builder-2", D("1111"), D("dddd"));
+                ASSERT_EQ_INT(ledger_append(l, e, f.key, &idx), 0);
+                json_object_put(e);
+        }
+        ASSERT_EQ_INT(ledger_verify_since(l, NULL, 3, head, &r), 0);
+        ASSERT_TRUE(r.ok);
+        ASSERT_EQ_U64(r.entries, 6);
+        ASSERT_TRUE(r.consistency_len > 0);
+        merkle_hash full;
+        struct ledger_verify_result all;
+        ASSERT_EQ_INT(ledger_verify(l, NULL, 0, &all), 0);
+        memcpy(full, all.root, HASH_SIZE);
+        ASSERT_TRUE(memcmp(full, r.root, HASH_SIZE) == 0);
+        /* a different kept head: the proof fails and names the last entry of that head */
+        head[0] ^= 1;
+        ASSERT_EQ_INT(ledger_verify_since(l, NULL, 3, head, &r), 0);
+        ASSERT_TRUE(!r.ok);
+        ASSERT_EQ_U64(r.bad_index, 2);
+        free(r.reason);
+        ASSERT_EQ_INT(ledger_verify_since(l, NULL, 9, head, &r), 0);
+        ASSERT_TRUE(!r.ok && strstr(r.reason, "missing") != NULL);
+        free(r.reason);
+        teardown(&f);
+}
