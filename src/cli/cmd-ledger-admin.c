@@ -42,18 +42,29 @@ int ledger_do_append(const struct ledger_opts *o, char **args) {
                 if (len <= 1)
                         continue;
                 json_object *e = json_tokener_parse(line);
-                r = e ? ledger_append(l, e, key, &index) : -EINVAL;
+                r = o->batch && n % o->batch == 0 ? ledger_batch_begin(l) : 0;
+                if (r >= 0)
+                        r = e ? ledger_append(l, e, key, &index) : -EINVAL;
                 json_object_put(e);
-                if (r == -EINVAL) {
-                        log_error("line %zu of '%s' is not a valid entry; see docs/provenance.md for the fields",
-                                  lineno, args[0]);
-                        return EXIT_SETUP;
-                }
+                if (r >= 0 && o->batch && (n + 1) % o->batch == 0)
+                        r = ledger_batch_end(l, true);
                 if (r < 0) {
-                        log_error("cannot append line %zu to '%s' (%s)", lineno, o->url, ledger_error(l));
+                        if (o->batch)
+                                (void) ledger_batch_end(l, false);
+                        if (r == -EINVAL)
+                                log_error("line %zu of '%s' is not a valid entry%s; see docs/provenance.md for the "
+                                          "fields",
+                                          lineno, args[0], o->batch ? " (its batch was not appended)" : "");
+                        else
+                                log_error("cannot append line %zu to '%s' (%s)%s", lineno, o->url, ledger_error(l),
+                                          o->batch ? "; its batch was not appended" : "");
                         return EXIT_SETUP;
                 }
                 n++;
+        }
+        if (o->batch && n % o->batch != 0 && (r = ledger_batch_end(l, true)) < 0) {
+                log_error("cannot commit the last batch to '%s' (%s); it was not appended", o->url, ledger_error(l));
+                return EXIT_SETUP;
         }
         if (!o->json)
                 printf(n ? "appended %zu entries; last index %" PRIu64 "\n" : "appended %zu entries\n", n, index);

@@ -24,7 +24,9 @@ static void ledger_help(void) {
                "                                  everything built from what a builder made in a window\n"
                "  audit-signatures FILE...        signed artifacts or provenance files with no ledger entry\n"
                "                                  from an authorized builder\n"
-               "  append --sign-key KEY FILE|-    append entries given as JSON Lines (imports, tests)\n"
+               "  append --sign-key KEY [--batch N] FILE|-\n"
+               "                                  append entries given as JSON Lines (imports, tests);\n"
+               "                                  --batch: N entries per transaction (bulk imports)\n"
                "  enrol --admin-key ADMIN.key --builder ID --pubkey PUB...\n"
                "                                  bind a builder id to its keys (fleet administrator)\n"
                "  revoke --admin-key ADMIN.key --keyid KID --from T\n"
@@ -224,6 +226,7 @@ int cmd_ledger(int argc, char **argv) {
                 OPT_KEYID,
                 OPT_FROM,
                 OPT_STATE,
+                OPT_BATCH,
         };
         static const struct option opts[] = {
                 { "ledger", required_argument, NULL, OPT_LEDGER },
@@ -239,6 +242,7 @@ int cmd_ledger(int argc, char **argv) {
                 { "keyid", required_argument, NULL, OPT_KEYID },
                 { "from", required_argument, NULL, OPT_FROM },
                 { "state", required_argument, NULL, OPT_STATE },
+                { "batch", required_argument, NULL, OPT_BATCH },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -282,6 +286,19 @@ int cmd_ledger(int argc, char **argv) {
                 case OPT_STATE:
                         o.state = optarg;
                         break;
+                case OPT_BATCH: {
+                        char *end = NULL;
+                        errno = 0;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (errno || !end || *end || v == 0 || v > 1000000) {
+                                log_error("invalid --batch '%s'; pass a number of entries per transaction, 1 to "
+                                          "1000000",
+                                          optarg);
+                                return EXIT_USAGE;
+                        }
+                        o.batch = (unsigned) v;
+                        break;
+                }
                 case OPT_JSON:
                         o.json = true;
                         break;

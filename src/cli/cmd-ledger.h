@@ -18,6 +18,7 @@ struct ledger_opts {
         const char *admin_key, *admin_pubkey; /* fleet administrator: private (enrol, revoke), public (checks) */
         const char *keyid, *from;
         const char *state; /* verify --state FILE */
+        unsigned batch;    /* append --batch N: N entries per transaction (bulk imports, bench) */
         char **pubkeys;
         bool json;
         uint64_t since_usec, until_usec;

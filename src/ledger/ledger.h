@@ -45,6 +45,15 @@ const char *ledger_open_error(void);
  */
 int ledger_append(struct ledger *l, json_object *in, EVP_PKEY *key, uint64_t *ret_index);
 
+/*
+ * Appends between ledger_batch_begin() and ledger_batch_end() share one write
+ * transaction (one fsync), for bulk imports and the benchmarks: entries are
+ * the same as one by one, but none is visible, or durable, before the end, and
+ * a failed append leaves the batch to be ended with COMMIT false (rolled back).
+ */
+int ledger_batch_begin(struct ledger *l);
+int ledger_batch_end(struct ledger *l, bool commit);
+
 struct ledger_verify_result {
         uint64_t entries;
         uint64_t unsigned_checkpoints;

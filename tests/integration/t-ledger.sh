@@ -207,10 +207,25 @@ fleet() {
 # incremental BACKEND: verify --state checks only what came after the kept tree head, with a
 # consistency proof, and catches a past rewritten by someone holding a builder key
 incremental() {
-        local be=$1 url
+        local be=$1 url url2
         url=$(new_ledger "$be" inc$be)
         rm -f "$T/state.json"
         "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/six.jsonl" >/dev/null
+        url2=$(new_ledger "$be" batch$be)
+        check "$be: append --batch 4 of six entries" \
+                "$B" ledger append --sign-key "$T/key" --ledger "$url2" --batch 4 "$T/six.jsonl"
+        "$B" ledger verify --ledger "$url2" --json >"$T/batch.json" 2>&1
+        expect_eq "$be: batched entries verify like single ones" "true 6" \
+                "$(json "$T/batch.json" '"%s %d" % (str(d["ok"]).lower(), d["entries"])')"
+        { head -n 5 "$T/six.jsonl"; echo '{"builder": "x"}'; } >"$T/badbatch.jsonl"
+        RC=0
+        "$B" ledger append --sign-key "$T/key" --ledger "$url2" --batch 4 "$T/badbatch.jsonl" >/dev/null \
+                2>"$T/batch.err" || RC=$?
+        expect_match "$be: a bad line names its batch as not appended" \
+                "line 6 of .* is not a valid entry \(its batch was not appended\)" "$(cat "$T/batch.err")"
+        "$B" ledger verify --ledger "$url2" --json >"$T/batch.json" 2>&1
+        expect_eq "$be: the full batch before it is in, the failed one is not" 10 \
+                "$(json "$T/batch.json" 'd["entries"]')"
         check "$be: verify --state without a state file verifies everything and keeps the head" \
                 "$B" ledger verify --ledger "$url" --state "$T/state.json"
         expect_eq "$be: the state holds the tree size" 6 "$(json "$T/state.json" 'd["size"]')"
