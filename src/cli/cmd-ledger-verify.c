@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "ledger/audit.h"
 #include "ledger/ledger.h"
+#include "ledger/witness.h"
 #include "provenance/provenance.h"
 
 /* A checkpoint kept elsewhere (--checkpoint): the log must still extend it. */
@@ -82,6 +83,88 @@ static int write_state(const struct ledger_opts *o, struct ledger *l, const stru
         return r < 0 ? EXIT_SETUP : 0;
 }
 
+/* --witness-pubkey: the head just verified must carry that witness's cosignature. */
+static int check_witness(const struct ledger_opts *o, struct ledger *l, const struct ledger_verify_result *res) {
+        _cleanup_pkey_ EVP_PKEY *w = NULL;
+        int r = key_load_public(o->witness_pubkey, &w);
+        if (r < 0) {
+                log_error("cannot read the witness key '%s' (%s); pass the KEY.pub of the witness you trust",
+                          o->witness_pubkey, r == -EKEYREJECTED ? "not an Ed25519 key" : strerror(-r));
+                return EXIT_SETUP;
+        }
+        uint64_t latest = 0;
+        r = ledger_witness_check(l, w, res->entries, res->root, &latest);
+        if (r == 0)
+                return 0;
+        if (r == -EBADMSG)
+                log_error("the witness cosignature of the head (tree size %" PRIu64 ") does not verify with '%s'; "
+                          "someone other than the witness wrote it: have the witness run `buildward ledger witness` "
+                          "and investigate who writes witness_sigs",
+                          res->entries, o->witness_pubkey);
+        else if (r == -ENOENT)
+                log_error("the head you verified (tree size %" PRIu64 ") has no cosignature from the witness '%s' "
+                          "(the latest head it cosigned: tree size %" PRIu64
+                          ", 0 for none); have the witness run `buildward ledger witness "
+                          "--key W.key --state FILE` on this ledger and verify again; if it refuses, the ledger shows "
+                          "it a different history than you",
+                          res->entries, o->witness_pubkey, latest);
+        else
+                log_error("cannot read the witness cosignatures of '%s' (%s); check that the ledger is reachable",
+                          o->url, ledger_error(l));
+        return r == -ENOENT || r == -EBADMSG ? EXIT_FOUND : EXIT_SETUP;
+}
+
+int ledger_do_witness(const struct ledger_opts *o) {
+        if (!o->witness_key || !o->state) {
+                log_error("witness needs --key W.key (the witness's private key) and --state FILE (the last head it "
+                          "cosigned, kept by the witness); see `buildward ledger --help`");
+                return EXIT_USAGE;
+        }
+        _cleanup_pkey_ EVP_PKEY *key = NULL;
+        int r = key_load_private(o->witness_key, &key);
+        if (r < 0) {
+                log_error("cannot use the witness key '%s' (%s); pass a private key from `buildward keygen` with "
+                          "mode 0600",
+                          o->witness_key, r == -EPERM ? "readable by group or others" : strerror(-r));
+                return EXIT_SETUP;
+        }
+        EVP_PKEY **trusted = NULL;
+        _cleanup_ledger_ struct ledger *l = NULL;
+        uint64_t since = 0;
+        merkle_hash since_root;
+        struct ledger_verify_result res = {};
+        int ret = ledger_cli_load_pubkeys(o->pubkeys, &trusted) < 0 ? EXIT_SETUP : 0;
+        if (ret || (ret = ledger_cli_open_ledger(o, false, &l)) != 0 ||
+            (ret = read_state(o, l, &since, since_root)) != 0)
+                goto out;
+        r = since ? ledger_verify_since(l, trusted, since, since_root, &res) : ledger_verify(l, trusted, 0, &res);
+        if (r < 0) {
+                log_error("cannot read the ledger '%s' (%s); check that it is reachable", o->url, ledger_error(l));
+                ret = EXIT_SETUP;
+        } else if (!res.ok) {
+                log_error("refusing to cosign: ledger entry %" PRIu64 " is bad: %s; %s", res.bad_index, res.reason,
+                          since && res.bad_index < since
+                                  ? "the ledger now shows a history that does not extend the head you cosigned: keep "
+                                    "the state file as evidence and warn the fleet's readers"
+                                  : "have the operator restore the ledger and investigate who wrote to it");
+                ret = EXIT_FOUND;
+        } else if ((r = ledger_witness_sign(l, key, res.entries, res.root)) < 0) {
+                log_error("cannot store the cosignature in '%s' (%s); check that the ledger is writable", o->url,
+                          ledger_error(l));
+                ret = EXIT_SETUP;
+        } else if ((ret = write_state(o, l, &res)) == 0 && !o->json) {
+                char root[HASH_HEX_SIZE];
+                hash_to_hex(res.root, HASH_SIZE, root);
+                printf("cosigned the head: tree size %" PRIu64 ", root %s (%" PRIu64 " entries new since the last "
+                       "head this witness cosigned)\n",
+                       res.entries, root, res.entries - since);
+        }
+out:
+        free(res.reason);
+        ledger_cli_free_keys(trusted);
+        return ret;
+}
+
 int ledger_do_verify(const struct ledger_opts *o) {
         EVP_PKEY **trusted = NULL;
         struct ledger *l = NULL;
@@ -148,6 +231,10 @@ int ledger_do_verify(const struct ledger_opts *o) {
                             res.unsigned_checkpoints, res.entries);
         ledger_cli_log_problems(problems);
         ret = res.ok && !(problems && json_object_array_length(problems) > 0) ? 0 : EXIT_FOUND;
+        if (res.ok && o->witness_pubkey) {
+                int w = check_witness(o, l, &res);
+                ret = w == EXIT_SETUP ? w : ret ? ret : w;
+        }
         free(res.reason);
         json_object_put(problems);
 out:

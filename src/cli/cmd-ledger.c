@@ -30,11 +30,15 @@ static void ledger_help(void) {
                "  enrol --admin-key ADMIN.key --builder ID --pubkey PUB...\n"
                "                                  bind a builder id to its keys (fleet administrator)\n"
                "  revoke --admin-key ADMIN.key --keyid KID --from T\n"
-               "                                  a key stops counting for builds finished from T on\n\n"
+               "                                  a key stops counting for builds finished from T on\n"
+               "  witness --key W.key --state FILE\n"
+               "                                  verify what came after the last head this witness cosigned\n"
+               "                                  (consistency proof included), then cosign the current head\n\n"
                "  --ledger URL    sqlite:PATH or postgresql://... (default " LEDGER_DEFAULT_URL ")\n"
                "  --pubkey PUB    an authorized builder key (repeatable); default: the keys in the ledger\n"
                "  --admin-pubkey ADMIN.pub  verify, audit-signatures: every build must be signed by a key\n"
                "                  enrolled for its builder and not revoked (docs/provenance.md)\n"
+               "  --witness-pubkey W.pub    verify: the head must carry that witness's cosignature\n"
                "  --json          machine-readable output\n"
                "T is RFC 3339 UTC (2026-11-25T14:00:00Z), a date (2026-11-25) or @EPOCH.\n"
                "Exit: 0 fine, 1 a problem found (bad entry, unbacked signature), 2 usage, 125 error.\n");
@@ -227,6 +231,8 @@ int cmd_ledger(int argc, char **argv) {
                 OPT_FROM,
                 OPT_STATE,
                 OPT_BATCH,
+                OPT_KEY,
+                OPT_WITNESS_PUBKEY,
         };
         static const struct option opts[] = {
                 { "ledger", required_argument, NULL, OPT_LEDGER },
@@ -243,6 +249,8 @@ int cmd_ledger(int argc, char **argv) {
                 { "from", required_argument, NULL, OPT_FROM },
                 { "state", required_argument, NULL, OPT_STATE },
                 { "batch", required_argument, NULL, OPT_BATCH },
+                { "key", required_argument, NULL, OPT_KEY },
+                { "witness-pubkey", required_argument, NULL, OPT_WITNESS_PUBKEY },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -285,6 +293,12 @@ int cmd_ledger(int argc, char **argv) {
                         break;
                 case OPT_STATE:
                         o.state = optarg;
+                        break;
+                case OPT_KEY:
+                        o.witness_key = optarg;
+                        break;
+                case OPT_WITNESS_PUBKEY:
+                        o.witness_pubkey = optarg;
                         break;
                 case OPT_BATCH: {
                         char *end = NULL;
@@ -350,12 +364,14 @@ int cmd_ledger(int argc, char **argv) {
                 return ledger_do_audit(&o, args + 1);
         if (streq(sub, "append"))
                 return ledger_do_append(&o, args + 1);
+        if (streq(sub, "witness") && !args[1])
+                return ledger_do_witness(&o);
         if (streq(sub, "enrol") && !args[1])
                 return ledger_do_enrol(&o);
         if (streq(sub, "revoke") && !args[1])
                 return ledger_do_revoke(&o);
         log_error("unknown ledger command '%s' or extra arguments; use verify, query, blast-radius, audit-signatures, "
-                  "append, enrol or revoke",
+                  "append, enrol, revoke or witness",
                   sub);
         return EXIT_USAGE;
 }

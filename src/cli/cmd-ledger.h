@@ -17,8 +17,9 @@ struct ledger_opts {
         const char *since, *until, *builder, *sign_key;
         const char *admin_key, *admin_pubkey; /* fleet administrator: private (enrol, revoke), public (checks) */
         const char *keyid, *from;
-        const char *state; /* verify --state FILE */
-        unsigned batch;    /* append --batch N: N entries per transaction (bulk imports, bench) */
+        const char *state;                        /* verify, witness --state FILE */
+        const char *witness_key, *witness_pubkey; /* witness --key; verify --witness-pubkey */
+        unsigned batch; /* append --batch N: N entries per transaction (bulk imports, bench) */
         char **pubkeys;
         bool json;
         uint64_t since_usec, until_usec;
@@ -36,6 +37,7 @@ void ledger_cli_print_json(json_object *o);
 int ledger_do_verify(const struct ledger_opts *o);
 int ledger_do_audit(const struct ledger_opts *o, char **files);
 int ledger_do_append(const struct ledger_opts *o, char **args);
+int ledger_do_witness(const struct ledger_opts *o);
 int ledger_do_enrol(const struct ledger_opts *o);
 int ledger_do_revoke(const struct ledger_opts *o);
 

@@ -262,11 +262,58 @@ incremental() {
         expect_match "$be: saying so" "belongs to another ledger" "$(cat "$T/inc.err")"
 }
 
-for k in admin a b; do "$B" keygen -o "$T/$k" >/dev/null; done
+# witness BACKEND: a witness cosigns heads only when the log extends the last head it cosigned;
+# verify --witness-pubkey requires that cosignature on the head it verified (split view)
+witness() {
+        local be=$1 url
+        url=$(new_ledger "$be" wit$be)
+        rm -f "$T/w.state"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/six.jsonl" >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --witness-pubkey "$T/w.pub" >/dev/null 2>"$T/w.err" || RC=$?
+        expect_rc "$be: a head nobody witnessed fails verify --witness-pubkey" 1
+        expect_match "$be: naming the fix" "has no cosignature from the witness .* have the witness run \`buildward ledger witness" \
+                "$(cat "$T/w.err")"
+        check "$be: the witness cosigns the head" \
+                "$B" ledger witness --ledger "$url" --key "$T/w" --state "$T/w.state"
+        check "$be: then verify --witness-pubkey passes" \
+                "$B" ledger verify --ledger "$url" --witness-pubkey "$T/w.pub"
+        RC=0
+        "$B" ledger verify --ledger "$url" --witness-pubkey "$T/a.pub" >/dev/null 2>&1 || RC=$?
+        expect_rc "$be: another key's cosignature is not the witness's" 1
+        gen_entries 4 builder-b 2 >"$T/b.jsonl"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/b.jsonl" >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --witness-pubkey "$T/w.pub" >/dev/null 2>"$T/w.err" || RC=$?
+        expect_match "$be: a newer head is not witnessed yet, naming the latest that is" \
+                "head you verified \(tree size 10\) has no cosignature .* tree size 6" "$(cat "$T/w.err")"
+        "$B" ledger witness --ledger "$url" --key "$T/w" --state "$T/w.state" >"$T/w.out" 2>&1
+        expect_match "$be: the witness checks only the 4 new entries, then cosigns" \
+                "cosigned the head: tree size 10, .*\(4 entries new" "$(cat "$T/w.out")"
+        # a split view: the operator rewrites entries 4.. (re-signed) and shows that to the witness
+        sql "$be" "wit$be" "DELETE FROM entries WHERE seq >= 4; DELETE FROM subjects WHERE seq >= 4;
+                DELETE FROM materials WHERE seq >= 4" >/dev/null
+        gen_entries 8 builder-b 40 fork >"$T/fork.jsonl"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/fork.jsonl" >/dev/null
+        RC=0
+        "$B" ledger witness --ledger "$url" --key "$T/w" --state "$T/w.state" >/dev/null 2>"$T/w.err" || RC=$?
+        expect_rc "$be: the witness refuses a history that does not extend what it cosigned" 1
+        expect_match "$be: saying why" "refusing to cosign: .*not consistent with the tree head you kept \(size 10\)" \
+                "$(cat "$T/w.err")"
+        RC=0
+        "$B" ledger verify --ledger "$url" --witness-pubkey "$T/w.pub" >/dev/null 2>&1 || RC=$?
+        expect_rc "$be: so a reader shown the fork finds no cosignature on its head" 1
+        RC=0
+        "$B" ledger witness --ledger "$url" --key "$T/w" >/dev/null 2>"$T/w.err" || RC=$?
+        expect_rc "$be: witness without --state is a usage error" 2
+}
+
+for k in admin a b w; do "$B" keygen -o "$T/$k" >/dev/null; done
 
 suite sqlite
 fleet sqlite
 incremental sqlite
+witness sqlite
 
 # ---- errors without stored data touched ----
 RC=0
@@ -293,6 +340,7 @@ fi
 suite pg
 fleet pg
 incremental pg
+witness pg
 
 url=$(new_ledger pg fleet)
 for w in 0 1 2 3 4 5 6 7; do gen_entries 25 "builder-$w" $((w * 30)) >"$T/w$w.jsonl"; done
