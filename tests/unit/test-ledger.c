@@ -5,6 +5,7 @@
 #include "attest/envelope-file.h"
 #include "ledger/audit.h"
 #include "ledger/fleet.h"
+#include "ledger/witness.h"
 #include "ledger/ledger.h"
 #include "attest/statement.h"
 #include "test-fs.h"
@@ -371,5 +372,36 @@ TEST(verify_since_a_kept_head) {
         ASSERT_EQ_INT(ledger_verify_since(l, NULL, 9, head, &r), 0);
         ASSERT_TRUE(!r.ok && strstr(r.reason, "missing") != NULL);
         free(r.reason);
+        teardown(&f);
+}
+
+TEST(witness_cosignatures) {
+        struct fixture f;
+        setup(&f, 2);
+        _cleanup_free_ char *kw = xasprintf("%s/w", f.dir);
+        _cleanup_pkey_ EVP_PKEY *w = NULL;
+        ASSERT_EQ_INT(key_generate(kw), 0);
+        ASSERT_EQ_INT(key_load_private(kw, &w), 0);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, false, &l), 0);
+        struct ledger_verify_result r;
+        ASSERT_EQ_INT(ledger_verify(l, NULL, 0, &r), 0);
+        uint64_t latest = 99;
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries, r.root, &latest), -ENOENT); /* no table yet */
+        ASSERT_EQ_U64(latest, 0);
+        ASSERT_EQ_INT(ledger_witness_sign(l, w, r.entries, r.root), 0);
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries, r.root, &latest), 0);
+        /* not the builder's key, and not another root at that size */
+        ASSERT_EQ_INT(ledger_witness_check(l, f.key, r.entries, r.root, &latest), -ENOENT);
+        merkle_hash other;
+        memcpy(other, r.root, HASH_SIZE);
+        other[0] ^= 1;
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries, other, &latest), -ENOENT);
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries + 1, r.root, &latest), -ENOENT);
+        ASSERT_EQ_U64(latest, 2);
+        /* a cosignature copied from elsewhere does not verify */
+        _cleanup_free_ char *stmt = xasprintf("UPDATE witness_sigs SET sig = '%s'", "AAAA");
+        sql(f.db, stmt);
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries, r.root, &latest), -EBADMSG);
         teardown(&f);
 }
