@@ -215,6 +215,34 @@ static int do_blast_radius(struct ledger_opts *o, char **args) {
         return 0;
 }
 
+/* --checkpoint SIZE:ROOT; prints why not. */
+static int parse_checkpoint(const char *arg, struct ledger_opts *o) {
+        const char *colon = strchr(arg, ':');
+        char *end = NULL;
+        errno = 0;
+        o->at_size = strtoull(arg, &end, 10);
+        if (!colon || end != colon || errno || o->at_size == 0 || hash_from_hex(colon + 1, o->at_root, HASH_SIZE) < 0) {
+                log_error("invalid --checkpoint '%s'; use SIZE:ROOT as `ledger verify --json` prints them (entries "
+                          "and root)",
+                          arg);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* --batch N; prints why not. */
+static int parse_batch(const char *arg, struct ledger_opts *o) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long v = strtoul(arg, &end, 10);
+        if (errno || !end || *end || v == 0 || v > 1000000) {
+                log_error("invalid --batch '%s'; pass a number of entries per transaction, 1 to 1000000", arg);
+                return -EINVAL;
+        }
+        o->batch = (unsigned) v;
+        return 0;
+}
+
 int cmd_ledger(int argc, char **argv) {
         enum {
                 OPT_LEDGER = 256,
@@ -300,35 +328,17 @@ int cmd_ledger(int argc, char **argv) {
                 case OPT_WITNESS_PUBKEY:
                         o.witness_pubkey = optarg;
                         break;
-                case OPT_BATCH: {
-                        char *end = NULL;
-                        errno = 0;
-                        unsigned long v = strtoul(optarg, &end, 10);
-                        if (errno || !end || *end || v == 0 || v > 1000000) {
-                                log_error("invalid --batch '%s'; pass a number of entries per transaction, 1 to "
-                                          "1000000",
-                                          optarg);
+                case OPT_BATCH:
+                        if (parse_batch(optarg, &o) < 0)
                                 return EXIT_USAGE;
-                        }
-                        o.batch = (unsigned) v;
                         break;
-                }
                 case OPT_JSON:
                         o.json = true;
                         break;
-                case OPT_CHECKPOINT: {
-                        char *colon = strchr(optarg, ':'), *end = NULL;
-                        errno = 0;
-                        o.at_size = strtoull(optarg, &end, 10);
-                        if (!colon || end != colon || errno || o.at_size == 0 ||
-                            hash_from_hex(colon + 1, o.at_root, HASH_SIZE) < 0) {
-                                log_error("invalid --checkpoint '%s'; use SIZE:ROOT as `ledger verify --json` prints "
-                                          "them (entries and root)",
-                                          optarg);
+                case OPT_CHECKPOINT:
+                        if (parse_checkpoint(optarg, &o) < 0)
                                 return EXIT_USAGE;
-                        }
                         break;
-                }
                 case 'h':
                         ledger_help();
                         return 0;
