@@ -17,13 +17,9 @@ int ledger_do_append(const struct ledger_opts *o, char **args) {
                 return EXIT_USAGE;
         }
         _cleanup_pkey_ EVP_PKEY *key = NULL;
-        int r = key_load_private(o->sign_key, &key);
-        if (r < 0) {
-                log_error("cannot use the signing key '%s' (%s); pass a private key from `buildward keygen` with "
-                          "mode 0600",
-                          o->sign_key, r == -EPERM ? "readable by group or others" : strerror(-r));
+        int r;
+        if (ledger_cli_load_key(o->sign_key, "signing", true, &key) != 0)
                 return EXIT_SETUP;
-        }
         _cleanup_fclose_ FILE *f = streq(args[0], "-") ? NULL : fopen(args[0], "re");
         FILE *in = streq(args[0], "-") ? stdin : f;
         if (!in) {
@@ -71,16 +67,17 @@ int ledger_do_append(const struct ledger_opts *o, char **args) {
         return 0;
 }
 
-int ledger_cli_load_admin(const char *path, bool private, EVP_PKEY **ret) {
+int ledger_cli_load_key(const char *path, const char *role, bool private, EVP_PKEY **ret) {
         int r = private ? key_load_private(path, ret) : key_load_public(path, ret);
-        if (r < 0)
-                log_error("cannot read the administrator key '%s' (%s); pass the fleet administrator's %s from "
-                          "`buildward keygen`",
-                          path,
-                          r == -EPERM          ? "readable by group or others"
+        const char *why = r == -EPERM          ? "readable by group or others"
                           : r == -EKEYREJECTED ? "not an Ed25519 key"
-                                               : strerror(-r),
-                          private ? "private key (mode 0600)" : "KEY.pub");
+                                               : NULL;
+        if (r < 0 && private)
+                log_error("cannot use the %s key '%s' (%s); pass a private key from `buildward keygen` with mode 0600",
+                          role, path, why ? why : strerror(-r));
+        else if (r < 0)
+                log_error("cannot read the %s key '%s' (%s); pass a KEY.pub written by `buildward keygen`", role, path,
+                          why ? why : strerror(-r));
         return r < 0 ? EXIT_SETUP : 0;
 }
 
@@ -89,7 +86,7 @@ int ledger_cli_fleet_check(const struct ledger_opts *o, struct ledger *l, json_o
         if (!o->admin_pubkey)
                 return 0;
         _cleanup_pkey_ EVP_PKEY *admin = NULL;
-        int ret = ledger_cli_load_admin(o->admin_pubkey, false, &admin);
+        int ret = ledger_cli_load_key(o->admin_pubkey, "administrator", false, &admin);
         if (ret)
                 return ret;
         int r = ledger_fleet_check(l, admin, ret_problems);
@@ -122,7 +119,7 @@ static int load_admin_key(const struct ledger_opts *o, const char *what, EVP_PKE
                           what);
                 return EXIT_USAGE;
         }
-        return ledger_cli_load_admin(o->admin_key, true, ret);
+        return ledger_cli_load_key(o->admin_key, "administrator", true, ret);
 }
 
 int ledger_do_enrol(const struct ledger_opts *o) {

@@ -86,12 +86,9 @@ static int write_state(const struct ledger_opts *o, struct ledger *l, const stru
 /* --witness-pubkey: the head just verified must carry that witness's cosignature. */
 static int check_witness(const struct ledger_opts *o, struct ledger *l, const struct ledger_verify_result *res) {
         _cleanup_pkey_ EVP_PKEY *w = NULL;
-        int r = key_load_public(o->witness_pubkey, &w);
-        if (r < 0) {
-                log_error("cannot read the witness key '%s' (%s); pass the KEY.pub of the witness you trust",
-                          o->witness_pubkey, r == -EKEYREJECTED ? "not an Ed25519 key" : strerror(-r));
+        if (ledger_cli_load_key(o->witness_pubkey, "witness", false, &w) != 0)
                 return EXIT_SETUP;
-        }
+        int r;
         uint64_t latest = 0;
         r = ledger_witness_check(l, w, res->entries, res->root, &latest);
         if (r == 0)
@@ -121,13 +118,9 @@ int ledger_do_witness(const struct ledger_opts *o) {
                 return EXIT_USAGE;
         }
         _cleanup_pkey_ EVP_PKEY *key = NULL;
-        int r = key_load_private(o->witness_key, &key);
-        if (r < 0) {
-                log_error("cannot use the witness key '%s' (%s); pass a private key from `buildward keygen` with "
-                          "mode 0600",
-                          o->witness_key, r == -EPERM ? "readable by group or others" : strerror(-r));
+        int r;
+        if (ledger_cli_load_key(o->witness_key, "witness", true, &key) != 0)
                 return EXIT_SETUP;
-        }
         EVP_PKEY **trusted = NULL;
         _cleanup_ledger_ struct ledger *l = NULL;
         uint64_t since = 0;

@@ -41,8 +41,9 @@ int ledger_do_witness(const struct ledger_opts *o);
 int ledger_do_enrol(const struct ledger_opts *o);
 int ledger_do_revoke(const struct ledger_opts *o);
 
-/* Loads the administrator key at PATH (PRIVATE or public); EXIT_SETUP after printing why not. */
-int ledger_cli_load_admin(const char *path, bool private, EVP_PKEY **ret);
+/* Loads the key at PATH (PRIVATE or public) that plays ROLE ("signing", "witness"...); EXIT_SETUP after printing
+ * why not. */
+int ledger_cli_load_key(const char *path, const char *role, bool private, EVP_PKEY **ret);
 /* With --admin-pubkey: the enrolment check's problems (ledger/fleet.h); *RET_PROBLEMS NULL without. */
 int ledger_cli_fleet_check(const struct ledger_opts *o, struct ledger *l, json_object **ret_problems);
 /* One error line per problem, naming the entry, the cause and the fix. */

@@ -312,31 +312,3 @@ int ledger_fleet_check(struct ledger *l, EVP_PKEY *admin, json_object **ret_prob
         *ret_problems = s.problems;
         return 0;
 }
-
-/* ---- query ----------------------------------------------------------------------------------------------- */
-
-static int collect_body(void *ud, size_t n, const char *const *cols) {
-        json_object *b = n >= 1 && cols[0] ? json_tokener_parse(cols[0]) : NULL;
-        if (b)
-                json_object_array_add(ud, b);
-        return 0;
-}
-
-int ledger_query_keyid(struct ledger *l, const char *keyid, uint64_t since_usec, uint64_t until_usec,
-                       json_object **ret_array) {
-        char since[24], until[24];
-        snprintf(since, sizeof(since), "%" PRIu64, since_usec);
-        snprintf(until, sizeof(until), "%" PRIu64, until_usec);
-        const char *p[] = { keyid, since, until };
-        json_object *arr = json_object_new_array();
-        int r = l->ops->query(l,
-                              "SELECT body FROM entries WHERE keyid = $1 AND ((started_us >= $2 AND started_us < $3) "
-                              "OR (finished_us >= $2 AND finished_us < $3)) ORDER BY seq",
-                              3, p, collect_body, arr);
-        if (r < 0) {
-                json_object_put(arr);
-                return r;
-        }
-        *ret_array = arr;
-        return 0;
-}

@@ -35,7 +35,3 @@ int ledger_revoke(struct ledger *l, EVP_PKEY *admin, const char *keyid, uint64_t
  * fleet's log holds together. 0, or -errno when the log could not be read.
  */
 int ledger_fleet_check(struct ledger *l, EVP_PKEY *admin, json_object **ret_problems);
-
-/* Entries signed with KEYID that started or finished in the window, in log order. */
-int ledger_query_keyid(struct ledger *l, const char *keyid, uint64_t since_usec, uint64_t until_usec,
-                       json_object **ret_array);

@@ -93,6 +93,9 @@ int ledger_verify_since(struct ledger *l, EVP_PKEY *const *trusted, uint64_t siz
 /* Entries as JSON objects (the body plus "index"), for the queries. */
 int ledger_query_window(struct ledger *l, uint64_t since_usec, uint64_t until_usec, const char *builder,
                         json_object **ret_array);
+/* Entries signed with KEYID that started or finished in the window, in log order. */
+int ledger_query_keyid(struct ledger *l, const char *keyid, uint64_t since_usec, uint64_t until_usec,
+                       json_object **ret_array);
 /*
  * Everything built from DIGEST (or from what BUILDER built in the window when
  * DIGEST is NULL), transitively: an entry is reached when one of its materials
