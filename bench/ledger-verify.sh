@@ -8,7 +8,9 @@
 #   BUILDWARD   binary under test (default build/buildward)
 #   BW_BIG      entries in the large ledger (default 1000000)
 #   BW_NEW      entries appended after the kept tree head (default 1000)
-#   BW_KEEP     set to keep the ledger (RESULT-DIR/verify-big.db) for another run
+#   BW_KEEP     set to keep the ledger (RESULT-DIR/verify-big.db) for another run (SQLite)
+#   BW_BACKEND  sqlite (default) or pg: a private PostgreSQL cluster in a temporary
+#               directory, run as the postgres user on a unix socket (as t-ledger.sh)
 #
 # The large ledger is real: every entry is signed, hashed and chained exactly as
 # `run` would append it, by `ledger append --batch 10000` (10 000 entries per
@@ -35,10 +37,23 @@ for tool in hyperfine python3; do
 done
 . "$root/tests/integration/ledger-lib.sh"
 work=$(mktemp -d /tmp/bw-bench-verify.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+backend=${BW_BACKEND:-sqlite}
 db=$resdir/verify-big.db
 url=sqlite:$db
-out=$resdir/ledger-verify.txt
+out=$resdir/ledger-verify-$backend.txt
+if [ "$backend" = pg ]; then
+        trap 'pg_stop; rm -rf "$work"' EXIT
+        chmod 755 "$work" # the postgres user must reach its cluster directory
+        pg_start "$work/pg" || {
+                echo "bench/ledger-verify.sh: error: cannot start a private PostgreSQL cluster (see $work/pg/*.log); install postgresql" >&2
+                exit 1
+        }
+        "${PSQL[@]}" -d postgres -c "CREATE DATABASE bench" >/dev/null
+        url=${PG_URL/\/\/\/postgres/\/\/\/bench}
+        BW_KEEP=
+else
+        trap 'rm -rf "$work"' EXIT
+fi
 : >"$out"
 say() { echo "$*" | tee -a "$out"; }
 
@@ -46,15 +61,19 @@ say() { echo "$*" | tee -a "$out"; }
 if [ -n "${BW_KEEP:-}" ] && [ -s "$db.size" ] && [ "$(cat "$db.size")" = "$big" ]; then
         say "reusing $db ($big entries)"
 else
-        rm -f "$db" "$db.size"
+        [ "$backend" = pg ] || rm -f "$db" "$db.size"
         t0=$(date +%s.%N)
         gen_entries "$big" builder-bench 0 | "$B" ledger append --ledger "$url" --sign-key "$work/key" \
                 --batch 10000 - >/dev/null
         t1=$(date +%s.%N)
-        echo "$big" >"$db.size"
+        [ "$backend" = pg ] || echo "$big" >"$db.size"
         say "generate: $big entries by ledger append --batch 10000 in $(python3 -c "print('%.1f s (%.0f entries/s)' % ($t1-$t0, $big/($t1-$t0)))")"
 fi
-say "ledger file: $(du -h "$db" | cut -f1)"
+if [ "$backend" = pg ]; then
+        say "ledger database: $("${PSQL[@]}" -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))")"
+else
+        say "ledger file: $(du -h "$db" | cut -f1)"
+fi
 
 rm -f "$work/state.json"
 t0=$(date +%s.%N)
@@ -65,11 +84,11 @@ cp "$work/state.json" "$work/state0.json"
 
 gen_entries "$new" builder-bench 0 new >"$work/new.jsonl"
 "$B" ledger append --ledger "$url" --sign-key "$work/key" --batch "$new" "$work/new.jsonl" >/dev/null
-hyperfine --runs 10 --warmup 1 --export-json "$resdir/ledger-verify-incremental.json" \
+hyperfine --runs 10 --warmup 1 --export-json "$resdir/ledger-verify-incremental-$backend.json" \
         --prepare "cp $work/state0.json $work/state.json" \
-        "$B ledger verify --ledger $url --state $work/state.json" | tee -a "$out"
+        "$B ledger verify --ledger '$url' --state $work/state.json" | tee -a "$out"
 "$B" ledger verify --ledger "$url" --state "$work/state.json" --json >/dev/null
 say "state after: $(cat "$work/state.json")"
-if [ -z "${BW_KEEP:-}" ]; then
+if [ -z "${BW_KEEP:-}" ] && [ "$backend" = sqlite ]; then
         rm -f "$db" "$db.size"
 fi
