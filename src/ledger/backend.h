@@ -30,6 +30,7 @@ struct ledger {
         void *db;
         char *error;
         char *origin;
+        bool batch; /* inside ledger_batch_begin(): appends share its transaction */
 };
 
 void ledger_set_error(struct ledger *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

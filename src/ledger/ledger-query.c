@@ -23,28 +23,11 @@ static int collect_body(void *ud, size_t n, const char *const *cols) {
         return 0;
 }
 
-int ledger_query_window(struct ledger *l, uint64_t since_usec, uint64_t until_usec, const char *builder,
+/* The bodies of the rows SQL returns, as a JSON array. */
+static int query_bodies(struct ledger *l, const char *sql, size_t n, const char *const *params,
                         json_object **ret_array) {
-        char since[24], until[24];
-        snprintf(since, sizeof(since), "%" PRIu64, since_usec);
-        snprintf(until, sizeof(until), "%" PRIu64, until_usec);
-        const char *p[] = { since, until, builder };
         json_object *arr = json_object_new_array();
-        /*
-         * Builds that started or finished in the window: two index range scans
-         * ((builder,) started_us and (builder,) finished_us), never a scan of a
-         * builder's whole history.
-         */
-        int r = l->ops->query(l,
-                              builder ? "SELECT body FROM entries WHERE seq IN ("
-                                        "SELECT seq FROM entries WHERE builder = $3 AND started_us >= $1 AND "
-                                        "started_us < $2 UNION SELECT seq FROM entries WHERE builder = $3 AND "
-                                        "finished_us >= $1 AND finished_us < $2) ORDER BY seq"
-                                      : "SELECT body FROM entries WHERE seq IN ("
-                                        "SELECT seq FROM entries WHERE started_us >= $1 AND started_us < $2 UNION "
-                                        "SELECT seq FROM entries WHERE finished_us >= $1 AND finished_us < $2) "
-                                        "ORDER BY seq",
-                              builder ? 3 : 2, p, collect_body, arr);
+        int r = l->ops->query(l, sql, n, params, collect_body, arr);
         if (r < 0) {
                 json_object_put(arr);
                 return r;
@@ -53,20 +36,48 @@ int ledger_query_window(struct ledger *l, uint64_t since_usec, uint64_t until_us
         return 0;
 }
 
+int ledger_query_window(struct ledger *l, uint64_t since_usec, uint64_t until_usec, const char *builder,
+                        json_object **ret_array) {
+        char since[24], until[24];
+        snprintf(since, sizeof(since), "%" PRIu64, since_usec);
+        snprintf(until, sizeof(until), "%" PRIu64, until_usec);
+        const char *p[] = { since, until, builder };
+        /*
+         * Builds that started or finished in the window: two index range scans
+         * ((builder,) started_us and (builder,) finished_us), never a scan of a
+         * builder's whole history.
+         */
+        return query_bodies(l,
+                            builder ? "SELECT body FROM entries WHERE seq IN ("
+                                      "SELECT seq FROM entries WHERE builder = $3 AND started_us >= $1 AND "
+                                      "started_us < $2 UNION SELECT seq FROM entries WHERE builder = $3 AND "
+                                      "finished_us >= $1 AND finished_us < $2) ORDER BY seq"
+                                    : "SELECT body FROM entries WHERE seq IN ("
+                                      "SELECT seq FROM entries WHERE started_us >= $1 AND started_us < $2 UNION "
+                                      "SELECT seq FROM entries WHERE finished_us >= $1 AND finished_us < $2) "
+                                      "ORDER BY seq",
+                            builder ? 3 : 2, p, ret_array);
+}
+
+int ledger_query_keyid(struct ledger *l, const char *keyid, uint64_t since_usec, uint64_t until_usec,
+                       json_object **ret_array) {
+        char since[24], until[24];
+        snprintf(since, sizeof(since), "%" PRIu64, since_usec);
+        snprintf(until, sizeof(until), "%" PRIu64, until_usec);
+        const char *p[] = { keyid, since, until };
+        return query_bodies(l,
+                            "SELECT body FROM entries WHERE keyid = $1 AND ((started_us >= $2 AND started_us < $3) "
+                            "OR (finished_us >= $2 AND finished_us < $3)) ORDER BY seq",
+                            3, p, ret_array);
+}
+
 int ledger_find_digest(struct ledger *l, const char *digest, bool provenance, json_object **ret_array) {
         const char *p[] = { digest };
-        json_object *arr = json_object_new_array();
-        int r = l->ops->query(l,
-                              provenance ? "SELECT body FROM entries WHERE provenance_sha256 = $1 ORDER BY seq"
-                                         : "SELECT body FROM entries WHERE seq IN "
-                                           "(SELECT seq FROM subjects WHERE sha256 = $1) ORDER BY seq",
-                              1, p, collect_body, arr);
-        if (r < 0) {
-                json_object_put(arr);
-                return r;
-        }
-        *ret_array = arr;
-        return 0;
+        return query_bodies(l,
+                            provenance ? "SELECT body FROM entries WHERE provenance_sha256 = $1 ORDER BY seq"
+                                       : "SELECT body FROM entries WHERE seq IN "
+                                         "(SELECT seq FROM subjects WHERE sha256 = $1) ORDER BY seq",
+                            1, p, ret_array);
 }
 
 static bool strv_contains(char **v, const char *s) {

@@ -8,6 +8,7 @@
 
 #include "attest/dsse.h"
 #include "attest/source.h"
+#include "basic/alloc.h"
 #include "basic/util.h"
 #include "crypto/openssl-dl.h"
 #include "ledger/backend.h"
@@ -355,14 +356,22 @@ static const char select_entries[] =
         "SELECT seq, builder, started_us, finished_us, verdict, provenance_sha256, keyid, body, leaf_hash, "
         "root_hash, frontier, checkpoint_sig FROM entries WHERE seq >= $1 AND seq < $2 ORDER BY seq";
 
-int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, struct ledger_verify_result *ret) {
+/*
+ * Verifies the entries from START on, their roots chained from F (the frontier
+ * of the first START entries). With RET_LEAVES, also returns the leaf hashes of
+ * the entries it verified (heap), for a consistency proof.
+ */
+static int verify_from(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, uint64_t start,
+                       struct merkle_frontier f, merkle_hash **ret_leaves, struct ledger_verify_result *ret) {
         struct ledger_verify_result res = { .ok = true };
-        struct merkle_frontier f = {};
+        struct merkle_frontier f0 = f;
+        merkle_hash *leaves = NULL;
+        size_t n_leaves = 0, cap_leaves = 0;
         struct chunk c = {}, sc = {}, mc = {};
         struct keycache kc = {};
         struct sig_job *jobs = NULL;
         int r = 0;
-        uint64_t next = 0;
+        uint64_t next = start;
         for (;;) {
                 char lo[24], hi[24];
                 snprintf(lo, sizeof(lo), "%" PRIu64, next);
@@ -434,6 +443,10 @@ int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, 
                                         why = xstrdup("its leaf hash does not match its body");
                         }
                         if (!why) {
+                                if (ret_leaves) {
+                                        GREEDY_REALLOC(leaves, cap_leaves, n_leaves + 1);
+                                        memcpy(leaves[n_leaves++], leaf, HASH_SIZE);
+                                }
                                 merkle_frontier_append(&f, leaf);
                                 merkle_frontier_root(&f, root);
                                 _cleanup_free_ char *fhex = merkle_frontier_to_hex(&f);
@@ -490,10 +503,84 @@ out:
         keycache_done(&kc);
         if (r < 0) {
                 free(res.reason);
+                free(leaves);
                 return r;
         }
-        if (res.entries == 0 && res.ok)
-                merkle_frontier_root(&f, res.root);
+        if (res.entries <= start) {
+                res.entries = start;
+                merkle_frontier_root(&f0, res.root);
+        }
+        if (res.ok)
+                res.frontier = f;
+        if (ret_leaves)
+                *ret_leaves = leaves;
+        else
+                free(leaves);
+        *ret = res;
+        return 0;
+}
+
+int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, struct ledger_verify_result *ret) {
+        return verify_from(l, trusted, at_size, 0, (struct merkle_frontier){}, NULL, ret);
+}
+
+struct frontier_row {
+        bool present;
+        char *frontier;
+};
+
+static int read_frontier(void *ud, size_t n, const char *const *cols) {
+        struct frontier_row *fr = ud;
+        fr->present = true;
+        fr->frontier = n >= 1 && cols[0] ? xstrdup(cols[0]) : NULL;
+        return 0;
+}
+
+int ledger_verify_since(struct ledger *l, EVP_PKEY *const *trusted, uint64_t size, const merkle_hash root,
+                        struct ledger_verify_result *ret) {
+        struct frontier_row fr = {};
+        struct merkle_frontier f = {};
+        merkle_hash *leaves = NULL;
+        char seq[24];
+        int r;
+        if (size == 0)
+                return ledger_verify(l, trusted, 0, ret);
+        snprintf(seq, sizeof(seq), "%" PRIu64, size - 1);
+        const char *p[] = { seq };
+        /* The frontier is the ledger's claim about the old tree; the consistency proof built from it is checked
+         * against the root the caller kept, so a rewritten past cannot hide behind it. */
+        if ((r = l->ops->query(l, "SELECT frontier FROM entries WHERE seq = $1", 1, p, read_frontier, &fr)) < 0)
+                return r;
+        if (!fr.present || merkle_frontier_from_hex(size, fr.frontier, &f) < 0) {
+                free(fr.frontier);
+                *ret = (struct ledger_verify_result){
+                        .entries = 0,
+                        .bad_index = size - 1,
+                        .reason = fr.present ? xstrdup("its stored frontier is malformed")
+                                             : xasprintf("it is missing: the log has fewer entries than the %" PRIu64
+                                                         " of the tree head you kept",
+                                                         size),
+                };
+                return 0;
+        }
+        free(fr.frontier);
+        struct ledger_verify_result res;
+        if ((r = verify_from(l, trusted, 0, size, f, &leaves, &res)) < 0)
+                return r;
+        if (res.ok) {
+                merkle_hash proof[MERKLE_MAX_CONSISTENCY];
+                int len = merkle_consistency_proof(&f, leaves, res.entries - size, proof);
+                res.consistency_len = len < 0 ? 0 : (size_t) len;
+                if (len < 0 || merkle_verify_consistency(size, res.entries, root, res.root, proof, (size_t) len) < 0) {
+                        res.ok = false;
+                        res.bad_index = size - 1;
+                        res.reason = xasprintf("the log is not consistent with the tree head you kept (size %" PRIu64
+                                               "): no RFC 6962 consistency proof leads from it to the current head, "
+                                               "so entries before it were changed",
+                                               size);
+                }
+        }
+        free(leaves);
         *ret = res;
         return 0;
 }

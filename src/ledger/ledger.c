@@ -66,6 +66,10 @@ const char *ledger_error(struct ledger *l) {
         return l && l->error ? l->error : "unknown error";
 }
 
+const char *ledger_origin(struct ledger *l) {
+        return l->origin;
+}
+
 const char *ledger_open_error(void) {
         return open_error ? open_error : "unknown error";
 }
@@ -258,8 +262,8 @@ static int build_body(json_object *in, uint64_t index, const char *keyid, struct
                       json_object **ret) {
         json_object *b = json_object_new_object(), *v;
         json_object_object_add(b, "index", json_object_new_uint64(index));
-        static const char *const keys[] = { "builder", "startedOn",  "finishedOn", "command",
-                                            "verdict", "provenance", "materials",  "subjects" };
+        static const char *const keys[] = { "builder",    "startedOn", "finishedOn", "command", "verdict",
+                                            "provenance", "materials", "subjects",   "admin" };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (json_object_object_get_ex(in, keys[i], &v))
                         json_object_object_add(b, keys[i], copy_key(in, keys[i]));
@@ -360,7 +364,7 @@ static int append_once(struct ledger *l, json_object *in, EVP_PKEY *key, const c
         json_object *body = NULL;
         struct source_listing files = {};
         char **mrows = NULL, **srows = NULL, *front = NULL, *sig64 = NULL, *pem = NULL;
-        int r = l->ops->begin_write(l);
+        int r = l->batch ? 0 : l->ops->begin_write(l);
         if (r < 0)
                 return r;
         r = l->ops->query(l, "SELECT seq, root_hash, frontier FROM entries ORDER BY seq DESC LIMIT 1", 0, NULL,
@@ -459,12 +463,13 @@ static int append_once(struct ledger *l, json_object *in, EVP_PKEY *key, const c
         }
         if ((r = insert_rows(l, "materials", "seq, name, digest", mrows, nm + files.n)) < 0)
                 goto fail;
-        if ((r = l->ops->commit(l)) < 0)
+        if (!l->batch && (r = l->ops->commit(l)) < 0)
                 goto fail;
         *ret_index = index;
         goto out;
 fail:
-        l->ops->rollback(l);
+        if (!l->batch)
+                l->ops->rollback(l);
 out:
         free(t.root);
         free(t.frontier);
@@ -485,11 +490,28 @@ int ledger_append(struct ledger *l, json_object *in, EVP_PKEY *key, uint64_t *re
                 return r;
         for (int i = 0; i < APPEND_RETRIES; i++) {
                 r = append_once(l, in, key, key ? keyid : NULL, ret_index);
-                if (r != -EAGAIN)
+                if (r != -EAGAIN || l->batch) /* a batch's transaction is the caller's to retry */
                         return r;
                 usleep(1000 * (unsigned) (1 + i));
         }
         return r;
+}
+
+int ledger_batch_begin(struct ledger *l) {
+        int r = l->ops->begin_write(l);
+        if (r >= 0)
+                l->batch = true;
+        return r;
+}
+
+int ledger_batch_end(struct ledger *l, bool commit) {
+        if (!l->batch)
+                return -EINVAL;
+        l->batch = false;
+        if (commit)
+                return l->ops->commit(l);
+        l->ops->rollback(l);
+        return 0;
 }
 
 /* ---- keys -------------------------------------------------------------------------------------------- */

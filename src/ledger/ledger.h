@@ -30,6 +30,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct ledger *, ledger_close);
 #define _cleanup_ledger_ _cleanup_(ledger_closep)
 /* The last message from the database, or a short description of what went wrong; never NULL. */
 const char *ledger_error(struct ledger *l);
+/* The ledger's origin: a random id fixed at creation, part of every checkpoint it signs. */
+const char *ledger_origin(struct ledger *l);
 /* The last error of ledger_open(), which has no handle to hold it. */
 const char *ledger_open_error(void);
 
@@ -43,6 +45,15 @@ const char *ledger_open_error(void);
  */
 int ledger_append(struct ledger *l, json_object *in, EVP_PKEY *key, uint64_t *ret_index);
 
+/*
+ * Appends between ledger_batch_begin() and ledger_batch_end() share one write
+ * transaction (one fsync), for bulk imports and the benchmarks: entries are
+ * the same as one by one, but none is visible, or durable, before the end, and
+ * a failed append leaves the batch to be ended with COMMIT false (rolled back).
+ */
+int ledger_batch_begin(struct ledger *l);
+int ledger_batch_end(struct ledger *l, bool commit);
+
 struct ledger_verify_result {
         uint64_t entries;
         uint64_t unsigned_checkpoints;
@@ -50,7 +61,9 @@ struct ledger_verify_result {
         uint64_t bad_index; /* the first bad entry when !ok */
         char *reason;       /* why it is bad, heap */
         merkle_hash root;
-        merkle_hash root_at; /* the root at tree size AT_SIZE, when entries >= AT_SIZE > 0 */
+        merkle_hash root_at;             /* the root at tree size AT_SIZE, when entries >= AT_SIZE > 0 */
+        struct merkle_frontier frontier; /* of the whole log, when ok */
+        size_t consistency_len;          /* ledger_verify_since(): the length of the consistency proof checked */
 };
 
 /*
@@ -65,9 +78,24 @@ struct ledger_verify_result {
  */
 int ledger_verify(struct ledger *l, EVP_PKEY *const *trusted, uint64_t at_size, struct ledger_verify_result *ret);
 
+/*
+ * ledger_verify() for what was appended since a tree head kept from an earlier
+ * verify (SIZE, ROOT): the entries from SIZE on are checked as ledger_verify()
+ * checks every entry, their roots chained from the ledger's frontier at SIZE,
+ * and an RFC 6962 consistency proof from (SIZE, ROOT) to the new head is built
+ * from that frontier and the new leaves and verified. A log rewritten before
+ * SIZE fails the proof (bad_index SIZE - 1); one cut below SIZE is missing
+ * entries. RET->entries is the whole log's size.
+ */
+int ledger_verify_since(struct ledger *l, EVP_PKEY *const *trusted, uint64_t size, const merkle_hash root,
+                        struct ledger_verify_result *ret);
+
 /* Entries as JSON objects (the body plus "index"), for the queries. */
 int ledger_query_window(struct ledger *l, uint64_t since_usec, uint64_t until_usec, const char *builder,
                         json_object **ret_array);
+/* Entries signed with KEYID that started or finished in the window, in log order. */
+int ledger_query_keyid(struct ledger *l, const char *keyid, uint64_t since_usec, uint64_t until_usec,
+                       json_object **ret_array);
 /*
  * Everything built from DIGEST (or from what BUILDER built in the window when
  * DIGEST is NULL), transitively: an entry is reached when one of its materials

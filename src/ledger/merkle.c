@@ -98,6 +98,116 @@ int merkle_verify_inclusion(const merkle_hash leaf, uint64_t m, uint64_t n, cons
         return sn == 0 && memcmp(r, root, HASH_SIZE) == 0 ? 0 : -EBADMSG;
 }
 
+/* A tree known by the frontier of its first OLD->size leaves and the leaf hashes after them. */
+struct grown {
+        const struct merkle_frontier *old;
+        const merkle_hash *leaves;
+};
+
+/*
+ * MTH(D[lo:hi]) of the grown tree. A range inside the old part is always one of
+ * the frontier's subtrees here: a node straddling the old size has its left
+ * child aligned to its own size, which makes that child maximal in the old part.
+ */
+static int grown_hash(const struct grown *g, uint64_t lo, uint64_t hi, merkle_hash ret) {
+        uint64_t m = g->old->size;
+        if (lo >= m) {
+                merkle_root(g->leaves + (lo - m), hi - lo, ret);
+                return 0;
+        }
+        if (hi <= m) {
+                uint64_t start = 0;
+                for (unsigned i = 0; i < g->old->n; i++) {
+                        uint64_t size = 1ull << (63 - __builtin_clzll(m - start));
+                        if (start == lo && start + size == hi) {
+                                memcpy(ret, g->old->h[i], HASH_SIZE);
+                                return 0;
+                        }
+                        start += size;
+                }
+                return -EINVAL;
+        }
+        merkle_hash l, r;
+        uint64_t k = split_point(hi - lo);
+        int e = grown_hash(g, lo, lo + k, l);
+        if (e < 0 || (e = grown_hash(g, lo + k, hi, r)) < 0)
+                return e;
+        merkle_node_hash(l, r, ret);
+        return 0;
+}
+
+/* SUBPROOF(m, D[lo:hi], b) of RFC 6962 §2.1.2, M absolute; appends to RET at *LEN. */
+static int subproof(const struct grown *g, uint64_t m, uint64_t lo, uint64_t hi, bool b, merkle_hash *ret,
+                    size_t *len) {
+        if (*len >= MERKLE_MAX_CONSISTENCY)
+                return -EINVAL;
+        if (m == hi)
+                return b ? 0 : grown_hash(g, lo, hi, ret[(*len)++]);
+        uint64_t k = split_point(hi - lo);
+        int e;
+        if (m - lo <= k) {
+                if ((e = subproof(g, m, lo, lo + k, b, ret, len)) < 0 || *len >= MERKLE_MAX_CONSISTENCY)
+                        return e < 0 ? e : -EINVAL;
+                return grown_hash(g, lo + k, hi, ret[(*len)++]);
+        }
+        if ((e = subproof(g, m, lo + k, hi, false, ret, len)) < 0 || *len >= MERKLE_MAX_CONSISTENCY)
+                return e < 0 ? e : -EINVAL;
+        return grown_hash(g, lo, lo + k, ret[(*len)++]);
+}
+
+int merkle_consistency_proof(const struct merkle_frontier *old, const merkle_hash *leaves, uint64_t n_new,
+                             merkle_hash ret[MERKLE_MAX_CONSISTENCY]) {
+        if (old->size == 0 || n_new == 0)
+                return 0;
+        struct grown g = { old, leaves };
+        size_t len = 0;
+        int e = subproof(&g, old->size, 0, old->size + n_new, true, ret, &len);
+        return e < 0 ? e : (int) len;
+}
+
+int merkle_verify_consistency(uint64_t m, uint64_t n, const merkle_hash old_root, const merkle_hash new_root,
+                              const merkle_hash *proof, size_t len) {
+        if (m > n)
+                return -EBADMSG;
+        if (m == 0 || m == n)
+                return len == 0 && (m == 0 || memcmp(old_root, new_root, HASH_SIZE) == 0) ? 0 : -EBADMSG;
+        /* a power-of-two old size is a node of the new tree: the proof leaves it out */
+        const merkle_hash *first;
+        size_t i = 0;
+        if ((m & (m - 1)) == 0)
+                first = (const merkle_hash *) old_root;
+        else {
+                if (len == 0)
+                        return -EBADMSG;
+                first = &proof[i++];
+        }
+        uint64_t fn = m - 1, sn = n - 1;
+        while (fn & 1) {
+                fn >>= 1;
+                sn >>= 1;
+        }
+        merkle_hash fr, sr;
+        memcpy(fr, *first, HASH_SIZE);
+        memcpy(sr, *first, HASH_SIZE);
+        for (; i < len; i++) {
+                if (sn == 0)
+                        return -EBADMSG;
+                if ((fn & 1) || fn == sn) {
+                        merkle_node_hash(proof[i], fr, fr);
+                        merkle_node_hash(proof[i], sr, sr);
+                        if (!(fn & 1))
+                                while (fn != 0 && !(fn & 1)) {
+                                        fn >>= 1;
+                                        sn >>= 1;
+                                }
+                } else
+                        merkle_node_hash(sr, proof[i], sr);
+                fn >>= 1;
+                sn >>= 1;
+        }
+        return sn == 0 && memcmp(fr, old_root, HASH_SIZE) == 0 && memcmp(sr, new_root, HASH_SIZE) == 0 ? 0 : -EBADMSG;
+}
+
 void merkle_frontier_append(struct merkle_frontier *f, const merkle_hash leaf) {
         merkle_hash cur;
         memcpy(cur, leaf, HASH_SIZE);

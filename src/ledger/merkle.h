@@ -54,5 +54,19 @@ char *merkle_frontier_to_hex(const struct merkle_frontier *f);
 /* -EBADMSG when HEX does not hold exactly one hash per set bit of SIZE. */
 int merkle_frontier_from_hex(uint64_t size, const char *hex, struct merkle_frontier *ret);
 
+/*
+ * PROOF(m, D[n]) of RFC 6962 §2.1.2, that the tree of size M = OLD->size is a
+ * prefix of the tree of size M + N_NEW, computed from what an incremental
+ * verifier holds: the frontier of the old tree (its perfect subtrees, which is
+ * all of it the proof needs) and the N_NEW leaf hashes after it. Returns the
+ * length (0 when M is 0 or N_NEW is 0), or -EINVAL.
+ */
+#define MERKLE_MAX_CONSISTENCY 130
+int merkle_consistency_proof(const struct merkle_frontier *old, const merkle_hash *leaves, uint64_t n_new,
+                             merkle_hash ret[MERKLE_MAX_CONSISTENCY]);
+/* RFC 9162 §2.1.4.2: 0 when PROOF shows that OLD_ROOT (size M) is a prefix of NEW_ROOT (size N), else -EBADMSG. */
+int merkle_verify_consistency(uint64_t m, uint64_t n, const merkle_hash old_root, const merkle_hash new_root,
+                              const merkle_hash *proof, size_t len);
+
 void hash_to_hex(const uint8_t *h, size_t n, char *ret);
 int hash_from_hex(const char *hex, uint8_t *ret, size_t n);

@@ -3,7 +3,7 @@
 
 #include <json-c/json.h>
 
-#define PROVENANCE_FILE "provenance.dsse.json"
+#include "attest/envelope-file.h"
 
 /*
  * What `run` does after report.json is written, when --sign-key or --ledger is
@@ -26,25 +26,3 @@ int provenance_check_args(const char *sign_key, const char *ledger_url, char **r
 
 /* The builder id described above (heap). */
 char *provenance_builder_id(void);
-
-/* ---- shared by `verify` and `ledger audit-signatures` ---- */
-#include "attest/dsse.h"
-
-/*
- * The provenance.dsse.json that belongs to ARTIFACT: the nearest one in its
- * directory or a parent (artifacts live in OUT/artifacts/...), at most 16 levels up.
- */
-char *provenance_find_for(const char *artifact);
-
-/* Reads and parses an envelope file; -EBADMSG when it is not one. */
-int provenance_read(const char *path, struct dsse_envelope *ret);
-
-/* The sha256 (hex) of a file, or -errno. */
-int file_sha256(const char *path, char ret[65]);
-
-/*
- * Checks the envelope's statement: in-toto v1 type, SLSA v1 predicate, and a
- * subject with DIGEST (when not NULL); its name in *RET_NAME (heap).
- * -EBADMSG with *RET_REASON (heap) otherwise.
- */
-int provenance_check_statement(const struct dsse_envelope *e, const char *digest, char **ret_name, char **ret_reason);

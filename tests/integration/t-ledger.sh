@@ -129,7 +129,191 @@ CASES
         check "$be: and the log still verifies" "$B" ledger verify --ledger "$url"
 }
 
+# fleet BACKEND: enrolment and revocation by a fleet administrator (issue 14). Entries:
+# 0-1 enrolments, 2-4 builder-a (key a, finished 10:00:30 .. 10:02:30), 5-6 builder-b (key b),
+# 7 claims builder-a but is signed with b (the forgery), 8 revokes a from 10:01:10,
+# 9 a builder-a build signed with a, appended after the revocation but dated before it.
+fleet() {
+        local be=$1 url ka kb
+        url=$(new_ledger "$be" fleet$be)
+        check "$be: enrol key a for builder-a" "$B" ledger enrol --ledger "$url" --admin-key "$T/admin" \
+                --builder builder-a --pubkey "$T/a.pub"
+        check "$be: enrol key b for builder-b" "$B" ledger enrol --ledger "$url" --admin-key "$T/admin" \
+                --builder builder-b --pubkey "$T/b.pub"
+        gen_entries 3 builder-a 0 >"$T/fa.jsonl"
+        gen_entries 2 builder-b 5 >"$T/fb.jsonl"
+        gen_entries 1 builder-a 20 forged >"$T/forged.jsonl"
+        gen_entries 1 builder-a 0 late >"$T/late.jsonl"
+        "$B" ledger append --ledger "$url" --sign-key "$T/a" "$T/fa.jsonl" >/dev/null &&
+                "$B" ledger append --ledger "$url" --sign-key "$T/b" "$T/fb.jsonl" >/dev/null &&
+                "$B" ledger append --ledger "$url" --sign-key "$T/b" "$T/forged.jsonl" >/dev/null
+        "$B" ledger query --ledger "$url" --since 2026-11-25 --until 2026-11-26 --json >"$T/fq.json"
+        ka=$(json "$T/fq.json" 'd["entries"][2]["keyid"]')
+        kb=$(json "$T/fq.json" 'd["entries"][5]["keyid"]')
+        check "$be: without --admin-pubkey the forgery passes verify (self-asserted identity)" \
+                "$B" ledger verify --ledger "$url"
+        RC=0
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/admin.pub" >"$T/fv.out" 2>"$T/fv.err" || RC=$?
+        expect_rc "$be: with --admin-pubkey verify exits 1" 1
+        expect_match "$be: it names the forged entry, its key and the builder the key belongs to" \
+                "ledger entry 7 does not count for the fleet: it claims builder 'builder-a' but is signed by key $kb, which is enrolled for builder 'builder-b'" \
+                "$(cat "$T/fv.err")"
+        expect_eq "$be: and nothing else" 1 "$(grep -c 'does not count' "$T/fv.err")"
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/admin.pub" --pubkey "$T/a.pub" --pubkey "$T/b.pub" \
+                --json >"$T/fv.json" 2>/dev/null
+        expect_eq "$be: --json lists it under fleet_problems" "[7]" \
+                "$(json "$T/fv.json" '[p["index"] for p in d["fleet_problems"]]')"
+        "$B" ledger query --ledger "$url" --keyid "$kb" --json >"$T/fk.json"
+        expect_eq "$be: query --keyid lists what key b signed, the forgery included" "[5, 6, 7]" \
+                "$(json "$T/fk.json" '[e["index"] for e in d["entries"]]')"
+        "$B" ledger query --ledger "$url" --keyid "$kb" --builder builder-a --json >"$T/fk.json"
+        expect_eq "$be: query --keyid --builder: what key b signed as builder-a" "[7]" \
+                "$(json "$T/fk.json" '[e["index"] for e in d["entries"]]')"
+        check "$be: revoke key a from 10:01:10" "$B" ledger revoke --ledger "$url" --admin-key "$T/admin" \
+                --keyid "$ka" --from 2026-11-25T10:01:10Z
+        "$B" ledger append --ledger "$url" --sign-key "$T/a" "$T/late.jsonl" >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/admin.pub" --json >"$T/fv.json" 2>"$T/fv.err" || RC=$?
+        expect_rc "$be: after the revocation verify exits 1" 1
+        expect_eq "$be: builds of key a finished after the time and the one appended after the revocation are named; the earlier one stays valid" \
+                "[3, 4, 7, 9]" "$(json "$T/fv.json" '[p["index"] for p in d["fleet_problems"]]')"
+        expect_match "$be: the revocation is named as the cause" \
+                "ledger entry 3 does not count for the fleet: it is signed by key $ka, revoked from 2026-11-25T10:01:10" \
+                "$(cat "$T/fv.err")"
+        expect_match "$be: backdating after the revocation does not help" \
+                "ledger entry 9 does not count for the fleet: .*appended after that key's revocation \(entry 8\)" \
+                "$(cat "$T/fv.err")"
+        "$B" ledger revoke --ledger "$url" --admin-key "$T/b" --keyid "$kb" --from 2026-01-01 >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/admin.pub" >/dev/null 2>"$T/fv.err" || RC=$?
+        expect_match "$be: a revocation not signed by the administrator is named, and ignored" \
+                "ledger entry 10 does not count for the fleet: it is an administrator record signed by key $kb" \
+                "$(cat "$T/fv.err")"
+        expect_eq "$be: so key b's builds are not revoked by it" 0 "$(grep -c 'ledger entry [56] ' "$T/fv.err")"
+        RC=0
+        "$B" ledger verify --ledger "$url" --admin-pubkey "$T/b.pub" >/dev/null 2>"$T/fv.err" || RC=$?
+        expect_match "$be: the wrong --admin-pubkey rejects every enrolment, naming the fix" \
+                "ledger entry 0 does not count .* check that --admin-pubkey is the fleet administrator's key" \
+                "$(cat "$T/fv.err")"
+        RC=0
+        "$B" ledger revoke --ledger "$url" --admin-key "$T/admin" --keyid nothex --from 2026-01-01 >/dev/null \
+                2>"$T/fv.err" || RC=$?
+        expect_rc "$be: a malformed --keyid is a usage error" 2
+        RC=0
+        "$B" ledger enrol --ledger "$url" --builder builder-c --pubkey "$T/a.pub" >/dev/null 2>"$T/fv.err" || RC=$?
+        expect_rc "$be: enrol without --admin-key is a usage error" 2
+        expect_match "$be: naming the missing option" "enrol needs --admin-key ADMIN.key" "$(cat "$T/fv.err")"
+}
+# incremental BACKEND: verify --state checks only what came after the kept tree head, with a
+# consistency proof, and catches a past rewritten by someone holding a builder key
+incremental() {
+        local be=$1 url url2
+        url=$(new_ledger "$be" inc$be)
+        rm -f "$T/state.json"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/six.jsonl" >/dev/null
+        url2=$(new_ledger "$be" batch$be)
+        check "$be: append --batch 4 of six entries" \
+                "$B" ledger append --sign-key "$T/key" --ledger "$url2" --batch 4 "$T/six.jsonl"
+        "$B" ledger verify --ledger "$url2" --json >"$T/batch.json" 2>&1
+        expect_eq "$be: batched entries verify like single ones" "true 6" \
+                "$(json "$T/batch.json" '"%s %d" % (str(d["ok"]).lower(), d["entries"])')"
+        { head -n 5 "$T/six.jsonl"; echo '{"builder": "x"}'; } >"$T/badbatch.jsonl"
+        RC=0
+        "$B" ledger append --sign-key "$T/key" --ledger "$url2" --batch 4 "$T/badbatch.jsonl" >/dev/null \
+                2>"$T/batch.err" || RC=$?
+        expect_match "$be: a bad line names its batch as not appended" \
+                "line 6 of .* is not a valid entry \(its batch was not appended\)" "$(cat "$T/batch.err")"
+        "$B" ledger verify --ledger "$url2" --json >"$T/batch.json" 2>&1
+        expect_eq "$be: the full batch before it is in, the failed one is not" 10 \
+                "$(json "$T/batch.json" 'd["entries"]')"
+        check "$be: verify --state without a state file verifies everything and keeps the head" \
+                "$B" ledger verify --ledger "$url" --state "$T/state.json"
+        expect_eq "$be: the state holds the tree size" 6 "$(json "$T/state.json" 'd["size"]')"
+        gen_entries 4 builder-b 2 >"$T/b.jsonl"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/b.jsonl" >/dev/null
+        "$B" ledger verify --ledger "$url" --state "$T/state.json" --json >"$T/inc.json" 2>"$T/inc.err"
+        expect_eq "$be: the next run verifies the 4 new entries after the kept head of 6" "true 10 6" \
+                "$(json "$T/inc.json" '"%s %d %d" % (str(d["ok"]).lower(), d["entries"], d["since"])')"
+        expect_eq "$be: and moves the head on" 10 "$(json "$T/state.json" 'd["size"]')"
+        cp "$T/state.json" "$T/state10.json"
+        # the key holder rewrites entries 4.. and re-signs: a full verify cannot tell
+        sql "$be" "inc$be" "DELETE FROM entries WHERE seq >= 4; DELETE FROM subjects WHERE seq >= 4;
+                DELETE FROM materials WHERE seq >= 4" >/dev/null
+        gen_entries 8 builder-b 40 rewritten >"$T/rw.jsonl"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/rw.jsonl" >/dev/null
+        check "$be: a rewritten past re-signed with the builder key passes a full verify" \
+                "$B" ledger verify --ledger "$url"
+        RC=0
+        "$B" ledger verify --ledger "$url" --state "$T/state10.json" >/dev/null 2>"$T/inc.err" || RC=$?
+        expect_rc "$be: verify --state fails on it" 1
+        expect_match "$be: naming the failed consistency proof" \
+                "ledger entry 9 is bad: the log is not consistent with the tree head you kept \(size 10\)" \
+                "$(cat "$T/inc.err")"
+        expect_eq "$be: and keeps the old head" 10 "$(json "$T/state10.json" 'd["size"]')"
+        sql "$be" "inc$be" "DELETE FROM entries WHERE seq >= 8" >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --state "$T/state10.json" >/dev/null 2>"$T/inc.err" || RC=$?
+        expect_match "$be: a log cut below the kept head is named" \
+                "ledger entry 9 is bad: it is missing: the log has fewer entries than the 10 of the tree head" \
+                "$(cat "$T/inc.err")"
+        RC=0
+        "$B" ledger verify --ledger "sqlite:$T/main.db" --state "$T/state10.json" >/dev/null 2>"$T/inc.err" || RC=$?
+        expect_rc "$be: the state of another ledger is refused" 125
+        expect_match "$be: saying so" "belongs to another ledger" "$(cat "$T/inc.err")"
+}
+
+# witness BACKEND: a witness cosigns heads only when the log extends the last head it cosigned;
+# verify --witness-pubkey requires that cosignature on the head it verified (split view)
+witness() {
+        local be=$1 url
+        url=$(new_ledger "$be" wit$be)
+        rm -f "$T/w.state"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/six.jsonl" >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --witness-pubkey "$T/w.pub" >/dev/null 2>"$T/w.err" || RC=$?
+        expect_rc "$be: a head nobody witnessed fails verify --witness-pubkey" 1
+        expect_match "$be: naming the fix" "has no cosignature from the witness .* have the witness run \`buildward ledger witness" \
+                "$(cat "$T/w.err")"
+        check "$be: the witness cosigns the head" \
+                "$B" ledger witness --ledger "$url" --key "$T/w" --state "$T/w.state"
+        check "$be: then verify --witness-pubkey passes" \
+                "$B" ledger verify --ledger "$url" --witness-pubkey "$T/w.pub"
+        RC=0
+        "$B" ledger verify --ledger "$url" --witness-pubkey "$T/a.pub" >/dev/null 2>&1 || RC=$?
+        expect_rc "$be: another key's cosignature is not the witness's" 1
+        gen_entries 4 builder-b 2 >"$T/b.jsonl"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/b.jsonl" >/dev/null
+        RC=0
+        "$B" ledger verify --ledger "$url" --witness-pubkey "$T/w.pub" >/dev/null 2>"$T/w.err" || RC=$?
+        expect_match "$be: a newer head is not witnessed yet, naming the latest that is" \
+                "head you verified \(tree size 10\) has no cosignature .* tree size 6" "$(cat "$T/w.err")"
+        "$B" ledger witness --ledger "$url" --key "$T/w" --state "$T/w.state" >"$T/w.out" 2>&1
+        expect_match "$be: the witness checks only the 4 new entries, then cosigns" \
+                "cosigned the head: tree size 10, .*\(4 entries new" "$(cat "$T/w.out")"
+        # a split view: the operator rewrites entries 4.. (re-signed) and shows that to the witness
+        sql "$be" "wit$be" "DELETE FROM entries WHERE seq >= 4; DELETE FROM subjects WHERE seq >= 4;
+                DELETE FROM materials WHERE seq >= 4" >/dev/null
+        gen_entries 8 builder-b 40 fork >"$T/fork.jsonl"
+        "$B" ledger append --sign-key "$T/key" --ledger "$url" "$T/fork.jsonl" >/dev/null
+        RC=0
+        "$B" ledger witness --ledger "$url" --key "$T/w" --state "$T/w.state" >/dev/null 2>"$T/w.err" || RC=$?
+        expect_rc "$be: the witness refuses a history that does not extend what it cosigned" 1
+        expect_match "$be: saying why" "refusing to cosign: .*not consistent with the tree head you kept \(size 10\)" \
+                "$(cat "$T/w.err")"
+        RC=0
+        "$B" ledger verify --ledger "$url" --witness-pubkey "$T/w.pub" >/dev/null 2>&1 || RC=$?
+        expect_rc "$be: so a reader shown the fork finds no cosignature on its head" 1
+        RC=0
+        "$B" ledger witness --ledger "$url" --key "$T/w" >/dev/null 2>"$T/w.err" || RC=$?
+        expect_rc "$be: witness without --state is a usage error" 2
+}
+
+for k in admin a b w; do "$B" keygen -o "$T/$k" >/dev/null; done
+
 suite sqlite
+fleet sqlite
+incremental sqlite
+witness sqlite
 
 # ---- errors without stored data touched ----
 RC=0
@@ -154,6 +338,9 @@ if ! pg_start "$T/pg"; then
         exit $?
 fi
 suite pg
+fleet pg
+incremental pg
+witness pg
 
 url=$(new_ledger pg fleet)
 for w in 0 1 2 3 4 5 6 7; do gen_entries 25 "builder-$w" $((w * 30)) >"$T/w$w.jsonl"; done

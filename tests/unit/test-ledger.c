@@ -2,6 +2,10 @@
 /* The ledger on SQLite in a scratch directory: append, verify, queries, tampering. */
 #include <sqlite3.h>
 
+#include "attest/envelope-file.h"
+#include "ledger/audit.h"
+#include "ledger/fleet.h"
+#include "ledger/witness.h"
 #include "ledger/ledger.h"
 #include "attest/statement.h"
 #include "test-fs.h"
@@ -225,5 +229,179 @@ TEST(first_bad_signature_among_many) {
         ASSERT_EQ_INT(verify(f.url), 77);
         sql(f.db, "UPDATE entries SET verdict = 'fail' WHERE seq = 3");
         ASSERT_EQ_INT(verify(f.url), 3);
+        teardown(&f);
+}
+
+TEST(audit_artifact) {
+        struct fixture f;
+        setup(&f, 0);
+        _cleanup_free_ char *good = xasprintf("%s/good.bin", f.dir), *bad = xasprintf("%s/bad.bin", f.dir);
+        ASSERT_EQ_INT(write_file_at(AT_FDCWD, good, "built\n", O_CREAT | O_TRUNC, 0644), 0);
+        ASSERT_EQ_INT(write_file_at(AT_FDCWD, bad, "planted\n", O_CREAT | O_TRUNC, 0644), 0);
+        char digest[65];
+        ASSERT_EQ_INT(file_sha256(good, digest), 0);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, false, &l), 0);
+        json_object *e = entry(0, "builder-1", D("0000"), digest);
+        uint64_t idx;
+        ASSERT_EQ_INT(ledger_append(l, e, f.key, &idx), 0);
+        json_object_put(e);
+        json_object *j = NULL;
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, NULL, good, &j), 0);
+        ASSERT_TRUE(json_object_get_boolean(json_path(j, "backed")));
+        ASSERT_STREQ(json_object_get_string(json_path(j, "builder")), "builder-1");
+        json_object_put(j);
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, NULL, bad, &j), 0);
+        ASSERT_TRUE(!json_object_get_boolean(json_path(j, "backed")));
+        ASSERT_TRUE(strstr(json_object_get_string(json_path(j, "reason")), "no ledger entry") != NULL);
+        json_object_put(j);
+        teardown(&f);
+}
+
+/* The index list of PROBLEMS, as "i,j,k". */
+static char *problem_indexes(json_object *problems) {
+        char *s = xstrdup("");
+        for (size_t i = 0; i < json_object_array_length(problems); i++) {
+                char *n = xasprintf("%s%s%" PRId64, s, i ? "," : "",
+                                    json_object_get_int64(json_path(json_object_array_get_idx(problems, i), "index")));
+                free(s);
+                s = n;
+        }
+        return s;
+}
+
+TEST(fleet_enrolment_and_revocation) {
+        struct fixture f;
+        setup(&f, 0);
+        _cleanup_free_ char *ka = xasprintf("%s/admin", f.dir), *kb = xasprintf("%s/b", f.dir);
+        _cleanup_pkey_ EVP_PKEY *admin = NULL, *b = NULL;
+        ASSERT_EQ_INT(key_generate(ka), 0);
+        ASSERT_EQ_INT(key_generate(kb), 0);
+        ASSERT_EQ_INT(key_load_private(ka, &admin), 0);
+        ASSERT_EQ_INT(key_load_private(kb, &b), 0);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, true, &l), 0);
+        uint64_t idx;
+        EVP_PKEY *ka_keys[] = { f.key, NULL }, *kb_keys[] = { b, NULL };
+        ASSERT_EQ_INT(ledger_enrol(l, admin, "builder-1", ka_keys, &idx), 0);
+        ASSERT_EQ_INT(ledger_enrol(l, admin, "builder-2", kb_keys, &idx), 0);
+        ASSERT_EQ_INT(ledger_enrol(l, admin, LEDGER_ADMIN_BUILDER, kb_keys, &idx), -EINVAL);
+        /* 2, 3: builder-1 with its key (10:00:30, 10:01:30); 4: builder-1 claimed with builder-2's key */
+        for (int i = 0; i < 3; i++) {
+                json_object *e = entry(i, "builder-1", D("0000"), D("aaaa"));
+                ASSERT_EQ_INT(ledger_append(l, e, i < 2 ? f.key : b, &idx), 0);
+                json_object_put(e);
+        }
+        json_object *p = NULL;
+        ASSERT_EQ_INT(ledger_fleet_check(l, admin, &p), 0);
+        _cleanup_free_ char *s1 = problem_indexes(p);
+        ASSERT_STREQ(s1, "4");
+        ASSERT_TRUE(strstr(json_object_get_string(json_path(json_object_array_get_idx(p, 0), "reason")),
+                           "enrolled for builder 'builder-2'") != NULL);
+        json_object_put(p);
+        /* the checker's own key as administrator: none of the records counts */
+        ASSERT_EQ_INT(ledger_fleet_check(l, b, &p), 0);
+        _cleanup_free_ char *s2 = problem_indexes(p);
+        ASSERT_STREQ(s2, "0,1,2,3,4");
+        json_object_put(p);
+        char kid[KEYID_HEX_SIZE];
+        ASSERT_EQ_INT(key_id(f.key, kid), 0);
+        uint64_t from;
+        ASSERT_EQ_INT(rfc3339_parse("2026-11-25T10:01:00Z", &from), 0);
+        ASSERT_EQ_INT(ledger_revoke(l, admin, kid, from, &idx), 0);
+        ASSERT_EQ_INT(ledger_fleet_check(l, admin, &p), 0);
+        _cleanup_free_ char *s3 = problem_indexes(p);
+        ASSERT_STREQ(s3, "3,4"); /* 2 finished before the revocation's time */
+        json_object_put(p);
+        json_object *q = NULL;
+        ASSERT_EQ_INT(ledger_query_keyid(l, kid, 0, INT64_MAX, &q), 0);
+        ASSERT_EQ_U64(json_object_array_length(q), 2);
+        json_object_put(q);
+        /* audit-signatures: an artifact whose only entry is the forgery has no build behind it */
+        _cleanup_free_ char *art = xasprintf("%s/art.bin", f.dir);
+        ASSERT_EQ_INT(write_file_at(AT_FDCWD, art, "forged\n", O_CREAT | O_TRUNC, 0644), 0);
+        char digest[65];
+        ASSERT_EQ_INT(file_sha256(art, digest), 0);
+        json_object *e = entry(9, "builder-1", D("0000"), digest);
+        ASSERT_EQ_INT(ledger_append(l, e, b, &idx), 0);
+        json_object_put(e);
+        json_object *j = NULL;
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, NULL, art, &j), 0);
+        ASSERT_TRUE(json_object_get_boolean(json_path(j, "backed"))); /* self-asserted: looks fine */
+        json_object_put(j);
+        ASSERT_EQ_INT(ledger_fleet_check(l, admin, &p), 0);
+        ASSERT_EQ_INT(ledger_audit_file(l, NULL, p, art, &j), 0);
+        ASSERT_TRUE(!json_object_get_boolean(json_path(j, "backed")));
+        ASSERT_TRUE(strstr(json_object_get_string(json_path(j, "reason")), "does not count for the fleet") != NULL);
+        json_object_put(j);
+        json_object_put(p);
+        teardown(&f);
+}
+
+TEST(verify_since_a_kept_head) {
+        struct fixture f;
+        setup(&f, 3);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, false, &l), 0);
+        struct ledger_verify_result r;
+        ASSERT_EQ_INT(ledger_verify(l, NULL, 0, &r), 0);
+        ASSERT_TRUE(r.ok);
+        merkle_hash head;
+        memcpy(head, r.root, HASH_SIZE);
+        uint64_t idx;
+        for (int i = 3; i < 6; i++) {
+                json_object *e = entry(i, "builder-2", D("1111"), D("dddd"));
+                ASSERT_EQ_INT(ledger_append(l, e, f.key, &idx), 0);
+                json_object_put(e);
+        }
+        ASSERT_EQ_INT(ledger_verify_since(l, NULL, 3, head, &r), 0);
+        ASSERT_TRUE(r.ok);
+        ASSERT_EQ_U64(r.entries, 6);
+        ASSERT_TRUE(r.consistency_len > 0);
+        merkle_hash full;
+        struct ledger_verify_result all;
+        ASSERT_EQ_INT(ledger_verify(l, NULL, 0, &all), 0);
+        memcpy(full, all.root, HASH_SIZE);
+        ASSERT_TRUE(memcmp(full, r.root, HASH_SIZE) == 0);
+        /* a different kept head: the proof fails and names the last entry of that head */
+        head[0] ^= 1;
+        ASSERT_EQ_INT(ledger_verify_since(l, NULL, 3, head, &r), 0);
+        ASSERT_TRUE(!r.ok);
+        ASSERT_EQ_U64(r.bad_index, 2);
+        free(r.reason);
+        ASSERT_EQ_INT(ledger_verify_since(l, NULL, 9, head, &r), 0);
+        ASSERT_TRUE(!r.ok && strstr(r.reason, "missing") != NULL);
+        free(r.reason);
+        teardown(&f);
+}
+
+TEST(witness_cosignatures) {
+        struct fixture f;
+        setup(&f, 2);
+        _cleanup_free_ char *kw = xasprintf("%s/w", f.dir);
+        _cleanup_pkey_ EVP_PKEY *w = NULL;
+        ASSERT_EQ_INT(key_generate(kw), 0);
+        ASSERT_EQ_INT(key_load_private(kw, &w), 0);
+        _cleanup_ledger_ struct ledger *l = NULL;
+        ASSERT_EQ_INT(ledger_open(f.url, false, &l), 0);
+        struct ledger_verify_result r;
+        ASSERT_EQ_INT(ledger_verify(l, NULL, 0, &r), 0);
+        uint64_t latest = 99;
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries, r.root, &latest), -ENOENT); /* no table yet */
+        ASSERT_EQ_U64(latest, 0);
+        ASSERT_EQ_INT(ledger_witness_sign(l, w, r.entries, r.root), 0);
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries, r.root, &latest), 0);
+        /* not the builder's key, and not another root at that size */
+        ASSERT_EQ_INT(ledger_witness_check(l, f.key, r.entries, r.root, &latest), -ENOENT);
+        merkle_hash other;
+        memcpy(other, r.root, HASH_SIZE);
+        other[0] ^= 1;
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries, other, &latest), -ENOENT);
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries + 1, r.root, &latest), -ENOENT);
+        ASSERT_EQ_U64(latest, 2);
+        /* a cosignature copied from elsewhere does not verify */
+        _cleanup_free_ char *stmt = xasprintf("UPDATE witness_sigs SET sig = '%s'", "AAAA");
+        sql(f.db, stmt);
+        ASSERT_EQ_INT(ledger_witness_check(l, w, r.entries, r.root, &latest), -EBADMSG);
         teardown(&f);
 }

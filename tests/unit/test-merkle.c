@@ -166,3 +166,73 @@ TEST(frontier_round_trips_through_hex) {
         merkle_node_hash(l[0], l[1], b);
         ASSERT_STREQ(hex(b), roots[1]);
 }
+
+/* The consistency proofs of the Certificate Transparency reference tests, over the same eight leaves. */
+TEST(consistency_proofs_match_vectors) {
+        ASSERT_EQ_INT(dlopen_libcrypto(), 0);
+        static const struct {
+                uint64_t m, n;
+                size_t len;
+                const char *proof[3];
+        } v[] = {
+                { 1,
+                  8,
+                  3,
+                  { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" } },
+                { 6,
+                  8,
+                  3,
+                  { "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                    "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
+                { 2,
+                  5,
+                  2,
+                  { "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
+        };
+        merkle_hash l[8], p[MERKLE_MAX_CONSISTENCY], ro, rn;
+        leaves8(l);
+        for (size_t t = 0; t < ELEMENTSOF(v); t++) {
+                struct merkle_frontier f = {};
+                for (uint64_t i = 0; i < v[t].m; i++)
+                        merkle_frontier_append(&f, l[i]);
+                int len = merkle_consistency_proof(&f, l + v[t].m, v[t].n - v[t].m, p);
+                ASSERT_EQ_INT(len, (int) v[t].len);
+                for (size_t i = 0; i < v[t].len; i++)
+                        ASSERT_STREQ(hex(p[i]), v[t].proof[i]);
+                merkle_root(l, v[t].m, ro);
+                merkle_root(l, v[t].n, rn);
+                ASSERT_EQ_INT(merkle_verify_consistency(v[t].m, v[t].n, ro, rn, p, (size_t) len), 0);
+        }
+}
+
+/* Every pair of sizes up to 40: the proof from a frontier verifies; a changed hash or root does not. */
+TEST(consistency_proofs_verify_and_detect_changes) {
+        ASSERT_EQ_INT(dlopen_libcrypto(), 0);
+        merkle_hash l[40], p[MERKLE_MAX_CONSISTENCY], ro, rn, other;
+        for (int i = 0; i < 40; i++)
+                merkle_leaf_hash(&i, sizeof(i), l[i]);
+        merkle_leaf_hash("x", 1, other);
+        for (uint64_t n = 1; n <= 40; n++)
+                for (uint64_t m = 1; m <= n; m++) {
+                        struct merkle_frontier f = {};
+                        for (uint64_t i = 0; i < m; i++)
+                                merkle_frontier_append(&f, l[i]);
+                        int len = merkle_consistency_proof(&f, l + m, n - m, p);
+                        ASSERT_TRUE(len >= 0);
+                        merkle_root(l, m, ro);
+                        merkle_root(l, n, rn);
+                        ASSERT_EQ_INT(merkle_verify_consistency(m, n, ro, rn, p, (size_t) len), 0);
+                        ASSERT_EQ_INT(merkle_verify_consistency(m, n, other, rn, p, (size_t) len), -EBADMSG);
+                        if (m < n)
+                                ASSERT_EQ_INT(merkle_verify_consistency(m, n, ro, other, p, (size_t) len), -EBADMSG);
+                        for (int i = 0; i < len; i++) {
+                                p[i][0] ^= 1;
+                                ASSERT_EQ_INT(merkle_verify_consistency(m, n, ro, rn, p, (size_t) len), -EBADMSG);
+                                p[i][0] ^= 1;
+                        }
+                }
+}
